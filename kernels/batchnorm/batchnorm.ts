@@ -1,0 +1,81 @@
+/**
+ * Batch normalisation over [B, C, ...] (2-D images, or 3-D video with S = T*H*W), with
+ * PyTorch's training semantics: normalise with the batch mean and biased variance, update the
+ * running statistics with `momentum` and the unbiased variance; in eval, use the running ones.
+ */
+import statsSrc from "./batchnorm_stats.wgsl" with { type: "text" };
+import forwardSrc from "./batchnorm_forward.wgsl" with { type: "text" };
+import reduceSrc from "./batchnorm_backward_reduce.wgsl" with { type: "text" };
+import inputSrc from "./batchnorm_backward_input.wgsl" with { type: "text" };
+import { expectShape, numel, Tensor } from "../tensor.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { groups1d } from "../runtime/gpu.ts";
+
+const statsKernel = { name: "batchnorm_stats", code: statsSrc };
+const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
+const reduceKernel = { name: "batchnorm_backward_reduce", code: reduceSrc };
+const inputKernel = { name: "batchnorm_backward_input", code: inputSrc };
+
+/** Options of `batchNorm`. PyTorch's BatchNorm2d defaults: momentum 0.1, eps 1e-5. */
+export interface BatchNormOptions {
+  training: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Autograd batch norm. `running` is [2, C]: running mean then running variance, updated in
+ * place in training. gamma and beta are [C].
+ */
+export function batchNorm(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  running: Tensor,
+  options: BatchNormOptions,
+): Tensor {
+  if (x.shape.length < 2) throw new Error(`batchnorm input: expected [B,C,...], got [${x.shape}]`);
+  const [B, C] = x.shape;
+  const S = numel(x.shape.slice(2));
+  expectShape(gamma, "batchnorm weight", 1, [C]);
+  expectShape(beta, "batchnorm bias", 1, [C]);
+  expectShape(running, "batchnorm running stats", 2, [2, C]);
+  const eps = options.eps ?? 1e-5, momentum = options.momentum ?? 0.1;
+  const gpu = x.gpu;
+  let stats = running;
+  if (options.training) {
+    if (B * S < 2) throw new Error(`batchnorm: training needs more than 1 value per channel, got [${x.shape}]`);
+    stats = Tensor.empty(gpu, [2, C]);
+    gpu.dispatch(statsKernel, [x.range, stats.range, running.range], {
+      u: [B, C, S, 1],
+      f: [momentum],
+    }, [C]);
+  }
+  const y = Tensor.empty(gpu, x.shape);
+  gpu.dispatch(forwardKernel, [x.range, stats.range, gamma.range, beta.range, y.range], {
+    u: [x.size, C, S],
+    f: [eps],
+  }, groups1d(x.size, 256));
+  if (!options.training) return y; // eval: no graph (running stats are constants)
+  return record(y, [x, gamma, beta], (g) => {
+    const sums = Tensor.empty(gpu, [2, C]);
+    const gg = gradOutput(gamma), gb = gradOutput(beta);
+    if ((gg === null) !== (gb === null)) throw new Error("batchnorm: gamma and beta must both train");
+    const flags = gg ? 1 | (gg.accumulate ? 2 : 0) : 0;
+    gpu.dispatch(reduceKernel, [
+      x.range,
+      g.range,
+      stats.range,
+      sums.range,
+      gg ? gg.out.range : gpu.dummy,
+      gb ? gb.out.range : gpu.dummy,
+    ], { u: [B, C, S, flags], f: [eps] }, [C]);
+    const gx = gradOutput(x);
+    if (gx) {
+      gpu.dispatch(inputKernel, [x.range, g.range, stats.range, gamma.range, sums.range, gx.out.range], {
+        u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0],
+        f: [eps],
+      }, groups1d(x.size, 256));
+    }
+  });
+}

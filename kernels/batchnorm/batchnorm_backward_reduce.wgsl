@@ -1,0 +1,46 @@
+// batchnorm_backward_reduce: per channel, over x, dy [B, C, S] with the batch stats:
+//   sums = [sum dy, sum dy * xhat], xhat = (x - mean) / sqrt(var + eps),
+// and the parameter gradients dbeta (+)= sum dy, dgamma (+)= sum dy * xhat (flags: 1 = write
+// them, 2 = accumulate). One workgroup of 256 per channel; grid (C).
+struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> stats: array<f32>;
+@group(0) @binding(4) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
+
+var<workgroup> part: array<vec2f, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
+  let c = wid.x;
+  let lid = lid3.x;
+  let n = p.B * p.S;
+  let mean = stats[c];
+  let invstd = inverseSqrt(stats[p.C + c] + p.eps);
+  var s = vec2f(0.0);
+  for (var e = lid; e < n; e += 256u) {
+    let i = ((e / p.S) * p.C + c) * p.S + e % p.S;
+    let g = dy[i];
+    s += vec2f(g, g * (x[i] - mean) * invstd);
+  }
+  part[lid] = s;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (lid < w) { part[lid] += part[lid + w]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let t = part[0];
+    sums[c] = t.x;
+    sums[p.C + c] = t.y;
+    if ((p.flags & 1u) != 0u) {
+      let acc = (p.flags & 2u) != 0u;
+      dbeta[c] = t.x + select(0.0, dbeta[c], acc);
+      dgamma[c] = t.y + select(0.0, dgamma[c], acc);
+    }
+  }
+}

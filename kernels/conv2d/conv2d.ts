@@ -1,0 +1,123 @@
+/**
+ * 2-D convolution without bias (NCHW, weights [Co, Ci, KH, KW]), as implicit GEMM kernels:
+ * forward, backward-input and backward-weight (split-K with a reduction pass).
+ */
+import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
+import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
+import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
+import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
+import { expectShape, Tensor } from "../tensor.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { groups1d } from "../runtime/gpu.ts";
+
+const forwardKernel = { name: "conv2d_forward", code: forwardSrc };
+const backwardInputKernel = { name: "conv2d_backward_input", code: backwardInputSrc };
+const backwardWeightKernel = { name: "conv2d_backward_weight", code: backwardWeightSrc };
+const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
+
+/** Stride and zero padding (same in both spatial dimensions). */
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+}
+
+/** The geometry of one convolution, derived from input and weight shapes. */
+export interface Conv2dShape {
+  B: number;
+  Ci: number;
+  H: number;
+  W: number;
+  Co: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  stride: number;
+  pad: number;
+}
+
+/** Output size and checks; errors name the offending shape. */
+export function conv2dShape(
+  x: readonly number[],
+  w: readonly number[],
+  options: Conv2dOptions = {},
+): Conv2dShape {
+  const stride = options.stride ?? 1, pad = options.padding ?? 0;
+  if (x.length !== 4) throw new Error(`conv2d input: expected [B,C,H,W], got [${x}]`);
+  if (w.length !== 4) throw new Error(`conv2d weight: expected [Co,Ci,KH,KW], got [${w}]`);
+  const [B, Ci, H, W] = x, [Co, Ci2, KH, KW] = w;
+  if (Ci !== Ci2) throw new Error(`conv2d: input has ${Ci} channels, weight [${w}] wants ${Ci2}`);
+  const OH = Math.floor((H + 2 * pad - KH) / stride) + 1;
+  const OW = Math.floor((W + 2 * pad - KW) / stride) + 1;
+  if (OH < 1 || OW < 1) throw new Error(`conv2d: input [${x}] too small for kernel [${w}]`);
+  return { B, Ci, H, W, Co, KH, KW, OH, OW, stride, pad };
+}
+
+function fields(s: Conv2dShape, M: number, N: number, K: number, C: number, acc = false) {
+  const { H, W, OH, OW, KH, KW, stride, pad } = s;
+  return [M, N, K, C, H, W, OH, OW, KH, KW, stride, pad, acc ? 1 : 0];
+}
+
+/** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
+export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
+  expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
+  const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
+  y.gpu.dispatch(forwardKernel, [x.range, w.range, y.range], {
+    u: [...fields(s, s.Co, N, K, s.Ci), K],
+  }, [Math.ceil(N / 256), Math.ceil(s.Co / 64)]);
+}
+
+/** dx (+)= the input gradient given dy [B, Co, OH, OW]. */
+export function conv2dBackwardInputInto(
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  const N = s.B * s.H * s.W, K = s.Co * s.KH * s.KW;
+  dx.gpu.dispatch(backwardInputKernel, [dy.range, w.range, dx.range], {
+    u: [...fields(s, s.Ci, N, K, s.Co, accumulate), K],
+  }, [Math.ceil(N / 256), Math.ceil(s.Ci / 64)]);
+}
+
+/** Target number of workgroups for split-K: enough to fill a GPU, few enough to stay cheap. */
+const SPLIT_TARGET_GROUPS = 64;
+
+/** dw (+)= the weight gradient given dy [B, Co, OH, OW] and x. */
+export function conv2dBackwardWeightInto(
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
+  const gx = Math.ceil(N / 64), gy = Math.ceil(M / 64);
+  const splits = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET_GROUPS / (gx * gy)), Math.ceil(K / 512)));
+  const kps = Math.ceil(K / splits);
+  const gpu = dw.gpu;
+  const target = splits === 1 ? dw : Tensor.empty(gpu, [splits, M, N]);
+  gpu.dispatch(backwardWeightKernel, [dy.range, x.range, target.range], {
+    u: [...fields(s, M, N, K, s.Ci, splits === 1 && accumulate), kps],
+  }, [gx, gy, splits]);
+  if (splits > 1) {
+    gpu.dispatch(splitReduceKernel, [target.range, dw.range], {
+      u: [M * N, splits, accumulate ? 1 : 0],
+    }, groups1d(M * N, 64));
+    target.dispose();
+  }
+}
+
+/** Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW]. */
+export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  const s = conv2dShape(x.shape, w.shape, options);
+  const y = Tensor.empty(x.gpu, [s.B, s.Co, s.OH, s.OW]);
+  conv2dForwardInto(y, x, w, s);
+  return record(y, [x, w], (g) => {
+    const gw = gradOutput(w);
+    if (gw) conv2dBackwardWeightInto(gw.out, g, x, s, gw.accumulate);
+    const gx = gradOutput(x);
+    if (gx) conv2dBackwardInputInto(gx.out, g, w, s, gx.accumulate);
+  });
+}

@@ -1,0 +1,52 @@
+/** Softmax and soft-target cross-entropy (batch mean), with autograd for the loss. */
+import softmaxSrc from "./softmax_forward.wgsl" with { type: "text" };
+import ceForwardSrc from "./cross_entropy_forward.wgsl" with { type: "text" };
+import ceBackwardSrc from "./cross_entropy_backward.wgsl" with { type: "text" };
+import { expectShape, Tensor } from "../tensor.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { groups1d } from "../runtime/gpu.ts";
+
+const softmaxKernel = { name: "softmax_forward", code: softmaxSrc };
+const ceForwardKernel = { name: "cross_entropy_forward", code: ceForwardSrc };
+const ceBackwardKernel = { name: "cross_entropy_backward", code: ceBackwardSrc };
+
+/** Row softmax of z [B, K] (no autograd: used for scores and detached targets). */
+export function softmax(z: Tensor): Tensor {
+  expectShape(z, "softmax input", 2);
+  const [B, K] = z.shape;
+  const out = Tensor.empty(z.gpu, [B, K]);
+  z.gpu.dispatch(softmaxKernel, [z.range, out.range], { u: [B, K] }, groups1d(B, 64));
+  return out;
+}
+
+/**
+ * Autograd soft-target cross-entropy, mean over the batch: logits z [B, K], targets q [B, K]
+ * (treated as constants; rows need not sum to 1). Returns a scalar tensor [1].
+ */
+export function crossEntropy(z: Tensor, q: Tensor): Tensor {
+  expectShape(z, "cross_entropy logits", 2);
+  expectShape(q, "cross_entropy targets", 2, [z.shape[0], z.shape[1]]);
+  const [B, K] = z.shape;
+  const loss = Tensor.empty(z.gpu, [1]);
+  z.gpu.dispatch(ceForwardKernel, [z.range, q.range, loss.range], { u: [B, K] }, [1]);
+  return record(loss, [z], (g) => {
+    const gz = gradOutput(z);
+    if (!gz) return;
+    z.gpu.dispatch(ceBackwardKernel, [z.range, q.range, g.range, gz.out.range], {
+      u: [B, K, gz.accumulate ? 1 : 0],
+    }, groups1d(B, 64));
+  });
+}
+
+/** One-hot targets [B, K] from integer labels (CPU-built, uploaded). */
+export function oneHot(gpu: Tensor["gpu"], labels: ArrayLike<number>, classes: number): Tensor {
+  const q = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new Error(`label ${y} at index ${i} outside [0, ${classes})`);
+    }
+    q[i * classes + y] = 1;
+  }
+  return Tensor.from(gpu, q, [labels.length, classes]);
+}

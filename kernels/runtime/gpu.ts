@@ -1,0 +1,318 @@
+/**
+ * The WebGPU runtime: one device, a pipeline cache, a buffer pool, batched dispatches and one
+ * readback path. Kernels only declare their WGSL, bindings, uniforms and grid; everything that
+ * touches the queue lives here.
+ *
+ * Dispatches are recorded into one open compute pass and submitted together on `flush()` (or
+ * implicitly by `read`). Each await on the GPU costs about 11 ms in Deno, so a training step is
+ * recorded whole and read back only when metrics are needed.
+ */
+import { BufferPool } from "./buffer_pool.ts";
+import { GpuTimer } from "./timer.ts";
+
+/** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
+export interface Kernel {
+  name: string;
+  code: string;
+}
+
+/** Something bindable as a storage buffer: a whole buffer or a byte range of one. */
+export interface BufferRange {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+/** Uniform values: u32 fields first, then f32 fields, matching the kernel's `Params` struct. */
+export interface Uniforms {
+  u?: number[];
+  f?: number[];
+}
+
+/** Options for `Gpu.create`. */
+export interface GpuOptions {
+  /** Record GPU time per dispatch with timestamp queries (when the adapter has them). */
+  profile?: boolean;
+  powerPreference?: GPUPowerPreference;
+}
+
+const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the software " +
+  "Vulkan driver: `apt-get install mesa-vulkan-drivers libvulkan1` (or the GL libraries for " +
+  "wgpu's GL fallback). On a GPU machine install the vendor driver and the Vulkan loader " +
+  "(libvulkan1). DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
+
+/** Workgroup counts for `n` invocations of `size`, folded into y above 65535 groups. */
+export function groups1d(n: number, size: number): [number, number] {
+  const g = Math.max(1, Math.ceil(n / size));
+  if (g <= 65535) return [g, 1];
+  const y = Math.ceil(g / 65535);
+  return [Math.ceil(g / y), y];
+}
+
+/** A WebGPU device with its caches; create one with `await Gpu.create()`. */
+export class Gpu {
+  readonly device: GPUDevice;
+  readonly adapterInfo: GPUAdapterInfo;
+  readonly features: ReadonlySet<string>;
+  readonly pool: BufferPool;
+  readonly timer: GpuTimer | null;
+  /** Dispatches recorded since the device was created (for tests and benches). */
+  dispatches = 0;
+  #pipelines = new Map<string, GPUComputePipeline>();
+  #uniforms = new Map<string, GPUBuffer>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #afterSubmit: (() => void)[] = [];
+  #scopes: Set<{ dispose(): void }>[] = [];
+  #dummy: GPUBuffer | null = null;
+
+  private constructor(device: GPUDevice, info: GPUAdapterInfo, profile: boolean) {
+    this.device = device;
+    this.adapterInfo = info;
+    this.features = new Set(device.features);
+    this.pool = new BufferPool(device);
+    this.timer = profile && this.features.has("timestamp-query") ? new GpuTimer(device) : null;
+  }
+
+  /** Acquire an adapter and a device with the adapter's full buffer and workgroup limits. */
+  static async create(options: GpuOptions = {}): Promise<Gpu> {
+    if (!("gpu" in navigator) || !navigator.gpu) throw new Error(NO_ADAPTER);
+    const adapter = await navigator.gpu.requestAdapter({
+      powerPreference: options.powerPreference ?? "high-performance",
+    });
+    if (!adapter) throw new Error(NO_ADAPTER);
+    // Read info and limits before requestDevice: Deno invalidates the adapter afterwards.
+    const info = adapter.info;
+    const l = adapter.limits;
+    const optional: GPUFeatureName[] = ["timestamp-query", "shader-f16"];
+    const wanted = optional.filter((f) => adapter.features.has(f));
+    const device = await adapter.requestDevice({
+      requiredFeatures: wanted,
+      requiredLimits: {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+        minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      },
+    });
+    device.addEventListener("uncapturederror", (e) => {
+      console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
+    });
+    return new Gpu(device, info, options.profile ?? false);
+  }
+
+  /** A one-line description of the adapter, for logs and reports. */
+  get adapterName(): string {
+    const i = this.adapterInfo;
+    return [i.description, i.vendor, i.architecture].filter((s) => s).join(" / ");
+  }
+
+  /** The storage-binding alignment in bytes (offsets of tensor views must be multiples). */
+  get offsetAlignment(): number {
+    return this.device.limits.minStorageBufferOffsetAlignment;
+  }
+
+  /** A small zero buffer to bind where an optional input is absent. */
+  get dummy(): BufferRange {
+    this.#dummy ??= this.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    return { buffer: this.#dummy, offset: 0, size: 16 };
+  }
+
+  /** The cached pipeline of a kernel (compiled once per name and source). */
+  pipeline(kernel: Kernel): GPUComputePipeline {
+    let p = this.#pipelines.get(kernel.name);
+    if (!p) {
+      const module = this.device.createShaderModule({ label: kernel.name, code: kernel.code });
+      p = this.device.createComputePipeline({
+        label: kernel.name,
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+      this.#pipelines.set(kernel.name, p);
+    }
+    return p;
+  }
+
+  /** A uniform buffer holding `u` (u32) then `f` (f32); cached by content, never rewritten. */
+  #uniformBuffer(values: Uniforms): GPUBuffer {
+    const u = values.u ?? [], f = values.f ?? [];
+    const key = u.join(",") + "|" + f.join(",");
+    let buf = this.#uniforms.get(key);
+    if (!buf) {
+      const words = Math.max(4, Math.ceil((u.length + f.length) / 4) * 4);
+      buf = this.device.createBuffer({
+        size: words * 4,
+        usage: GPUBufferUsage.UNIFORM,
+        mappedAtCreation: true,
+      });
+      const range = buf.getMappedRange();
+      new Uint32Array(range).set(u.map((x) => x >>> 0));
+      new Float32Array(range).set(f, u.length);
+      buf.unmap();
+      this.#uniforms.set(key, buf);
+    }
+    return buf;
+  }
+
+  #computePass(label: string): GPUComputePassEncoder {
+    if (this.timer) {
+      this.#endPass();
+      this.#encoder ??= this.device.createCommandEncoder();
+      if (this.timer.full) this.flush();
+      this.#encoder ??= this.device.createCommandEncoder();
+      this.#pass = this.#encoder.beginComputePass({ timestampWrites: this.timer.next(label) });
+      return this.#pass;
+    }
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#pass ??= this.#encoder.beginComputePass();
+    return this.#pass;
+  }
+
+  #endPass(): void {
+    this.#pass?.end();
+    this.#pass = null;
+  }
+
+  /** The command encoder outside any pass, for copies and clears. */
+  encoder(): GPUCommandEncoder {
+    this.#endPass();
+    this.#encoder ??= this.device.createCommandEncoder();
+    return this.#encoder;
+  }
+
+  /**
+   * Record one dispatch of `kernel`. Binding 0 is the uniform `Params` struct (when `uniforms`
+   * is given), storage buffers follow in order from binding 1 (or 0 without uniforms).
+   */
+  dispatch(
+    kernel: Kernel,
+    buffers: BufferRange[],
+    uniforms: Uniforms | null,
+    grid: readonly number[],
+  ): void {
+    const pipeline = this.pipeline(kernel);
+    const entries: GPUBindGroupEntry[] = [];
+    if (uniforms) entries.push({ binding: 0, resource: { buffer: this.#uniformBuffer(uniforms) } });
+    const base = entries.length;
+    buffers.forEach((b, i) =>
+      entries.push({
+        binding: base + i,
+        resource: { buffer: b.buffer, offset: b.offset, size: b.size },
+      })
+    );
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    const pass = this.#computePass(kernel.name);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    if (this.timer) this.#endPass();
+    this.dispatches++;
+  }
+
+  /** Run `fn` after the next submit (e.g. destroy a staging buffer). */
+  afterSubmit(fn: () => void): void {
+    this.#afterSubmit.push(fn);
+  }
+
+  /** True when recorded work waits for a submit. */
+  get pending(): boolean {
+    return this.#encoder !== null;
+  }
+
+  /** Submit everything recorded so far (does not wait). */
+  flush(): void {
+    if (!this.#encoder) return;
+    this.#endPass();
+    this.timer?.resolve(this.#encoder);
+    this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+    const fns = this.#afterSubmit;
+    this.#afterSubmit = [];
+    for (const fn of fns) fn();
+  }
+
+  /** Write `data` at `offset` of `buffer`, ordered after all work recorded so far. */
+  write(buffer: GPUBuffer, offset: number, data: Float32Array<ArrayBuffer>): void {
+    this.flush();
+    this.device.queue.writeBuffer(buffer, offset, data);
+  }
+
+  /** Read several ranges back with one submit and one wait: the single readback path. */
+  async read(ranges: BufferRange[]): Promise<Float32Array[]> {
+    const total = ranges.reduce((s, r) => s + Math.ceil(r.size / 4) * 4, 0);
+    const staging = this.device.createBuffer({
+      size: Math.max(4, total),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const enc = this.encoder();
+    let at = 0;
+    const starts: number[] = [];
+    for (const r of ranges) {
+      starts.push(at);
+      enc.copyBufferToBuffer(r.buffer, r.offset, staging, at, r.size);
+      at += Math.ceil(r.size / 4) * 4;
+    }
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    await this.timer?.collect();
+    return ranges.map((r, i) => all.slice(starts[i] / 4, starts[i] / 4 + r.size / 4));
+  }
+
+  /** Submit and wait until the GPU has finished all recorded work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.timer?.collect();
+  }
+
+  /** Open a scope: tensors created until it is disposed are released with it. */
+  pushScope(scope: Set<{ dispose(): void }>): void {
+    this.#scopes.push(scope);
+  }
+
+  /** Close the innermost scope (does not dispose its members). */
+  popScope(scope: Set<{ dispose(): void }>): void {
+    const top = this.#scopes.pop();
+    if (top !== scope) throw new Error("scopes closed out of order");
+  }
+
+  /** Register a disposable with the innermost open scope, if any. */
+  track(t: { dispose(): void }): void {
+    this.#scopes.at(-1)?.add(t);
+  }
+
+  /**
+   * Remove a disposable from the innermost scope: with `toParent`, hand it to the enclosing
+   * scope (if any); otherwise the caller owns it from now on.
+   */
+  untrack(t: { dispose(): void }, toParent: boolean): void {
+    const n = this.#scopes.length;
+    if (n === 0) return;
+    this.#scopes[n - 1].delete(t);
+    if (toParent && n > 1) this.#scopes[n - 2].add(t);
+  }
+
+  /** Wait for the queue, then destroy all buffers and the device. */
+  async destroy(): Promise<void> {
+    await this.sync();
+    this.pool.trim();
+    for (const b of this.#uniforms.values()) b.destroy();
+    this.#uniforms.clear();
+    this.#dummy?.destroy();
+    this.timer?.destroy();
+    this.device.destroy();
+  }
+}

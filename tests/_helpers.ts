@@ -1,0 +1,112 @@
+/** Shared test helpers: one GPU per test file, random data, closeness checks, fixtures. */
+import { Gpu } from "../kernels/runtime/gpu.ts";
+import { Rng } from "../kernels/init/init.ts";
+import { readSafetensors } from "../pipelines/io/safetensors.ts";
+
+let shared: Promise<Gpu> | null = null;
+
+/** The test file's GPU (created once; WebGPU resources outlive single tests by design). */
+export function testGpu(): Promise<Gpu> {
+  shared ??= Gpu.create();
+  return shared;
+}
+
+/** Deno.test with resource/op sanitizers off (GPU objects live across tests). */
+export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): void {
+  Deno.test({
+    name,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => await fn(await testGpu()),
+  });
+}
+
+/** n standard normals (scaled), seeded. */
+export function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal() * scale;
+  return out;
+}
+
+/** Tolerances: |actual - expected| <= atol + rtol * |expected| elementwise. */
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+/** Assert closeness, reporting the count and the first mismatches with their indices. */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  label = "",
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: length ${actual.length} != expected ${expected.length}`);
+  }
+  const bad: string[] = [];
+  let count = 0, worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i], e = expected[i];
+    const err = Math.abs(a - e);
+    if (!(err <= tol.atol + tol.rtol * Math.abs(e))) {
+      count++;
+      worst = Math.max(worst, err);
+      if (bad.length < 5) bad.push(`[${i}] got ${a}, want ${e}`);
+    }
+  }
+  if (count > 0) {
+    throw new Error(
+      `${label}: ${count}/${actual.length} values off (atol ${tol.atol}, rtol ${tol.rtol}, ` +
+        `worst abs err ${worst}): ${bad.join("; ")}`,
+    );
+  }
+}
+
+/** A PyTorch fixture: tensors by name, and its metadata. */
+export async function fixture(name: string) {
+  const f = await readSafetensors(new URL(`./fixtures/${name}.safetensors`, import.meta.url).pathname);
+  return {
+    metadata: f.metadata,
+    get(key: string): Float32Array {
+      const t = f.tensors.get(key);
+      if (!t) throw new Error(`fixture ${name} has no tensor "${key}"`);
+      return t.data as Float32Array;
+    },
+    shape(key: string): number[] {
+      const t = f.tensors.get(key);
+      if (!t) throw new Error(`fixture ${name} has no tensor "${key}"`);
+      return t.shape;
+    },
+  };
+}
+
+/**
+ * Central-difference gradient of L(x) = sum_i r_i f(x)_i in f64, for checking a backward pass.
+ * `f` is the float64 CPU reference of the forward.
+ */
+export function numericGrad(
+  f: (x: Float64Array) => Float64Array,
+  x: ArrayLike<number>,
+  r: ArrayLike<number>,
+  h = 1e-5,
+): Float64Array {
+  const xv = Float64Array.from(x);
+  const g = new Float64Array(xv.length);
+  const L = () => {
+    const y = f(xv);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += r[i] * y[i];
+    return s;
+  };
+  for (let i = 0; i < xv.length; i++) {
+    const x0 = xv[i];
+    xv[i] = x0 + h;
+    const up = L();
+    xv[i] = x0 - h;
+    const down = L();
+    xv[i] = x0;
+    g[i] = (up - down) / (2 * h);
+  }
+  return g;
+}

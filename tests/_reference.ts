@@ -1,0 +1,200 @@
+/**
+ * Plain float64 CPU references of every kernel: the loops straight from the math, no tricks.
+ * Layouts match the kernels (row-major, NCHW).
+ */
+type Arr = ArrayLike<number>;
+
+/** C = op(A) op(B) (+ bias): A stored [M,K] (or [K,M] transposed), B [K,N] (or [N,K]). */
+export function matmulRef(
+  a: Arr,
+  b: Arr,
+  M: number,
+  K: number,
+  N: number,
+  transA = false,
+  transB = false,
+  bias?: Arr,
+): Float64Array {
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = bias ? bias[j] : 0;
+      for (let k = 0; k < K; k++) {
+        s += (transA ? a[k * M + i] : a[i * K + k]) * (transB ? b[j * K + k] : b[k * N + j]);
+      }
+      c[i * N + j] = s;
+    }
+  }
+  return c;
+}
+
+/** Convolution geometry (as conv2dShape computes it). */
+export interface ConvGeo {
+  B: number;
+  Ci: number;
+  H: number;
+  W: number;
+  Co: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  stride: number;
+  pad: number;
+}
+
+/** Visit every (n, co, oh, ow, ci, kh, kw) term with its x and y/w indices (in-range only). */
+function convTerms(
+  g: ConvGeo,
+  visit: (xi: number, wi: number, yi: number) => void,
+): void {
+  for (let n = 0; n < g.B; n++) {
+    for (let co = 0; co < g.Co; co++) {
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++) {
+          const yi = ((n * g.Co + co) * g.OH + oh) * g.OW + ow;
+          for (let ci = 0; ci < g.Ci; ci++) {
+            for (let kh = 0; kh < g.KH; kh++) {
+              const ih = oh * g.stride - g.pad + kh;
+              if (ih < 0 || ih >= g.H) continue;
+              for (let kw = 0; kw < g.KW; kw++) {
+                const iw = ow * g.stride - g.pad + kw;
+                if (iw < 0 || iw >= g.W) continue;
+                visit(
+                  ((n * g.Ci + ci) * g.H + ih) * g.W + iw,
+                  ((co * g.Ci + ci) * g.KH + kh) * g.KW + kw,
+                  yi,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2dRef(x: Arr, w: Arr, g: ConvGeo): Float64Array {
+  const y = new Float64Array(g.B * g.Co * g.OH * g.OW);
+  convTerms(g, (xi, wi, yi) => y[yi] += x[xi] * w[wi]);
+  return y;
+}
+
+export function conv2dBackwardInputRef(dy: Arr, w: Arr, g: ConvGeo): Float64Array {
+  const dx = new Float64Array(g.B * g.Ci * g.H * g.W);
+  convTerms(g, (xi, wi, yi) => dx[xi] += dy[yi] * w[wi]);
+  return dx;
+}
+
+export function conv2dBackwardWeightRef(dy: Arr, x: Arr, g: ConvGeo): Float64Array {
+  const dw = new Float64Array(g.Co * g.Ci * g.KH * g.KW);
+  convTerms(g, (xi, wi, yi) => dw[wi] += dy[yi] * x[xi]);
+  return dw;
+}
+
+/** Training-mode batch norm over [B, C, S]: y, batch mean, biased variance. */
+export function batchNormRef(x: Arr, gamma: Arr, beta: Arr, B: number, C: number, S: number, eps = 1e-5) {
+  const mean = new Float64Array(C), variance = new Float64Array(C);
+  const n = B * S;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let b = 0; b < B; b++) for (let i = 0; i < S; i++) s += x[(b * C + c) * S + i];
+    mean[c] = s / n;
+    let q = 0;
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < S; i++) q += (x[(b * C + c) * S + i] - mean[c]) ** 2;
+    }
+    variance[c] = q / n;
+  }
+  const y = new Float64Array(B * C * S);
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < S; i++) {
+        const k = (b * C + c) * S + i;
+        y[k] = (x[k] - mean[c]) / Math.sqrt(variance[c] + eps) * gamma[c] + beta[c];
+      }
+    }
+  }
+  return { y, mean, variance };
+}
+
+/** Max pool over [B, C, H, W] with -inf padding; returns y and the argmax (plane index). */
+export function maxpoolRef(x: Arr, B: number, C: number, H: number, W: number, k: number, s: number, p: number) {
+  const OH = Math.floor((H + 2 * p - k) / s) + 1, OW = Math.floor((W + 2 * p - k) / s) + 1;
+  const y = new Float64Array(B * C * OH * OW), arg = new Int32Array(y.length);
+  for (let pl = 0; pl < B * C; pl++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        let best = -Infinity, at = -1;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) {
+            const ih = oh * s - p + i, iw = ow * s - p + j;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            const v = x[pl * H * W + ih * W + iw];
+            if (v > best) [best, at] = [v, ih * W + iw];
+          }
+        }
+        y[(pl * OH + oh) * OW + ow] = best;
+        arg[(pl * OH + oh) * OW + ow] = at;
+      }
+    }
+  }
+  return { y, arg, OH, OW };
+}
+
+/** Mean over T and S of x [B*T, C, S] -> [B, C]. */
+export function avgpoolRef(x: Arr, B: number, T: number, C: number, S: number): Float64Array {
+  const y = new Float64Array(B * C);
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let t = 0; t < T; t++) for (let i = 0; i < S; i++) s += x[((b * T + t) * C + c) * S + i];
+      y[b * C + c] = s / (T * S);
+    }
+  }
+  return y;
+}
+
+/** Row softmax of z [B, K]. */
+export function softmaxRef(z: Arr, B: number, K: number): Float64Array {
+  const p = new Float64Array(B * K);
+  for (let i = 0; i < B; i++) {
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) m = Math.max(m, z[i * K + k]);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(z[i * K + k] - m);
+    for (let k = 0; k < K; k++) p[i * K + k] = Math.exp(z[i * K + k] - m) / s;
+  }
+  return p;
+}
+
+/** Batch mean of the soft-target cross-entropy. */
+export function crossEntropyRef(z: Arr, q: Arr, B: number, K: number): number {
+  const p = softmaxRef(z, B, K);
+  let loss = 0;
+  for (let i = 0; i < B * K; i++) loss -= q[i] * Math.log(p[i]);
+  return loss / B;
+}
+
+/** Its gradient with respect to z. */
+export function crossEntropyGradRef(z: Arr, q: Arr, B: number, K: number): Float64Array {
+  const p = softmaxRef(z, B, K);
+  const g = new Float64Array(B * K);
+  for (let i = 0; i < B; i++) {
+    let qs = 0;
+    for (let k = 0; k < K; k++) qs += q[i * K + k];
+    for (let k = 0; k < K; k++) g[i * K + k] = (p[i * K + k] * qs - q[i * K + k]) / B;
+  }
+  return g;
+}
+
+/** One PyTorch SGD step in place on float64 copies; returns [w, buf]. */
+export function sgdRef(w: Arr, g: Arr, buf: Arr, lr: number, momentum: number, wd: number) {
+  const w2 = Float64Array.from(w), b2 = Float64Array.from(buf);
+  for (let i = 0; i < w2.length; i++) {
+    const d = g[i] + wd * w2[i];
+    b2[i] = momentum * b2[i] + d;
+    w2[i] -= lr * b2[i];
+  }
+  return [w2, b2];
+}
