@@ -1,0 +1,115 @@
+import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import {
+  conv2dBackwardInputRef,
+  conv2dBackwardWeightRef,
+  conv2dRef,
+} from "../../_reference.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import {
+  conv2d,
+  conv2dBackwardInputInto,
+  conv2dBackwardWeightInto,
+  conv2dForwardInto,
+  conv2dShape,
+} from "../../../kernels/conv2d/conv2d.ts";
+import { backward } from "../../../kernels/autograd/node.ts";
+import { ParameterSet } from "../../../kernels/optim/parameters.ts";
+
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+// [B, Ci, H, W, Co, K, stride, pad]: odd sizes, every stride/padding the ResNets use, and
+// shapes that leave partial register blocks in both GEMM dimensions.
+const CASES = [
+  [1, 1, 5, 5, 1, 3, 1, 1],
+  [2, 3, 9, 11, 5, 3, 2, 1],
+  [2, 3, 16, 15, 17, 7, 2, 3],
+  [3, 6, 7, 7, 5, 1, 2, 0],
+  [2, 19, 6, 5, 70, 3, 1, 1],
+  [1, 4, 3, 4, 3, 3, 1, 0],
+];
+
+gpuTest("conv2d forward, backward-input, backward-weight match the CPU reference", async (gpu) => {
+  const rng = new Rng(10);
+  using _ = new Scope(gpu);
+  for (const [B, Ci, H, W, Co, K, stride, padding] of CASES) {
+    const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
+    const label = `[${B},${Ci},${H},${W}] * [${Co},${Ci},${K},${K}] s${stride} p${padding}`;
+    const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * K * K);
+    const dy = randn(rng, B * Co * s.OH * s.OW);
+    const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
+    const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
+    const Y = Tensor.empty(gpu, DY.shape), DX = Tensor.empty(gpu, X.shape), DW = Tensor.empty(gpu, Wt.shape);
+    conv2dForwardInto(Y, X, Wt, s);
+    conv2dBackwardInputInto(DX, DY, Wt, s, false);
+    conv2dBackwardWeightInto(DW, DY, X, s, false);
+    const [y, dx, dw] = await gpu.read([Y.range, DX.range, DW.range]);
+    assertClose(y, conv2dRef(x, w, s), TOL, `forward ${label}`);
+    assertClose(dx, conv2dBackwardInputRef(dy, w, s), TOL, `backward-input ${label}`);
+    const dwRef = conv2dBackwardWeightRef(dy, x, s);
+    assertClose(dw, dwRef, TOL, `backward-weight ${label}`);
+    // accumulate mode adds to what is there
+    conv2dBackwardWeightInto(DW, DY, X, s, true);
+    conv2dBackwardInputInto(DX, DY, Wt, s, true);
+    const [dw2, dx2] = await gpu.read([DW.range, DX.range]);
+    assertClose(dw2, dwRef.map((v) => 2 * v), TOL, `backward-weight accumulate ${label}`);
+    assertClose(dx2, Array.from(dx, (v) => 2 * v), TOL, `backward-input accumulate ${label}`);
+  }
+});
+
+gpuTest("conv2d backward-weight with a long reduction (split-K) matches the reference", async (gpu) => {
+  const rng = new Rng(11);
+  using _ = new Scope(gpu);
+  const [B, Ci, H, W, Co, K] = [4, 2, 40, 40, 3, 3];
+  const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride: 1, padding: 1 });
+  const x = randn(rng, B * Ci * H * W), dy = randn(rng, B * Co * s.OH * s.OW);
+  const DW = Tensor.empty(gpu, [Co, Ci, K, K]);
+  conv2dBackwardWeightInto(DW, Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]), Tensor.from(gpu, x, [B, Ci, H, W]), s, false);
+  assertClose(await DW.read(), conv2dBackwardWeightRef(dy, x, s), { atol: 1e-3, rtol: 1e-4 }, "split-K dW");
+});
+
+gpuTest("conv2d backward passes a float64 finite-difference check", async (gpu) => {
+  const rng = new Rng(12);
+  const [B, Ci, H, W, Co, K, stride, padding] = [2, 2, 5, 4, 3, 3, 2, 1];
+  const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
+  const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * K * K);
+  const r = randn(rng, B * Co * s.OH * s.OW);
+  const set = ParameterSet.create(gpu, [{ name: "w", shape: [Co, Ci, K, K], data: w }]);
+  using _ = new Scope(gpu);
+  const X = Tensor.from(gpu, x, [B, Ci, H, W]);
+  X.requiresGrad = true;
+  const y = conv2d(X, set.get("w"), { stride, padding });
+  backward(y, Tensor.from(gpu, r, y.shape));
+  const FD = { atol: 1e-4, rtol: 1e-3 };
+  assertClose(await X.grad!.read(), numericGrad((v) => conv2dRef(v, w, s), x, r), FD, "dx");
+  const dw = (await set.read("grads")).get("w")!;
+  assertClose(dw, numericGrad((v) => conv2dRef(x, v, s), w, r), FD, "dw");
+  set.destroy();
+});
+
+for (const name of ["conv2d_3x3_s2", "conv2d_7x7_s2", "conv2d_1x1_s2"]) {
+  gpuTest(`conv2d matches the PyTorch fixture ${name} (y, dx, dw)`, async (gpu) => {
+    const fx = await fixture(name);
+    const stride = Number(fx.metadata.stride), padding = Number(fx.metadata.padding);
+    const set = ParameterSet.create(gpu, [{ name: "w", shape: fx.shape("w"), data: fx.get("w") }]);
+    using _ = new Scope(gpu);
+    const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
+    x.requiresGrad = true;
+    const y = conv2d(x, set.get("w"), { stride, padding });
+    backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
+    assertClose(await y.read(), fx.get("y"), TOL, "y");
+    assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
+    assertClose((await set.read("grads")).get("w")!, fx.get("dw"), TOL, "dw");
+    set.destroy();
+  });
+}
+
+gpuTest("conv2d errors name the mismatched shapes", () => {
+  let msg = "";
+  try {
+    conv2dShape([2, 3, 8, 8], [4, 5, 3, 3]);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  if (!msg.includes("3 channels") || !msg.includes("[4,5,3,3]")) throw new Error(`unclear: ${msg}`);
+});
