@@ -1,6 +1,6 @@
 /** Shared test helpers: one GPU per test file, random data, closeness checks, fixtures. */
 import { Gpu } from "../kernels/runtime/gpu.ts";
-import { Rng } from "../kernels/init/init.ts";
+import type { Rng } from "../kernels/init/init.ts";
 import { readSafetensors } from "../pipelines/io/safetensors.ts";
 
 let shared: Promise<Gpu> | null = null;
@@ -65,7 +65,9 @@ export function assertClose(
 
 /** A PyTorch fixture: tensors by name, and its metadata. */
 export async function fixture(name: string) {
-  const f = await readSafetensors(new URL(`./fixtures/${name}.safetensors`, import.meta.url).pathname);
+  const f = await readSafetensors(
+    new URL(`./fixtures/${name}.safetensors`, import.meta.url).pathname,
+  );
   return {
     metadata: f.metadata,
     get(key: string): Float32Array {

@@ -93,7 +93,15 @@ export function conv2dBackwardWeightRef(dy: Arr, x: Arr, g: ConvGeo): Float64Arr
 }
 
 /** Training-mode batch norm over [B, C, S]: y, batch mean, biased variance. */
-export function batchNormRef(x: Arr, gamma: Arr, beta: Arr, B: number, C: number, S: number, eps = 1e-5) {
+export function batchNormRef(
+  x: Arr,
+  gamma: Arr,
+  beta: Arr,
+  B: number,
+  C: number,
+  S: number,
+  eps = 1e-5,
+) {
   const mean = new Float64Array(C), variance = new Float64Array(C);
   const n = B * S;
   for (let c = 0; c < C; c++) {
@@ -119,7 +127,16 @@ export function batchNormRef(x: Arr, gamma: Arr, beta: Arr, B: number, C: number
 }
 
 /** Max pool over [B, C, H, W] with -inf padding; returns y and the argmax (plane index). */
-export function maxpoolRef(x: Arr, B: number, C: number, H: number, W: number, k: number, s: number, p: number) {
+export function maxpoolRef(
+  x: Arr,
+  B: number,
+  C: number,
+  H: number,
+  W: number,
+  k: number,
+  s: number,
+  p: number,
+) {
   const OH = Math.floor((H + 2 * p - k) / s) + 1, OW = Math.floor((W + 2 * p - k) / s) + 1;
   const y = new Float64Array(B * C * OH * OW), arg = new Int32Array(y.length);
   for (let pl = 0; pl < B * C; pl++) {

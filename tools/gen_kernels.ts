@@ -22,13 +22,15 @@ const conv2dFields = [
 ];
 
 /** Load x at (base + ih*W + iw) with zero padding outside the image. */
-const loadPadded = (buf: string) => `fn ld(base: u32, ih: i32, iw: i32) -> f32 {
+const loadPadded = (buf: string) =>
+  `fn ld(base: u32, ih: i32, iw: i32) -> f32 {
   let ok = u32(ih) < p.H && u32(iw) < p.W;
   return select(0.0, ${buf}[select(0u, base + u32(ih) * p.W + u32(iw), ok)], ok);
 }`;
 
 /** Store with optional accumulation into what is there. */
-const put = (buf: string) => `fn put(o: u32, v: f32) {
+const put = (buf: string) =>
+  `fn put(o: u32, v: f32) {
   ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
 }`;
 
@@ -43,7 +45,16 @@ export function generatedKernels(): Record<string, string> {
       "B(k,j) = b[k*sb0 + j*sb1]; C row-major [M,N]. flags: 1 = add bias, 2 = accumulate.",
       "Grid: x = ceil(N / 128), y = ceil(M / 128).",
     ],
-    params: ["M: u32", "N: u32", "K: u32", "sa0: u32", "sa1: u32", "sb0: u32", "sb1: u32", "flags: u32"],
+    params: [
+      "M: u32",
+      "N: u32",
+      "K: u32",
+      "sa0: u32",
+      "sa1: u32",
+      "sb0: u32",
+      "sb1: u32",
+      "flags: u32",
+    ],
     bindings: [
       "var<storage, read> a: array<f32>",
       "var<storage, read> b: array<f32>",

@@ -44,7 +44,9 @@ export function batchNorm(
   const gpu = x.gpu;
   let stats = running;
   if (options.training) {
-    if (B * S < 2) throw new Error(`batchnorm: training needs more than 1 value per channel, got [${x.shape}]`);
+    if (B * S < 2) {
+      throw new Error(`batchnorm: training needs more than 1 value per channel, got [${x.shape}]`);
+    }
     stats = Tensor.empty(gpu, [2, C]);
     gpu.dispatch(statsKernel, [x.range, stats.range, running.range], {
       u: [B, C, S, 1],
@@ -60,19 +62,33 @@ export function batchNorm(
   return record(y, [x, gamma, beta], (g) => {
     const sums = Tensor.empty(gpu, [2, C]);
     const gg = gradOutput(gamma), gb = gradOutput(beta);
-    if ((gg === null) !== (gb === null)) throw new Error("batchnorm: gamma and beta must both train");
+    if ((gg === null) !== (gb === null)) {
+      throw new Error("batchnorm: gamma and beta must both train");
+    }
     const flags = gg ? 1 | (gg.accumulate ? 2 : 0) : 0;
-    gpu.dispatch(reduceKernel, [
-      x.range,
-      g.range,
-      stats.range,
-      sums.range,
-      gg ? gg.out.range : gpu.dummy,
-      gb ? gb.out.range : gpu.dummy,
-    ], { u: [B, C, S, flags], f: [eps] }, [C]);
+    gpu.dispatch(
+      reduceKernel,
+      [
+        x.range,
+        g.range,
+        stats.range,
+        sums.range,
+        gg ? gg.out.range : gpu.dummy,
+        gb ? gb.out.range : gpu.dummy,
+      ],
+      { u: [B, C, S, flags], f: [eps] },
+      [C],
+    );
     const gx = gradOutput(x);
     if (gx) {
-      gpu.dispatch(inputKernel, [x.range, g.range, stats.range, gamma.range, sums.range, gx.out.range], {
+      gpu.dispatch(inputKernel, [
+        x.range,
+        g.range,
+        stats.range,
+        gamma.range,
+        sums.range,
+        gx.out.range,
+      ], {
         u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0],
         f: [eps],
       }, groups1d(x.size, 256));

@@ -94,7 +94,10 @@ export function conv2dBackwardWeightInto(
 ): void {
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
   const gx = Math.ceil(N / 64), gy = Math.ceil(M / 64);
-  const splits = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET_GROUPS / (gx * gy)), Math.ceil(K / 512)));
+  const splits = Math.max(
+    1,
+    Math.min(Math.ceil(SPLIT_TARGET_GROUPS / (gx * gy)), Math.ceil(K / 512)),
+  );
   const kps = Math.ceil(K / splits);
   const gpu = dw.gpu;
   const target = splits === 1 ? dw : Tensor.empty(gpu, [splits, M, N]);

@@ -24,7 +24,12 @@ function sameShape(a: Tensor, b: Tensor, what: string): void {
 export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
   sameShape(a, b, "add");
   sameShape(a, out, "add output");
-  a.gpu.dispatch(addForwardKernel, [a.range, b.range, out.range], { u: [a.size] }, groups1d(a.size, 256));
+  a.gpu.dispatch(
+    addForwardKernel,
+    [a.range, b.range, out.range],
+    { u: [a.size] },
+    groups1d(a.size, 256),
+  );
 }
 
 /** y = max(x, 0) (no autograd). */

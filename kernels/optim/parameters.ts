@@ -102,7 +102,9 @@ export class ParameterSet {
   }
 
   /** Read values (or gradients, or momentum) of every parameter by name. */
-  async read(which: "values" | "grads" | "momentum" = "values"): Promise<Map<string, Float32Array>> {
+  async read(
+    which: "values" | "grads" | "momentum" = "values",
+  ): Promise<Map<string, Float32Array>> {
     const [all] = await this.gpu.read([this[which].range]);
     const out = new Map<string, Float32Array>();
     for (const n of this.names) {

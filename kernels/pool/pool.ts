@@ -30,7 +30,12 @@ export function maxpool2d(x: Tensor, o: MaxPoolOptions): Tensor {
   const y = Tensor.empty(x.gpu, [B, C, OH, OW]);
   const idx = Tensor.empty(x.gpu, [B, C, OH, OW]); // u32 argmax, stored in an f32-sized buffer
   const geo = [H, W, OH, OW, o.kernel, o.stride, o.padding];
-  x.gpu.dispatch(maxForwardKernel, [x.range, y.range, idx.range], { u: [y.size, ...geo] }, groups1d(y.size, 256));
+  x.gpu.dispatch(
+    maxForwardKernel,
+    [x.range, y.range, idx.range],
+    { u: [y.size, ...geo] },
+    groups1d(y.size, 256),
+  );
   return record(y, [x], (g) => {
     const gx = gradOutput(x);
     if (!gx) return;
@@ -50,7 +55,12 @@ export function globalAvgPool(x: Tensor, frames = 1): Tensor {
   if (BT % frames !== 0) throw new Error(`global_avgpool: ${BT} rows not divisible by T=${frames}`);
   const B = BT / frames, S = H * W;
   const y = Tensor.empty(x.gpu, [B, C]);
-  x.gpu.dispatch(avgForwardKernel, [x.range, y.range], { u: [B, frames, C, S] }, groups1d(B * C, 64));
+  x.gpu.dispatch(
+    avgForwardKernel,
+    [x.range, y.range],
+    { u: [B, frames, C, S] },
+    groups1d(B * C, 64),
+  );
   return record(y, [x], (g) => {
     const gx = gradOutput(x);
     if (!gx) return;

@@ -6,7 +6,7 @@
  * the same folder, fsync'd, then renamed over the target, so a killed write never leaves a
  * truncated file under the real name.
  */
-import { dirname, basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** One stored tensor. */
 export interface StoredTensor {
@@ -25,7 +25,9 @@ const CTORS = { F32: Float32Array, I32: Int32Array, U32: Uint32Array } as const;
 
 /** Parse safetensors bytes; `source` names the file in errors. */
 export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsFile {
-  if (bytes.length < 8) throw new Error(`${source}: not a safetensors file (${bytes.length} bytes)`);
+  if (bytes.length < 8) {
+    throw new Error(`${source}: not a safetensors file (${bytes.length} bytes)`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > bytes.length - 8) {
@@ -51,7 +53,9 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
     const [begin, end] = e.data_offsets;
     const count = e.shape.reduce((a, b) => a * b, 1);
     if (end > body.length || end - begin !== count * 4) {
-      throw new Error(`${source}: tensor "${name}" [${e.shape}] has bad data offsets ${begin}..${end}`);
+      throw new Error(
+        `${source}: tensor "${name}" [${e.shape}] has bad data offsets ${begin}..${end}`,
+      );
     }
     const copy = body.slice(begin, end); // aligned copy
     tensors.set(name, {

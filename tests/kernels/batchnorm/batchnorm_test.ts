@@ -16,40 +16,55 @@ function bnParams(gpu: Tensor["gpu"], gamma: Float32Array, beta: Float32Array) {
   ]);
 }
 
-gpuTest("batchnorm training forward and running stats match the CPU reference (odd shapes)", async (gpu) => {
-  const rng = new Rng(20);
-  for (const [B, C, S] of [[2, 3, 5], [3, 7, 1], [1, 2, 1000], [5, 70, 9]]) {
-    const x = randn(rng, B * C * S, 2).map((v, i) => v + (i % 3));
-    const gamma = randn(rng, C), beta = randn(rng, C);
-    const rm = randn(rng, C), rv = randn(rng, C).map((v) => 1 + Math.abs(v));
-    const set = bnParams(gpu, gamma, beta);
-    using _ = new Scope(gpu);
-    const running = Tensor.from(gpu, [...rm, ...rv], [2, C]);
-    const y = batchNorm(Tensor.from(gpu, x, [B, C, S]), set.get("gamma"), set.get("beta"), running, { training: true });
-    const ref = batchNormRef(x, gamma, beta, B, C, S);
-    assertClose(await y.read(), ref.y, TOL, `y [${B},${C},${S}]`);
-    const n = B * S;
-    const wantRunning = [
-      ...Array.from(rm, (v, c) => 0.9 * v + 0.1 * ref.mean[c]),
-      ...Array.from(rv, (v, c) => 0.9 * v + 0.1 * ref.variance[c] * n / (n - 1)),
-    ];
-    assertClose(await running.read(), wantRunning, TOL, `running stats [${B},${C},${S}]`);
-    set.destroy();
-  }
-});
+gpuTest(
+  "batchnorm training forward and running stats match the CPU reference (odd shapes)",
+  async (gpu) => {
+    const rng = new Rng(20);
+    for (const [B, C, S] of [[2, 3, 5], [3, 7, 1], [1, 2, 1000], [5, 70, 9]]) {
+      const x = randn(rng, B * C * S, 2).map((v, i) => v + (i % 3));
+      const gamma = randn(rng, C), beta = randn(rng, C);
+      const rm = randn(rng, C), rv = randn(rng, C).map((v) => 1 + Math.abs(v));
+      const set = bnParams(gpu, gamma, beta);
+      using _ = new Scope(gpu);
+      const running = Tensor.from(gpu, [...rm, ...rv], [2, C]);
+      const y = batchNorm(
+        Tensor.from(gpu, x, [B, C, S]),
+        set.get("gamma"),
+        set.get("beta"),
+        running,
+        { training: true },
+      );
+      const ref = batchNormRef(x, gamma, beta, B, C, S);
+      assertClose(await y.read(), ref.y, TOL, `y [${B},${C},${S}]`);
+      const n = B * S;
+      const wantRunning = [
+        ...Array.from(rm, (v, c) => 0.9 * v + 0.1 * ref.mean[c]),
+        ...Array.from(rv, (v, c) => 0.9 * v + 0.1 * ref.variance[c] * n / (n - 1)),
+      ];
+      assertClose(await running.read(), wantRunning, TOL, `running stats [${B},${C},${S}]`);
+      set.destroy();
+    }
+  },
+);
 
 gpuTest("batchnorm backward passes a float64 finite-difference check", async (gpu) => {
   const rng = new Rng(21);
   const [B, C, S] = [3, 2, 4];
-  const x = randn(rng, B * C * S), gamma = randn(rng, C), beta = randn(rng, C), r = randn(rng, B * C * S);
+  const x = randn(rng, B * C * S),
+    gamma = randn(rng, C),
+    beta = randn(rng, C),
+    r = randn(rng, B * C * S);
   const set = bnParams(gpu, gamma, beta);
   using _ = new Scope(gpu);
   const X = Tensor.from(gpu, x, [B, C, S]);
   X.requiresGrad = true;
-  const y = batchNorm(X, set.get("gamma"), set.get("beta"), Tensor.zeros(gpu, [2, C]), { training: true });
+  const y = batchNorm(X, set.get("gamma"), set.get("beta"), Tensor.zeros(gpu, [2, C]), {
+    training: true,
+  });
   backward(y, Tensor.from(gpu, r, y.shape));
   const FD = { atol: 1e-4, rtol: 1e-3 };
-  const f = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) => batchNormRef(xs, g, b, B, C, S).y;
+  const f = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) =>
+    batchNormRef(xs, g, b, B, C, S).y;
   assertClose(await X.grad!.read(), numericGrad((v) => f(v, gamma, beta), x, r), FD, "dx");
   const grads = await set.read("grads");
   assertClose(grads.get("gamma")!, numericGrad((v) => f(x, v, beta), gamma, r), FD, "dgamma");
@@ -57,25 +72,31 @@ gpuTest("batchnorm backward passes a float64 finite-difference check", async (gp
   set.destroy();
 });
 
-gpuTest("batchnorm matches the PyTorch fixture (train y, dx, dgamma, dbeta, running stats, eval y)", async (gpu) => {
-  const fx = await fixture("batchnorm");
-  const set = bnParams(gpu, fx.get("gamma"), fx.get("beta"));
-  using _ = new Scope(gpu);
-  const C = fx.shape("gamma")[0];
-  const running = Tensor.from(gpu, [...fx.get("running_mean0"), ...fx.get("running_var0")], [2, C]);
-  const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
-  x.requiresGrad = true;
-  const y = batchNorm(x, set.get("gamma"), set.get("beta"), running, { training: true });
-  backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
-  assertClose(await y.read(), fx.get("y"), TOL, "y");
-  assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
-  const grads = await set.read("grads");
-  assertClose(grads.get("gamma")!, fx.get("dgamma"), TOL, "dgamma");
-  assertClose(grads.get("beta")!, fx.get("dbeta"), TOL, "dbeta");
-  const run = await running.read();
-  assertClose(run.slice(0, C), fx.get("running_mean"), TOL, "running_mean");
-  assertClose(run.slice(C), fx.get("running_var"), TOL, "running_var");
-  const yEval = batchNorm(x, set.get("gamma"), set.get("beta"), running, { training: false });
-  assertClose(await yEval.read(), fx.get("y_eval"), TOL, "eval y");
-  set.destroy();
-});
+gpuTest(
+  "batchnorm matches the PyTorch fixture (train y, dx, dgamma, dbeta, running stats, eval y)",
+  async (gpu) => {
+    const fx = await fixture("batchnorm");
+    const set = bnParams(gpu, fx.get("gamma"), fx.get("beta"));
+    using _ = new Scope(gpu);
+    const C = fx.shape("gamma")[0];
+    const running = Tensor.from(gpu, [...fx.get("running_mean0"), ...fx.get("running_var0")], [
+      2,
+      C,
+    ]);
+    const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
+    x.requiresGrad = true;
+    const y = batchNorm(x, set.get("gamma"), set.get("beta"), running, { training: true });
+    backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
+    assertClose(await y.read(), fx.get("y"), TOL, "y");
+    assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
+    const grads = await set.read("grads");
+    assertClose(grads.get("gamma")!, fx.get("dgamma"), TOL, "dgamma");
+    assertClose(grads.get("beta")!, fx.get("dbeta"), TOL, "dbeta");
+    const run = await running.read();
+    assertClose(run.slice(0, C), fx.get("running_mean"), TOL, "running_mean");
+    assertClose(run.slice(C), fx.get("running_var"), TOL, "running_var");
+    const yEval = batchNorm(x, set.get("gamma"), set.get("beta"), running, { training: false });
+    assertClose(await yEval.read(), fx.get("y_eval"), TOL, "eval y");
+    set.destroy();
+  },
+);

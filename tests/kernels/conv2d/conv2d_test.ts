@@ -1,9 +1,5 @@
 import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
-import {
-  conv2dBackwardInputRef,
-  conv2dBackwardWeightRef,
-  conv2dRef,
-} from "../../_reference.ts";
+import { conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import {
@@ -39,7 +35,9 @@ gpuTest("conv2d forward, backward-input, backward-weight match the CPU reference
     const dy = randn(rng, B * Co * s.OH * s.OW);
     const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
     const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
-    const Y = Tensor.empty(gpu, DY.shape), DX = Tensor.empty(gpu, X.shape), DW = Tensor.empty(gpu, Wt.shape);
+    const Y = Tensor.empty(gpu, DY.shape),
+      DX = Tensor.empty(gpu, X.shape),
+      DW = Tensor.empty(gpu, Wt.shape);
     conv2dForwardInto(Y, X, Wt, s);
     conv2dBackwardInputInto(DX, DY, Wt, s, false);
     conv2dBackwardWeightInto(DW, DY, X, s, false);
@@ -57,16 +55,30 @@ gpuTest("conv2d forward, backward-input, backward-weight match the CPU reference
   }
 });
 
-gpuTest("conv2d backward-weight with a long reduction (split-K) matches the reference", async (gpu) => {
-  const rng = new Rng(11);
-  using _ = new Scope(gpu);
-  const [B, Ci, H, W, Co, K] = [4, 2, 40, 40, 3, 3];
-  const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride: 1, padding: 1 });
-  const x = randn(rng, B * Ci * H * W), dy = randn(rng, B * Co * s.OH * s.OW);
-  const DW = Tensor.empty(gpu, [Co, Ci, K, K]);
-  conv2dBackwardWeightInto(DW, Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]), Tensor.from(gpu, x, [B, Ci, H, W]), s, false);
-  assertClose(await DW.read(), conv2dBackwardWeightRef(dy, x, s), { atol: 1e-3, rtol: 1e-4 }, "split-K dW");
-});
+gpuTest(
+  "conv2d backward-weight with a long reduction (split-K) matches the reference",
+  async (gpu) => {
+    const rng = new Rng(11);
+    using _ = new Scope(gpu);
+    const [B, Ci, H, W, Co, K] = [4, 2, 40, 40, 3, 3];
+    const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride: 1, padding: 1 });
+    const x = randn(rng, B * Ci * H * W), dy = randn(rng, B * Co * s.OH * s.OW);
+    const DW = Tensor.empty(gpu, [Co, Ci, K, K]);
+    conv2dBackwardWeightInto(
+      DW,
+      Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]),
+      Tensor.from(gpu, x, [B, Ci, H, W]),
+      s,
+      false,
+    );
+    assertClose(
+      await DW.read(),
+      conv2dBackwardWeightRef(dy, x, s),
+      { atol: 1e-3, rtol: 1e-4 },
+      "split-K dW",
+    );
+  },
+);
 
 gpuTest("conv2d backward passes a float64 finite-difference check", async (gpu) => {
   const rng = new Rng(12);

@@ -9,27 +9,30 @@ import { crossEntropy } from "../../../kernels/loss/loss.ts";
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
 
-gpuTest("matmul matches the CPU reference for every transpose, odd shapes, bias, accumulate", async (gpu) => {
-  const rng = new Rng(1);
-  using _ = new Scope(gpu);
-  for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 129], [130, 7, 65], [200, 150, 3]]) {
-    for (const ta of [false, true]) {
-      for (const tb of [false, true]) {
-        const a = randn(rng, M * K), b = randn(rng, K * N), bias = randn(rng, N);
-        const A = Tensor.from(gpu, a, ta ? [K, M] : [M, K]);
-        const B = Tensor.from(gpu, b, tb ? [N, K] : [K, N]);
-        const C = Tensor.empty(gpu, [M, N]);
-        const transA = ta ? "t" : "n", transB = tb ? "t" : "n";
-        matmulInto(C, A, B, { transA, transB, bias: Tensor.from(gpu, bias, [N]) });
-        const want = matmulRef(a, b, M, K, N, ta, tb, bias);
-        assertClose(await C.read(), want, TOL, `matmul ${M}x${K}x${N} ${transA}${transB}`);
-        matmulInto(C, A, B, { transA, transB, accumulate: true });
-        const twice = want.map((v, i) => v + (v - bias[i % N]));
-        assertClose(await C.read(), twice, TOL, `matmul accumulate ${M}x${K}x${N}`);
+gpuTest(
+  "matmul matches the CPU reference for every transpose, odd shapes, bias, accumulate",
+  async (gpu) => {
+    const rng = new Rng(1);
+    using _ = new Scope(gpu);
+    for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 129], [130, 7, 65], [200, 150, 3]]) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = randn(rng, M * K), b = randn(rng, K * N), bias = randn(rng, N);
+          const A = Tensor.from(gpu, a, ta ? [K, M] : [M, K]);
+          const B = Tensor.from(gpu, b, tb ? [N, K] : [K, N]);
+          const C = Tensor.empty(gpu, [M, N]);
+          const transA = ta ? "t" : "n", transB = tb ? "t" : "n";
+          matmulInto(C, A, B, { transA, transB, bias: Tensor.from(gpu, bias, [N]) });
+          const want = matmulRef(a, b, M, K, N, ta, tb, bias);
+          assertClose(await C.read(), want, TOL, `matmul ${M}x${K}x${N} ${transA}${transB}`);
+          matmulInto(C, A, B, { transA, transB, accumulate: true });
+          const twice = want.map((v, i) => v + (v - bias[i % N]));
+          assertClose(await C.read(), twice, TOL, `matmul accumulate ${M}x${K}x${N}`);
+        }
       }
     }
-  }
-});
+  },
+);
 
 gpuTest("matmul rejects mismatched shapes with the shapes in the message", async (gpu) => {
   using _ = new Scope(gpu);
@@ -48,13 +51,18 @@ gpuTest("linear backward passes a float64 finite-difference check", async (gpu) 
   const rng = new Rng(2);
   const [B, I, O] = [3, 5, 4];
   const x = randn(rng, B * I), w = randn(rng, O * I), b = randn(rng, O), r = randn(rng, B * O);
-  const set = ParameterSet.create(gpu, [{ name: "w", shape: [O, I], data: w }, { name: "b", shape: [O], data: b }]);
+  const set = ParameterSet.create(gpu, [{ name: "w", shape: [O, I], data: w }, {
+    name: "b",
+    shape: [O],
+    data: b,
+  }]);
   using _ = new Scope(gpu);
   const X = Tensor.from(gpu, x, [B, I]);
   X.requiresGrad = true;
   const y = linear(X, set.get("w"), set.get("b"));
   backward(y, Tensor.from(gpu, r, [B, O]));
-  const f = (xs: Float64Array, ws: ArrayLike<number>, bs: ArrayLike<number>) => matmulRef(xs, ws, B, I, O, false, true, bs);
+  const f = (xs: Float64Array, ws: ArrayLike<number>, bs: ArrayLike<number>) =>
+    matmulRef(xs, ws, B, I, O, false, true, bs);
   const FD = { atol: 1e-4, rtol: 1e-3 };
   assertClose(await X.grad!.read(), numericGrad((v) => f(v, w, b), x, r), FD, "dx");
   const g = await set.read("grads");

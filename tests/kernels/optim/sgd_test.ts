@@ -8,7 +8,11 @@ const TOL = { atol: 1e-7, rtol: 1e-6 };
 gpuTest("one SGD dispatch updates every parameter of a set like the CPU reference", async (gpu) => {
   const rng = new Rng(60);
   const a = randn(rng, 13), b = randn(rng, 70);
-  const set = ParameterSet.create(gpu, [{ name: "a", shape: [13], data: a }, { name: "b", shape: [7, 10], data: b }]);
+  const set = ParameterSet.create(gpu, [{ name: "a", shape: [13], data: a }, {
+    name: "b",
+    shape: [7, 10],
+    data: b,
+  }]);
   const ga = randn(rng, 13), gb = randn(rng, 70);
   set.get("a").grad!.write(ga);
   set.get("b").grad!.write(gb);
@@ -27,19 +31,33 @@ gpuTest("one SGD dispatch updates every parameter of a set like the CPU referenc
   assertClose(m.get("b")!, m2b, TOL, "momentum b");
   set.zeroGrad();
   const g = await set.read("grads");
-  if ([...g.values()].some((arr) => arr.some((x) => x !== 0))) throw new Error("zeroGrad left values");
-  set.destroy();
-});
-
-gpuTest("SGD matches torch.optim.SGD over two steps (weights and momentum buffers)", async (gpu) => {
-  const fx = await fixture("sgd");
-  const o = { lr: Number(fx.metadata.lr), momentum: Number(fx.metadata.momentum), weightDecay: Number(fx.metadata.weight_decay) };
-  const set = ParameterSet.create(gpu, [{ name: "w", shape: [10], data: fx.get("w0") }]);
-  for (const step of [1, 2]) {
-    set.get("w").grad!.write(fx.get(`g${step}`));
-    set.sgdStep(o);
-    assertClose((await set.read()).get("w")!, fx.get(`w${step}`), TOL, `w after step ${step}`);
-    assertClose((await set.read("momentum")).get("w")!, fx.get(`buf${step}`), TOL, `buf after step ${step}`);
+  if ([...g.values()].some((arr) => arr.some((x) => x !== 0))) {
+    throw new Error("zeroGrad left values");
   }
   set.destroy();
 });
+
+gpuTest(
+  "SGD matches torch.optim.SGD over two steps (weights and momentum buffers)",
+  async (gpu) => {
+    const fx = await fixture("sgd");
+    const o = {
+      lr: Number(fx.metadata.lr),
+      momentum: Number(fx.metadata.momentum),
+      weightDecay: Number(fx.metadata.weight_decay),
+    };
+    const set = ParameterSet.create(gpu, [{ name: "w", shape: [10], data: fx.get("w0") }]);
+    for (const step of [1, 2]) {
+      set.get("w").grad!.write(fx.get(`g${step}`));
+      set.sgdStep(o);
+      assertClose((await set.read()).get("w")!, fx.get(`w${step}`), TOL, `w after step ${step}`);
+      assertClose(
+        (await set.read("momentum")).get("w")!,
+        fx.get(`buf${step}`),
+        TOL,
+        `buf after step ${step}`,
+      );
+    }
+    set.destroy();
+  },
+);

@@ -1,0 +1,151 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { gpuTest, randn } from "../../_helpers.ts";
+import { basicBlock, BLOCK_BNS, type RunningStats } from "../../_block.ts";
+import { groups1d } from "../../../kernels/runtime/gpu.ts";
+import { BufferPool } from "../../../kernels/runtime/buffer_pool.ts";
+import { kaimingNormalFanOut, Rng, xavierNormal } from "../../../kernels/init/init.ts";
+import { ParameterSet } from "../../../kernels/optim/parameters.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import { backward } from "../../../kernels/autograd/node.ts";
+import { globalAvgPool } from "../../../kernels/pool/pool.ts";
+import { linear } from "../../../kernels/matmul/matmul.ts";
+import { crossEntropy, oneHot } from "../../../kernels/loss/loss.ts";
+
+Deno.test("groups1d folds large grids into y and always covers n", () => {
+  assertEquals(groups1d(1, 64), [1, 1]);
+  assertEquals(groups1d(64 * 65535, 64), [65535, 1]);
+  const [x, y] = groups1d(64 * 65536, 64);
+  if (x > 65535 || x * y * 64 < 64 * 65536) throw new Error(`bad fold ${x}x${y}`);
+});
+
+gpuTest("pooled buffers are reused by size; scopes release what they created", async (gpu) => {
+  const created = gpu.pool.created, live = gpu.pool.live;
+  {
+    using _ = new Scope(gpu);
+    Tensor.empty(gpu, [1000]);
+    Tensor.empty(gpu, [7]);
+  }
+  assertEquals(gpu.pool.live, live);
+  {
+    using _ = new Scope(gpu);
+    Tensor.empty(gpu, [1000]);
+    Tensor.empty(gpu, [7]);
+  }
+  assertEquals(gpu.pool.created, created + 2, "second scope reuses both buffers");
+  assertEquals(BufferPool.bucket(1), 256);
+  let kept: Tensor;
+  {
+    using _outer = new Scope(gpu);
+    {
+      using _inner = new Scope(gpu);
+      kept = Tensor.from(gpu, [1, 2, 3], [3]).keep();
+    }
+    assertEquals(Array.from(await kept.read()), [1, 2, 3], "kept tensor survives its scope");
+  }
+  if (!kept.disposed) throw new Error("a kept tensor belongs to the enclosing scope");
+});
+
+gpuTest("a disposed tensor cannot be bound, and dispose is idempotent", (gpu) => {
+  const t = Tensor.zeros(gpu, [4]);
+  t.dispose();
+  t.dispose();
+  let msg = "";
+  try {
+    void t.range;
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  if (!msg.includes("disposed")) throw new Error(`no error on use after dispose: ${msg}`);
+});
+
+gpuTest("read returns several tensors with one submit", async (gpu) => {
+  using _ = new Scope(gpu);
+  const a = Tensor.from(gpu, [1, 2], [2]), b = Tensor.from(gpu, [3, 4, 5], [3]);
+  const [x, y] = await gpu.read([a.range, b.range]);
+  assertEquals([Array.from(x), Array.from(y)], [[1, 2], [3, 4, 5]]);
+});
+
+gpuTest("the live-buffer count stays flat over 20 forward/backward/SGD steps", async (gpu) => {
+  const rng = new Rng(70);
+  const C = 8, K = 5;
+  const shapes: [string, number[]][] = [
+    ["conv1.weight", [C, 3, 3, 3]],
+    ["conv2.weight", [C, C, 3, 3]],
+    ["down_conv.weight", [C, 3, 1, 1]],
+  ];
+  const set = ParameterSet.create(gpu, [
+    ...shapes.map(([name, shape]) => ({ name, shape, data: kaimingNormalFanOut(rng, shape) })),
+    ...BLOCK_BNS.flatMap((b) => [
+      { name: `${b}.weight`, shape: [C], data: new Float32Array(C).fill(1) },
+      { name: `${b}.bias`, shape: [C], data: new Float32Array(C) },
+    ]),
+    { name: "fc.weight", shape: [K, C], data: xavierNormal(rng, [K, C]) },
+    { name: "fc.bias", shape: [K], data: new Float32Array(K) },
+  ]);
+  const running = Object.fromEntries(
+    BLOCK_BNS.map((b) => [b, Tensor.zeros(gpu, [2, C]).persist()]),
+  ) as RunningStats;
+  const x = Tensor.from(gpu, randn(rng, 4 * 3 * 12 * 12), [4, 3, 12, 12]).persist();
+  const q = oneHot(gpu, [0, 1, 2, 3], K).persist();
+  const counts: number[] = [];
+  const losses: number[] = [];
+  for (let step = 0; step < 20; step++) {
+    using _ = new Scope(gpu);
+    set.zeroGrad();
+    const logits = linear(
+      globalAvgPool(basicBlock(x, set, running, 2)),
+      set.get("fc.weight"),
+      set.get("fc.bias"),
+    );
+    const loss = crossEntropy(logits, q);
+    backward(loss);
+    set.sgdStep({ lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+    if (step % 5 === 4) losses.push((await loss.read())[0]);
+    counts.push(gpu.pool.live);
+  }
+  const created = gpu.pool.created;
+  if (new Set(counts).size !== 1) throw new Error(`live buffers changed across steps: ${counts}`);
+  if (!(losses[losses.length - 1] < losses[0])) throw new Error(`loss did not fall: ${losses}`);
+  // one more step allocates nothing new
+  {
+    using _ = new Scope(gpu);
+    const logits = linear(
+      globalAvgPool(basicBlock(x, set, running, 2)),
+      set.get("fc.weight"),
+      set.get("fc.bias"),
+    );
+    backward(crossEntropy(logits, q));
+  }
+  assertEquals(gpu.pool.created, created, "no new buffers after warm-up");
+  for (const t of [x, q, ...Object.values(running)]) t.dispose();
+  set.destroy();
+});
+
+Deno.test({
+  name: "timestamp queries time each kernel when the adapter has them",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { Gpu } = await import("../../../kernels/runtime/gpu.ts");
+    const gpu = await Gpu.create({ profile: true });
+    if (!gpu.timer) {
+      console.log("adapter has no timestamp-query; skipped");
+      await gpu.destroy();
+      return;
+    }
+    {
+      using _ = new Scope(gpu);
+      const a = Tensor.from(gpu, randn(new Rng(1), 64 * 64), [64, 64]);
+      const c = Tensor.empty(gpu, [64, 64]);
+      const { matmulInto } = await import("../../../kernels/matmul/matmul.ts");
+      for (let i = 0; i < 3; i++) matmulInto(c, a, a);
+      await gpu.sync();
+    }
+    const report = gpu.timer.report();
+    const mm = report.find((r) => r.name === "matmul_forward");
+    if (!mm || mm.calls !== 3 || !(mm.ms >= 0)) {
+      throw new Error(`bad report ${JSON.stringify(report)}`);
+    }
+    await gpu.destroy();
+  },
+});

@@ -1,0 +1,67 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  encodeSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  type StoredTensor,
+  writeFileAtomic,
+  writeSafetensors,
+} from "../../../pipelines/io/safetensors.ts";
+
+function sample(): Map<string, StoredTensor> {
+  return new Map<string, StoredTensor>([
+    ["a.weight", { dtype: "F32", shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6.5) }],
+    ["step", { dtype: "I32", shape: [1], data: Int32Array.of(-7) }],
+    ["rng", { dtype: "U32", shape: [4], data: Uint32Array.of(1, 2, 3, 4294967295) }],
+  ]);
+}
+
+Deno.test("safetensors round-trips tensors and metadata", () => {
+  const f = parseSafetensors(encodeSafetensors(sample(), { epoch: "3" }));
+  assertEquals(f.metadata, { epoch: "3" });
+  assertEquals([...f.tensors.keys()], ["a.weight", "step", "rng"]);
+  assertEquals(Array.from(f.tensors.get("a.weight")!.data), [1, 2, 3, 4, 5, 6.5]);
+  assertEquals(Array.from(f.tensors.get("step")!.data), [-7]);
+  assertEquals(Array.from(f.tensors.get("rng")!.data), [1, 2, 3, 4294967295]);
+});
+
+Deno.test("a truncated or corrupt safetensors file gives an error naming the file", () => {
+  const bytes = encodeSafetensors(sample());
+  const cases: [Uint8Array, string][] = [
+    [bytes.subarray(0, 4), "not a safetensors file"],
+    [bytes.subarray(0, 20), "exceeds the file"],
+    [bytes.subarray(0, bytes.length - 4), "bad data offsets"],
+  ];
+  for (const [b, want] of cases) {
+    let msg = "";
+    try {
+      parseSafetensors(b, "ckpt/last.safetensors");
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    if (!msg.includes("ckpt/last.safetensors") || !msg.includes(want)) {
+      throw new Error(`expected "${want}" naming the file, got: ${msg}`);
+    }
+  }
+});
+
+Deno.test("atomic writes replace the file whole and leave no temporary behind", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/model.safetensors`;
+  await writeSafetensors(path, sample(), { v: "1" });
+  await writeSafetensors(path, sample(), { v: "2" });
+  assertEquals((await readSafetensors(path)).metadata, { v: "2" });
+  // a write that fails midway (target is a directory) leaves the old file and no temporaries
+  await Deno.mkdir(`${dir}/blocked`);
+  let failed = false;
+  try {
+    await writeFileAtomic(`${dir}/blocked`, new Uint8Array(10));
+  } catch {
+    failed = true;
+  }
+  const names = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  await Deno.remove(dir, { recursive: true });
+  if (!failed) throw new Error("writing over a directory should fail");
+  assertEquals(names.sort(), ["blocked", "model.safetensors"]);
+});
