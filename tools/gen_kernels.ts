@@ -111,44 +111,66 @@ export function generatedKernels(): Record<string, string> {
     store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
   });
 
-  out["conv2d/conv2d_backward_input.wgsl"] = gemmKernel({
-    header: [
-      "conv2d_backward_input: dx[n,ci,ih,iw] (+)= sum_{co,kh,kw} w[co,ci,kh,kw] dy[n,co,oh,ow]",
-      "over the (oh, ow) with oh*S - P + kh = ih and ow*S - P + kw = iw. NCHW layouts.",
-      "As implicit GEMM: M = Ci (p.C = Co here), N = B*H*W, K = Co*KH*KW.",
-      "Grid: x = ceil(N / 256), y = ceil(M / 64).",
-    ],
-    params: conv2dFields,
-    bindings: [
-      "var<storage, read> dy: array<f32>",
-      "var<storage, read> w: array<f32>",
-      "var<storage, read_write> dx: array<f32>",
-    ],
-    TM: 16,
-    TN: 16,
-    WX: 16,
-    WY: 4,
-    helpers: `fn ldy(base: u32, th: i32, tw: i32) -> f32 {
-  let s = i32(p.stride);
-  let oh = th / s;
-  let ow = tw / s;
-  let ok = th >= 0 && tw >= 0 && oh * s == th && ow * s == tw && u32(oh) < p.OH && u32(ow) < p.OW;
+  const backwardInput = (TM: number, variant: string) =>
+    gemmKernel({
+      header: [
+        "conv2d_backward_input: dx[n,ci,ih,iw] (+)= sum_{co,kh,kw} w[co,ci,kh,kw] dy[n,co,oh,ow]",
+        "over the (oh, ow) with oh*S - P + kh = ih and ow*S - P + kw = iw. NCHW layouts.",
+        "Stride phases: input pixels with the same (ih+P) mod S = rh (and rw) see the same kernel",
+        "taps kh = rh + S*j, at oh = (ih+P) div S - j, so one dispatch per phase runs an implicit",
+        "GEMM with no wasted taps: M = Ci, N = B * Hh * Ww pixels of the phase, K = Co * KHh * KWw.",
+        "p.C is Co here. Grid: x = ceil(N / 256), y = ceil(M / (4 * TM)); S*S dispatches.",
+        variant,
+      ],
+      params: [
+        ...conv2dFields.slice(0, 13),
+        "rh: u32",
+        "rw: u32",
+        "ih0: u32",
+        "iw0: u32",
+        "Hh: u32",
+        "Ww: u32",
+        "KWw: u32",
+      ],
+      bindings: [
+        "var<storage, read> dy: array<f32>",
+        "var<storage, read> w: array<f32>",
+        "var<storage, read_write> dx: array<f32>",
+      ],
+      TM,
+      TN: 16,
+      WX: 16,
+      WY: 4,
+      helpers: `fn ldy(base: u32, oh: i32, ow: i32) -> f32 {
+  let ok = u32(oh) < p.OH && u32(ow) < p.OW;
   return select(0.0, dy[select(0u, base + u32(oh) * p.OW + u32(ow), ok)], ok);
 }
 
 ${put("dx")}`,
-    prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW;",
-    setupRow: (r) => `let wr${r} = m${r} * khw;`,
-    setupCol: (s) =>
-      `let pp${s} = n${s} % hw; let yb${s} = (n${s} / hw) * p.C * ohw; ` +
-      `let xb${s} = (n${s} / hw) * p.M * hw + pp${s}; ` +
-      `let th${s} = i32(pp${s} / p.W + p.pad); let tw${s} = i32(pp${s} % p.W + p.pad);`,
-    decodeK: "let co = k / khw; let kr = k % khw; let wo = co * p.M * khw + kr; " +
-      "let yo = co * ohw; let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);",
-    loadA: (r) => `w[wo + wr${r}]`,
-    loadB: (s) => `ldy(yb${s} + yo, th${s} - kh, tw${s} - kw)`,
-    store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
-  });
+      prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; " +
+        "let phw = p.Hh * p.Ww; let taps = (p.K / p.C);",
+      setupRow: (r) => `let wr${r} = m${r} * khw;`,
+      setupCol: (s) =>
+        `let pp${s} = n${s} % phw; let ih${s} = p.ih0 + p.stride * (pp${s} / p.Ww); ` +
+        `let iw${s} = p.iw0 + p.stride * (pp${s} % p.Ww); ` +
+        `let yb${s} = (n${s} / phw) * p.C * ohw; ` +
+        `let xb${s} = (n${s} / phw) * p.M * hw + ih${s} * p.W + iw${s}; ` +
+        `let qh${s} = i32((ih${s} + p.pad) / p.stride); let qw${s} = i32((iw${s} + p.pad) / p.stride);`,
+      decodeK: "let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; " +
+        "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
+        "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
+      loadA: (r) => `w[wo + wr${r}]`,
+      loadB: (s) => `ldy(yb${s} + yo, qh${s} - jj, qw${s} - ll)`,
+      store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
+    });
+  out["conv2d/conv2d_backward_input.wgsl"] = backwardInput(
+    16,
+    "Variant 1 (16 channels per invocation) for Ci > 8.",
+  );
+  out["conv2d/conv2d_backward_input_narrow.wgsl"] = backwardInput(
+    4,
+    "Variant 2 (4 channels per invocation) for few input channels (the RGB/spectrogram stem).",
+  );
 
   out["conv2d/conv2d_backward_weight.wgsl"] = gemmKernel({
     header: [

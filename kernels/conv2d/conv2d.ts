@@ -4,6 +4,7 @@
  */
 import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
+import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
 import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
@@ -12,6 +13,10 @@ import { groups1d } from "../runtime/gpu.ts";
 
 const forwardKernel = { name: "conv2d_forward", code: forwardSrc };
 const backwardInputKernel = { name: "conv2d_backward_input", code: backwardInputSrc };
+const backwardInputNarrowKernel = {
+  name: "conv2d_backward_input_narrow",
+  code: backwardInputNarrowSrc,
+};
 const backwardWeightKernel = { name: "conv2d_backward_weight", code: backwardWeightSrc };
 const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
 
@@ -67,7 +72,7 @@ export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShap
   }, [Math.ceil(N / 256), Math.ceil(s.Co / 64)]);
 }
 
-/** dx (+)= the input gradient given dy [B, Co, OH, OW]. */
+/** dx (+)= the input gradient given dy [B, Co, OH, OW]: one dispatch per stride phase. */
 export function conv2dBackwardInputInto(
   dx: Tensor,
   dy: Tensor,
@@ -75,10 +80,26 @@ export function conv2dBackwardInputInto(
   s: Conv2dShape,
   accumulate: boolean,
 ): void {
-  const N = s.B * s.H * s.W, K = s.Co * s.KH * s.KW;
-  dx.gpu.dispatch(backwardInputKernel, [dy.range, w.range, dx.range], {
-    u: [...fields(s, s.Ci, N, K, s.Co, accumulate), K],
-  }, [Math.ceil(N / 256), Math.ceil(s.Ci / 64)]);
+  expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
+  const S = s.stride;
+  const narrow = s.Ci <= 8;
+  const kernel = narrow ? backwardInputNarrowKernel : backwardInputKernel;
+  const rowsPerGroup = narrow ? 16 : 64;
+  for (let rh = 0; rh < S; rh++) {
+    for (let rw = 0; rw < S; rw++) {
+      // input rows of this phase: ih = ih0 + S*t with (ih + pad) mod S = rh
+      const ih0 = (((rh - s.pad) % S) + S) % S, iw0 = (((rw - s.pad) % S) + S) % S;
+      const Hh = ih0 < s.H ? Math.ceil((s.H - ih0) / S) : 0;
+      const Ww = iw0 < s.W ? Math.ceil((s.W - iw0) / S) : 0;
+      if (Hh === 0 || Ww === 0) continue;
+      const KHh = rh < s.KH ? Math.ceil((s.KH - rh) / S) : 0;
+      const KWw = rw < s.KW ? Math.ceil((s.KW - rw) / S) : 0;
+      const N = s.B * Hh * Ww, K = s.Co * KHh * KWw;
+      dx.gpu.dispatch(kernel, [dy.range, w.range, dx.range], {
+        u: [...fields(s, s.Ci, N, K, s.Co, accumulate), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
+      }, [Math.ceil(N / 256), Math.ceil(s.Ci / rowsPerGroup)]);
+    }
+  }
 }
 
 /** Target number of workgroups for split-K: enough to fill a GPU, few enough to stay cheap. */
