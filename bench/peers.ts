@@ -32,8 +32,10 @@ export interface Peer {
   convBackward(c: ConvCase): Prepared;
 }
 
-function rand(n: number): Float32Array {
-  return Float32Array.from({ length: n }, () => Math.random() - 0.5);
+function rand(n: number): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.random() - 0.5;
+  return out;
 }
 
 export function outSize(c: ConvCase): number {
