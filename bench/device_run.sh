@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One prepared run on a GPU machine that reaches no registry (see bench/README.md):
+# unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
+# loader packages (.gl/*.deb), then runs the test suite and the kernel bench on the GPU's
+# adapter. Logs and JSON go to $OUT (default ./out).
+set -uo pipefail
+OUT="${OUT:-$PWD/out}"
+mkdir -p "$OUT" /tmp/mmb
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+xz -dc .gpu/deno.xz > /tmp/mmb/deno && chmod +x /tmp/mmb/deno
+mkdir -p /tmp/mmb/denodir && tar -C /tmp/mmb/denodir -xJf .gpu/denodir.tar.xz
+export DENO_DIR=/tmp/mmb/denodir PATH="/tmp/mmb:$PATH" XDG_RUNTIME_DIR=/tmp/mmb
+if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+fi
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+deno eval 'const a = await navigator.gpu.requestAdapter(); console.log(JSON.stringify(a?.info), [...(a?.features ?? [])].join(","))' 2>&1 | tee "$OUT/adapter.txt"
+set -o pipefail
+deno test -A --cached-only tests/ 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>' | tee "$OUT/tests.log" | tail -n 40
+timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:-} --json "$OUT/bench.json" 2>&1 |
+  grep -v '^ *[0-9]*: <unknown>' | tee "$OUT/bench.log"
