@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Gpu, Tensor, linear } from "./mod.ts";
+ * import { Gpu, linear, Tensor } from "./mod.ts";
  * const gpu = await Gpu.create();
  * const x = Tensor.from(gpu, [1, 2, 3, 4], [2, 2]);
  * const w = Tensor.from(gpu, [1, 0, 0, 1], [2, 2]);

@@ -149,3 +149,19 @@ Deno.test({
     await gpu.destroy();
   },
 });
+
+Deno.test("with no adapter, Gpu.create says what to install", async () => {
+  // A backend this OS lacks leaves WebGPU without an adapter, as on a machine with no driver.
+  const code = `import { Gpu } from ${
+    JSON.stringify(new URL("../../../kernels/runtime/gpu.ts", import.meta.url).href)
+  };
+try { await Gpu.create(); console.log("adapter found"); } catch (e) { console.log(e.message); }`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { DENO_WEBGPU_BACKEND: "dx12" },
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!text.includes("mesa-vulkan-drivers libvulkan1")) throw new Error(`unhelpful: ${text}`);
+});
