@@ -75,6 +75,10 @@ export async function fixture(name: string) {
       if (!t) throw new Error(`fixture ${name} has no tensor "${key}"`);
       return t.data as Float32Array;
     },
+    /** The tensor, or undefined when the fixture has none of that name. */
+    find(key: string): Float32Array | undefined {
+      return f.tensors.get(key)?.data as Float32Array | undefined;
+    },
     shape(key: string): number[] {
       const t = f.tensors.get(key);
       if (!t) throw new Error(`fixture ${name} has no tensor "${key}"`);

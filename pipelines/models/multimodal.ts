@@ -1,0 +1,173 @@
+/**
+ * The two model families trained here, over any number of modalities:
+ * - AugModel: one encoder and a list of configurable classifiers per modality, all sharing one
+ *   head (the AUG model);
+ * - JointModel: encoders whose features feed one linear classifier over their concatenation
+ *   (naive joint training; with one modality, unimodal training). The weight is kept split per
+ *   modality (fc.w{m} [K, D_m]) so that fc(concat(x)) = sum_m x_m w_m^T + b, and modality m
+ *   alone scores x_m w_m^T + b / M (as the usual baselines report per-modality accuracy).
+ * Both expose their parameter sets and buffers by name for checkpoints and fixtures:
+ * enc{m}.<torchvision name>, cls{m}.{t}.weight|bias, head.weight|bias, fc.w{m}, fc.bias.
+ */
+import type { Gpu } from "../../kernels/runtime/gpu.ts";
+import { type Rng, xavierNormal } from "../../kernels/init/init.ts";
+import { Tensor } from "../../kernels/tensor.ts";
+import { ParameterSet } from "../../kernels/optim/parameters.ts";
+import { linear, matmul } from "../../kernels/matmul/matmul.ts";
+import { add } from "../../kernels/elementwise/elementwise.ts";
+import { Encoder } from "./encoder.ts";
+import { linearParams, ModalityClassifiers } from "./classifiers.ts";
+
+/** One input modality. */
+export interface ModalitySpec {
+  name: string;
+  inChannels: number;
+  /** Frames per sample folded into the batch (1 for audio/spectrograms). */
+  frames: number;
+}
+
+/** Model shape shared by both families. */
+export interface ModelOptions {
+  modalities: ModalitySpec[];
+  classes: number;
+  /** ResNet18 width (64 in the paper). */
+  width: number;
+  /** Layer1 output size (256 in the paper). */
+  hidden?: number;
+}
+
+/** A parameter set with the prefix its names carry in checkpoints. */
+export type NamedSet = [prefix: string, set: ParameterSet];
+
+function encoderSets(encoders: Encoder[]): NamedSet[] {
+  return encoders.map((e, m) => [`enc${m}.`, e.trunk.params]);
+}
+
+function encoderBuffers(encoders: Encoder[]): [string, Tensor][] {
+  return encoders.flatMap((e, m) => [...e.trunk.running].map(([n, t]) => [`enc${m}.${n}`, t] as [string, Tensor]));
+}
+
+function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): Encoder[] {
+  return o.modalities.map((s) => Encoder.create(gpu, rng, { inChannels: s.inChannels, width: o.width, frames: s.frames }));
+}
+
+/** Encoders + configurable classifiers + one shared head. */
+export class AugModel {
+  readonly options: ModelOptions;
+  readonly encoders: Encoder[];
+  readonly classifiers: ModalityClassifiers[];
+  readonly head: ParameterSet;
+
+  private constructor(options: ModelOptions, encoders: Encoder[], classifiers: ModalityClassifiers[], head: ParameterSet) {
+    this.options = options;
+    this.encoders = encoders;
+    this.classifiers = classifiers;
+    this.head = head;
+  }
+
+  /** A new model with `counts[m]` classifiers for modality m (default one each). */
+  static create(gpu: Gpu, rng: Rng, o: ModelOptions, counts?: number[]): AugModel {
+    const hidden = o.hidden ?? 256;
+    const encoders = createEncoders(gpu, rng, o);
+    const classifiers = encoders.map((e, m) => {
+      const c = new ModalityClassifiers(gpu, e.features, hidden);
+      for (let t = 0; t < (counts?.[m] ?? 1); t++) c.add(rng);
+      return c;
+    });
+    return new AugModel(o, encoders, classifiers, linearParams(gpu, rng, hidden, o.classes));
+  }
+
+  /** Parameter sets one modality's optimizer step updates: its encoder, classifiers, the head. */
+  modalitySets(m: number): ParameterSet[] {
+    return [this.encoders[m].trunk.params, ...this.classifiers[m].trainable, this.head];
+  }
+
+  /** All parameter sets by checkpoint prefix (frozen classifiers included). */
+  namedSets(): NamedSet[] {
+    const cls = this.classifiers.flatMap((c, m) => c.layers.map((l, t) => [`cls${m}.${t}.`, l.params] as NamedSet));
+    return [...encoderSets(this.encoders), ...cls, ["head.", this.head]];
+  }
+
+  /** BN running statistics by checkpoint name. */
+  buffers(): [string, Tensor][] {
+    return encoderBuffers(this.encoders);
+  }
+
+  /** Summed logits of each modality (z_all), e.g. for evaluation. */
+  logits(inputs: Tensor[], training: boolean): Tensor[] {
+    return this.encoders.map((e, m) => this.classifiers[m].forward(e.forward(inputs[m], training), this.head).all);
+  }
+
+  destroy(): void {
+    for (const e of this.encoders) e.destroy();
+    for (const c of this.classifiers) c.destroy();
+    this.head.destroy();
+  }
+}
+
+/** Encoders + one linear classifier over their concatenated features. */
+export class JointModel {
+  readonly options: ModelOptions;
+  readonly encoders: Encoder[];
+  readonly fc: ParameterSet;
+
+  private constructor(options: ModelOptions, encoders: Encoder[], fc: ParameterSet) {
+    this.options = options;
+    this.encoders = encoders;
+    this.fc = fc;
+  }
+
+  static create(gpu: Gpu, rng: Rng, o: ModelOptions): JointModel {
+    const encoders = createEncoders(gpu, rng, o);
+    const dims = encoders.map((e) => e.features);
+    const total = dims.reduce((a, b) => a + b);
+    // xavier-normal over the whole [K, sum D] weight, then split by modality
+    const full = xavierNormal(rng, [o.classes, total]);
+    let at = 0;
+    const specs = dims.map((d, m) => {
+      const w = new Float32Array(o.classes * d);
+      for (let k = 0; k < o.classes; k++) w.set(full.subarray(k * total + at, k * total + at + d), k * d);
+      at += d;
+      return { name: `w${m}`, shape: [o.classes, d], data: w };
+    });
+    const fc = ParameterSet.create(gpu, [...specs, { name: "bias", shape: [o.classes], data: new Float32Array(o.classes) }]);
+    return new JointModel(o, encoders, fc);
+  }
+
+  /** Every parameter set (one optimizer over all of them). */
+  allSets(): ParameterSet[] {
+    return [...this.encoders.map((e) => e.trunk.params), this.fc];
+  }
+
+  namedSets(): NamedSet[] {
+    return [...encoderSets(this.encoders), ["fc.", this.fc]];
+  }
+
+  buffers(): [string, Tensor][] {
+    return encoderBuffers(this.encoders);
+  }
+
+  /** Fused logits from features: sum_m x_m w_m^T + b. */
+  fused(features: Tensor[]): Tensor {
+    let z = linear(features[0], this.fc.get("w0"), this.fc.get("bias"));
+    for (let m = 1; m < features.length; m++) z = add(z, linear(features[m], this.fc.get(`w${m}`)));
+    return z;
+  }
+
+  /** Per-modality logits x_m w_m^T + b / M and the fused ones (evaluation). */
+  logits(inputs: Tensor[], training: boolean): { fused: Tensor; perModality: Tensor[] } {
+    const feats = this.encoders.map((e, m) => e.forward(inputs[m], training));
+    const M = feats.length, K = this.options.classes;
+    const gpu = feats[0].gpu;
+    // b / M as a [K] tensor: the 1x1 matrix [1/M] times the bias as a 1xK row
+    const bias = matmul(Tensor.from(gpu, [1 / M], [1, 1]), this.fc.get("bias").view([1, K])).view([K]);
+    const perModality = feats.map((f, m) => linear(f, this.fc.get(`w${m}`), bias));
+    return { fused: this.fused(feats), perModality };
+  }
+
+  destroy(): void {
+    for (const e of this.encoders) e.destroy();
+    this.fc.destroy();
+  }
+}
+

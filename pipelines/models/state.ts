@@ -1,0 +1,73 @@
+/**
+ * A model's state as named float arrays, for checkpoints and reference fixtures:
+ * parameters under their names, momentum buffers under "momentum.<name>", BN running
+ * statistics under "<bn>.running_mean" and "<bn>.running_var" (torchvision's names).
+ */
+import type { Tensor } from "../../kernels/tensor.ts";
+import type { NamedSet } from "./multimodal.ts";
+
+/** Everything that `readState` and `loadState` move. */
+export interface StateOwner {
+  namedSets(): NamedSet[];
+  buffers(): [string, Tensor][];
+}
+
+/** Read the state with one readback. */
+export async function readState(model: StateOwner, momentum = true): Promise<Map<string, Float32Array>> {
+  const sets = model.namedSets(), buffers = model.buffers();
+  const gpu = sets[0][1].gpu;
+  const ranges = [
+    ...sets.map(([, s]) => s.values.range),
+    ...(momentum ? sets.map(([, s]) => s.momentum.range) : []),
+    ...buffers.map(([, t]) => t.range),
+  ];
+  const data = await gpu.read(ranges);
+  const out = new Map<string, Float32Array>();
+  const unpack = (arena: Float32Array, prefix: string, s: NamedSet[1]) => {
+    for (const n of s.names) {
+      const off = s.offsets.get(n)!;
+      out.set(prefix + n, arena.slice(off, off + s.get(n).size));
+    }
+  };
+  sets.forEach(([prefix, s], i) => unpack(data[i], prefix, s));
+  if (momentum) sets.forEach(([prefix, s], i) => unpack(data[sets.length + i], `momentum.${prefix}`, s));
+  buffers.forEach(([name, t], i) => {
+    const d = data[data.length - buffers.length + i], C = t.shape[1];
+    out.set(`${name}.running_mean`, d.slice(0, C));
+    out.set(`${name}.running_var`, d.slice(C));
+  });
+  return out;
+}
+
+/**
+ * Load state from `get(name)`: every parameter and running statistic must be there (the error
+ * lists what is missing); momentum buffers are loaded when `momentum` (missing ones mean zero).
+ */
+export async function loadState(
+  model: StateOwner,
+  get: (name: string) => ArrayLike<number> | undefined,
+  momentum = false,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const [prefix, set] of model.namedSets()) {
+    const values = new Map<string, ArrayLike<number>>();
+    const moms = new Map<string, ArrayLike<number>>();
+    for (const n of set.names) {
+      const v = get(prefix + n);
+      if (v) values.set(n, v);
+      else missing.push(prefix + n);
+      if (momentum) moms.set(n, get(`momentum.${prefix}${n}`) ?? new Float32Array(set.get(n).size));
+    }
+    if (values.size === set.names.length) await set.load(values);
+    if (momentum) await set.load(moms, "momentum");
+  }
+  for (const [name, t] of model.buffers()) {
+    const mean = get(`${name}.running_mean`), variance = get(`${name}.running_var`);
+    if (!mean || !variance) {
+      missing.push(`${name}.running_mean/var`);
+      continue;
+    }
+    t.write([...Array.from(mean), ...Array.from(variance)]);
+  }
+  if (missing.length) throw new Error(`state is missing ${missing.length} entries: ${missing.slice(0, 6).join(", ")}`);
+}

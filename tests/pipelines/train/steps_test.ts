@@ -1,0 +1,96 @@
+import { assertClose, fixture, gpuTest } from "../../_helpers.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
+import { AugModel, JointModel, type ModelOptions } from "../../../pipelines/models/multimodal.ts";
+import { loadState, readState, type StateOwner } from "../../../pipelines/models/state.ts";
+import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.ts";
+
+// Whole training iterations of a tiny two-modality model against PyTorch
+// (tools/make_train_fixtures.py): two iterations through both ResNet18 trunks (64x64 inputs,
+// batch 4), BN and SGD with momentum, computed there in float64 (the exact result). On this
+// problem PyTorch's own float32 run stays within 2e-6 of each tensor's scale of the float64
+// one; we ask for 2e-5 of the scale (max |expected|, at least 1e-6) plus 1e-4 relative for
+// weights, momentum buffers and running statistics, and 1e-5 + 1e-4 relative for the losses
+// and confident scores.
+const SCALARS = { atol: 1e-5, rtol: 1e-4 };
+
+function weightTolerance(want: Float32Array) {
+  const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return { atol: Math.max(1e-6, 2e-5 * scale), rtol: 1e-4 };
+}
+
+type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+function options(fx: Fixture): ModelOptions {
+  return {
+    modalities: [
+      { name: "audio", inChannels: 1, frames: 1 },
+      { name: "video", inChannels: 3, frames: Number(fx.metadata.frames) },
+    ],
+    classes: Number(fx.metadata.classes),
+    width: Number(fx.metadata.width),
+    hidden: Number(fx.metadata.hidden ?? 16),
+  };
+}
+
+function batchOf(gpu: Gpu, fx: Fixture): Batch {
+  return {
+    inputs: [Tensor.from(gpu, fx.get("audio"), fx.shape("audio")), Tensor.from(gpu, fx.get("video"), fx.shape("video"))],
+    labels: Tensor.from(gpu, fx.get("labels"), fx.shape("labels")),
+  };
+}
+
+async function compareState(model: StateOwner, fx: Fixture): Promise<void> {
+  const state = await readState(model);
+  let compared = 0;
+  for (const [name, value] of state) {
+    const key = `final.${name}`;
+    const want = fx.find(key);
+    if (!want) {
+      if (name.startsWith("momentum.")) continue; // PyTorch keeps no buffer for untouched params
+      throw new Error(`fixture lacks ${key}`);
+    }
+    assertClose(value, want, weightTolerance(want), name);
+    compared++;
+  }
+  if (compared < 100) throw new Error(`only ${compared} tensors compared`);
+}
+
+for (const [name, counts] of [["train_aug_1x1", [1, 1]], ["train_aug_1x2", [1, 2]]] as const) {
+  gpuTest(`AUG iterations match PyTorch (${name}: losses, scores, weights, momentum, BN stats)`, async (gpu) => {
+    const fx = await fixture(name);
+    const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const sgd = { lr: Number(fx.metadata.lr), momentum: Number(fx.metadata.momentum), weightDecay: Number(fx.metadata.weight_decay) };
+    const stats = Tensor.zeros(gpu, [6]).persist();
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const losses = augStep(model, batchOf(gpu, fx), { lambda: Number(fx.metadata.lambda), sgd }, stats);
+      const got = await gpu.read(losses.map((l) => l.range));
+      got.forEach((l, m) => assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`));
+    }
+    const s = await stats.read();
+    for (let m = 0; m < 2; m++) {
+      const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
+      assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
+    }
+    await compareState(model, fx);
+    stats.dispose();
+    model.destroy();
+  });
+}
+
+gpuTest("a naive-joint iteration matches PyTorch (loss, weights, momentum, BN stats)", async (gpu) => {
+  const fx = await fixture("train_naive");
+  const model = JointModel.create(gpu, new Rng(0), options(fx));
+  await loadState(model, (n) => fx.find(`init.${n}`));
+  const sgd = { lr: Number(fx.metadata.lr), momentum: Number(fx.metadata.momentum), weightDecay: Number(fx.metadata.weight_decay) };
+  for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+    using _ = new Scope(gpu);
+    const loss = jointStep(model, batchOf(gpu, fx), sgd);
+    assertClose(await loss.read(), fx.get(`loss.${it}`), SCALARS, `loss it ${it}`);
+  }
+  await compareState(model, fx);
+  model.destroy();
+});

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""PyTorch reference fixtures for the trainer: AUG iterations and a naive-joint iteration on a
+tiny two-modality model with the reference's structure (ResNet18 trunks at width 4, audio 1
+channel, video 3 channels with 2 frames folded into the batch, Layer1 512->256 shrunk to
+32->16, one shared head to 3 classes).
+
+    /usr/bin/python3 tools/make_train_fixtures.py tests/fixtures
+
+The optimizer follows the reference training loop under PyTorch >= 2 semantics: one SGD over
+all parameters, gradients set to None between the modality steps, so each step updates only
+the parameters that received a gradient (audio encoder + audio classifiers + shared head,
+then the video ones + shared head). Names follow mmboost's: enc{m}.<torchvision name>,
+cls{m}.{t}.weight/bias, head.weight/bias; naive: fc.w{m}, fc.bias.
+
+Parameters are initialised in float32 (so the stored initial values are exact for a float32
+implementation), then the whole computation runs in float64 and the results are stored
+rounded to float32: the reference is the exact result, not one more float32 rounding path.
+"""
+import os
+import sys
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_fixtures  # noqa: E402
+
+torch.use_deterministic_algorithms(True)
+OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures"
+make_fixtures.OUT = OUT
+save = make_fixtures.save
+WIDTH, HIDDEN, K, B, T = 4, 16, 3, 4, 2
+SGD = dict(lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+class ResNet18(nn.Module):
+    """BasicBlock [2,2,2,2], conv1 7x7/2 without bias, BN, maxpool 3x3/2, no avgpool/fc."""
+
+    def __init__(self, cin, w):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, w, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        chans = [w, 2 * w, 4 * w, 8 * w]
+        prev = w
+        for i, c in enumerate(chans):
+            stride = 1 if i == 0 else 2
+            setattr(self, f"layer{i + 1}", nn.Sequential(Block(prev, c, stride), Block(c, c, 1)))
+            prev = c
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        for i in range(4):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return x
+
+
+def encode(net, x, frames):
+    v = net(x)
+    _, C, H, W = v.shape
+    return v.view(-1, frames, C, H, W).mean(dim=(1, 3, 4))
+
+
+def linear(i, o):
+    lin = nn.Linear(i, o)
+    nn.init.xavier_normal_(lin.weight)
+    nn.init.constant_(lin.bias, 0)
+    return lin
+
+
+def batch():
+    torch.manual_seed(100)
+    audio = torch.randn(B, 1, 64, 64).double()
+    video = torch.randn(B * T, 3, 64, 64).double()
+    labels = torch.tensor([0, 2, 1, 2])
+    return audio, video, labels
+
+
+def state(prefix_modules, with_buffers=True):
+    out = {}
+    for prefix, mod in prefix_modules:
+        for n, p in mod.named_parameters():
+            out[prefix + n] = p.detach().clone()
+        if with_buffers:
+            for n, b in mod.named_buffers():
+                if "running" in n:
+                    out[prefix + n] = b.detach().clone()
+    return out
+
+
+def momenta(opt, prefix_modules):
+    out = {}
+    for prefix, mod in prefix_modules:
+        for n, p in mod.named_parameters():
+            st = opt.state.get(p, {})
+            if "momentum_buffer" in st:
+                out["momentum." + prefix + n] = st["momentum_buffer"].clone()
+    return out
+
+
+def aug_case(name, extra_video_layers, lam=0.5, iterations=2):
+    torch.manual_seed(0)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    cls = [[linear(8 * WIDTH, HIDDEN)], [linear(8 * WIDTH, HIDDEN)]]
+    for _ in range(extra_video_layers):
+        cls[1].append(linear(8 * WIDTH, HIDDEN))  # trainable new classifiers (the paper's)
+    head = linear(HIDDEN, K)
+    named = [("enc0.", enc[0]), ("enc1.", enc[1]), ("head.", head)]
+    named += [(f"cls{m}.{t}.", l) for m in range(2) for t, l in enumerate(cls[m])]
+    for _, mod in named:
+        mod.double()
+    params = [p for _, mod in named for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        feats = [encode(enc[0], audio, 1), encode(enc[1], video, T)]
+        for m in range(2):
+            z = [head(F.relu(l(feats[m]))) for l in cls[m]]
+            z_all = sum(z)
+            if len(z) == 1:
+                loss = F.cross_entropy(z_all, y)
+            else:
+                z_pre = sum(z[:-1])
+                target = y - lam * y * torch.softmax(z_pre.detach(), 1)
+                loss = F.cross_entropy(z_all, y) + F.cross_entropy(z_pre, y) + F.cross_entropy(z[-1], target)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            out[f"loss.{it}.{m}"] = loss.detach().reshape(1)
+            out[f"score.{it}.{m}"] = torch.softmax(z_all.detach(), 1)[torch.arange(B), labels].sum().reshape(1)
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    save(name, out, {"lambda": lam, "iterations": iterations, "width": WIDTH, "hidden": HIDDEN,
+                     "classes": K, "frames": T, **SGD})
+
+
+def naive_case(iterations=2):
+    torch.manual_seed(1)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    fc = linear(16 * WIDTH, K)  # on the concatenated features
+    for mod in enc + [fc]:
+        mod.double()
+    params = list(enc[0].parameters()) + list(enc[1].parameters()) + list(fc.parameters())
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    D = 8 * WIDTH
+    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["init.fc.bias"] = fc.bias.detach().clone()
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        feats = torch.cat([encode(enc[0], audio, 1), encode(enc[1], video, T)], 1)
+        loss = F.cross_entropy(fc(feats), y)
+        loss.backward()
+        opt.step()
+        out[f"loss.{it}"] = loss.detach().reshape(1)
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["final.fc.bias"] = fc.bias.detach().clone()
+    buf = opt.state[fc.weight]["momentum_buffer"]
+    out["final.momentum.fc.w0"] = buf[:, :D].clone()
+    out["final.momentum.fc.w1"] = buf[:, D:].clone()
+    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    save("train_naive", out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
+
+
+if __name__ == "__main__":
+    aug_case("train_aug_1x1", 0)
+    aug_case("train_aug_1x2", 1)
+    naive_case()
+    print("train fixtures written to", OUT)
