@@ -39,12 +39,22 @@ export function residualTarget(zPre: Tensor, y: Tensor, lambda: number): Tensor 
   expectShape(y, "residual target labels", 2, [zPre.shape[0], zPre.shape[1]]);
   const [B, K] = zPre.shape;
   const q = Tensor.empty(zPre.gpu, [B, K]);
-  zPre.gpu.dispatch(residualKernel, [zPre.range, y.range, q.range], { u: [B, K], f: [lambda] }, groups1d(B, 64));
+  zPre.gpu.dispatch(
+    residualKernel,
+    [zPre.range, y.range, q.range],
+    { u: [B, K], f: [lambda] },
+    groups1d(B, 64),
+  );
   return q;
 }
 
 /** The boosting loss of one modality (autograd scalar). y is one-hot [B, K]. */
-export function boostingLoss(z: EnsembleLogits, y: Tensor, lambda: number, terms = ALL_TERMS): Tensor {
+export function boostingLoss(
+  z: EnsembleLogits,
+  y: Tensor,
+  lambda: number,
+  terms = ALL_TERMS,
+): Tensor {
   if (!z.pre) return crossEntropy(z.all, y);
   const parts: Tensor[] = [];
   if (terms.all) parts.push(crossEntropy(z.all, y));
@@ -55,8 +65,21 @@ export function boostingLoss(z: EnsembleLogits, y: Tensor, lambda: number, terms
 }
 
 /** Add this step's confident score, summed loss and correct count to acc[3*slot ..]. */
-export function accumulateTrainStats(acc: Tensor, slot: number, zAll: Tensor, y: Tensor, loss: Tensor): void {
+export function accumulateTrainStats(
+  acc: Tensor,
+  slot: number,
+  zAll: Tensor,
+  y: Tensor,
+  loss: Tensor,
+): void {
   const [B, K] = zAll.shape;
-  if (acc.size < 3 * (slot + 1)) throw new Error(`train stats: slot ${slot} outside [${acc.shape}]`);
-  zAll.gpu.dispatch(statsKernel, [zAll.range, y.range, loss.range, acc.range], { u: [B, K, slot] }, [1]);
+  if (acc.size < 3 * (slot + 1)) {
+    throw new Error(`train stats: slot ${slot} outside [${acc.shape}]`);
+  }
+  zAll.gpu.dispatch(
+    statsKernel,
+    [zAll.range, y.range, loss.range, acc.range],
+    { u: [B, K, slot] },
+    [1],
+  );
 }

@@ -118,7 +118,10 @@ export class ParameterSet {
    * Overwrite values (or momentum buffers) of the named parameters; names not given keep
    * their contents. Errors name a wrong name or size. One upload for the whole arena.
    */
-  async load(values: Map<string, ArrayLike<number>>, which: "values" | "momentum" = "values"): Promise<void> {
+  async load(
+    values: Map<string, ArrayLike<number>>,
+    which: "values" | "momentum" = "values",
+  ): Promise<void> {
     for (const [name, data] of values) {
       const p = this.get(name);
       if (data.length !== p.size) {
@@ -126,7 +129,9 @@ export class ParameterSet {
       }
     }
     const arena = this[which];
-    const all = values.size === this.names.length ? new Float32Array(arena.size) : (await this.gpu.read([arena.range]))[0];
+    const all = values.size === this.names.length
+      ? new Float32Array(arena.size)
+      : (await this.gpu.read([arena.range]))[0];
     for (const [name, data] of values) all.set(data, this.offsets.get(name)!);
     arena.write(all);
   }

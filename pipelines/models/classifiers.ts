@@ -50,7 +50,7 @@ export class ModalityClassifiers {
   /** Append a classifier (xavier-normal weight, zero bias). */
   add(rng: Rng, frozen = false): ClassifierLayer {
     const params = linearParams(this.#gpu, rng, this.features, this.hidden);
-    if (frozen) for (const n of params.names) params.get(n).requiresGrad = false;
+    if (frozen) { for (const n of params.names) params.get(n).requiresGrad = false; }
     const layer = { params, frozen };
     this.layers.push(layer);
     return layer;

@@ -28,7 +28,10 @@ export class Encoder {
   }
 
   static create(gpu: Gpu, rng: Rng, o: EncoderOptions): Encoder {
-    return new Encoder(ResNet18.create(gpu, rng, { inChannels: o.inChannels, width: o.width }), o.frames ?? 1);
+    return new Encoder(
+      ResNet18.create(gpu, rng, { inChannels: o.inChannels, width: o.width }),
+      o.frames ?? 1,
+    );
   }
 
   /** Feature size D. */

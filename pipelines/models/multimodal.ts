@@ -44,11 +44,15 @@ function encoderSets(encoders: Encoder[]): NamedSet[] {
 }
 
 function encoderBuffers(encoders: Encoder[]): [string, Tensor][] {
-  return encoders.flatMap((e, m) => [...e.trunk.running].map(([n, t]) => [`enc${m}.${n}`, t] as [string, Tensor]));
+  return encoders.flatMap((e, m) =>
+    [...e.trunk.running].map(([n, t]) => [`enc${m}.${n}`, t] as [string, Tensor])
+  );
 }
 
 function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): Encoder[] {
-  return o.modalities.map((s) => Encoder.create(gpu, rng, { inChannels: s.inChannels, width: o.width, frames: s.frames }));
+  return o.modalities.map((s) =>
+    Encoder.create(gpu, rng, { inChannels: s.inChannels, width: o.width, frames: s.frames })
+  );
 }
 
 /** Encoders + configurable classifiers + one shared head. */
@@ -58,7 +62,12 @@ export class AugModel {
   readonly classifiers: ModalityClassifiers[];
   readonly head: ParameterSet;
 
-  private constructor(options: ModelOptions, encoders: Encoder[], classifiers: ModalityClassifiers[], head: ParameterSet) {
+  private constructor(
+    options: ModelOptions,
+    encoders: Encoder[],
+    classifiers: ModalityClassifiers[],
+    head: ParameterSet,
+  ) {
     this.options = options;
     this.encoders = encoders;
     this.classifiers = classifiers;
@@ -84,7 +93,9 @@ export class AugModel {
 
   /** All parameter sets by checkpoint prefix (frozen classifiers included). */
   namedSets(): NamedSet[] {
-    const cls = this.classifiers.flatMap((c, m) => c.layers.map((l, t) => [`cls${m}.${t}.`, l.params] as NamedSet));
+    const cls = this.classifiers.flatMap((c, m) =>
+      c.layers.map((l, t) => [`cls${m}.${t}.`, l.params] as NamedSet)
+    );
     return [...encoderSets(this.encoders), ...cls, ["head.", this.head]];
   }
 
@@ -95,7 +106,9 @@ export class AugModel {
 
   /** Summed logits of each modality (z_all), e.g. for evaluation. */
   logits(inputs: Tensor[], training: boolean): Tensor[] {
-    return this.encoders.map((e, m) => this.classifiers[m].forward(e.forward(inputs[m], training), this.head).all);
+    return this.encoders.map((e, m) =>
+      this.classifiers[m].forward(e.forward(inputs[m], training), this.head).all
+    );
   }
 
   destroy(): void {
@@ -126,11 +139,17 @@ export class JointModel {
     let at = 0;
     const specs = dims.map((d, m) => {
       const w = new Float32Array(o.classes * d);
-      for (let k = 0; k < o.classes; k++) w.set(full.subarray(k * total + at, k * total + at + d), k * d);
+      for (let k = 0; k < o.classes; k++) {
+        w.set(full.subarray(k * total + at, k * total + at + d), k * d);
+      }
       at += d;
       return { name: `w${m}`, shape: [o.classes, d], data: w };
     });
-    const fc = ParameterSet.create(gpu, [...specs, { name: "bias", shape: [o.classes], data: new Float32Array(o.classes) }]);
+    const fc = ParameterSet.create(gpu, [...specs, {
+      name: "bias",
+      shape: [o.classes],
+      data: new Float32Array(o.classes),
+    }]);
     return new JointModel(o, encoders, fc);
   }
 
@@ -160,7 +179,9 @@ export class JointModel {
     const M = feats.length, K = this.options.classes;
     const gpu = feats[0].gpu;
     // b / M as a [K] tensor: the 1x1 matrix [1/M] times the bias as a 1xK row
-    const bias = matmul(Tensor.from(gpu, [1 / M], [1, 1]), this.fc.get("bias").view([1, K])).view([K]);
+    const bias = matmul(Tensor.from(gpu, [1 / M], [1, 1]), this.fc.get("bias").view([1, K])).view([
+      K,
+    ]);
     const perModality = feats.map((f, m) => linear(f, this.fc.get(`w${m}`), bias));
     return { fused: this.fused(feats), perModality };
   }
@@ -170,4 +191,3 @@ export class JointModel {
     this.fc.destroy();
   }
 }
-

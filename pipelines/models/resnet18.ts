@@ -6,7 +6,7 @@
  * Parameter and buffer names are torchvision's, so weights map one to one.
  * Init (the reference's weight_init): conv kaiming-normal (fan_out, relu), BN weight 1, bias 0.
  */
-import { type ParameterSpec, ParameterSet } from "../../kernels/optim/parameters.ts";
+import { ParameterSet, type ParameterSpec } from "../../kernels/optim/parameters.ts";
 import { kaimingNormalFanOut, type Rng } from "../../kernels/init/init.ts";
 import { Tensor } from "../../kernels/tensor.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
@@ -64,7 +64,12 @@ export class ResNet18 {
   readonly inChannels: number;
   readonly #convs: Map<string, ConvSpec>;
 
-  private constructor(params: ParameterSet, running: Map<string, Tensor>, o: Required<ResNet18Options>, convs: ConvSpec[]) {
+  private constructor(
+    params: ParameterSet,
+    running: Map<string, Tensor>,
+    o: Required<ResNet18Options>,
+    convs: ConvSpec[],
+  ) {
     this.params = params;
     this.running = running;
     this.width = o.width;
@@ -105,9 +110,15 @@ export class ResNet18 {
   }
 
   #bn(x: Tensor, name: string, training: boolean): Tensor {
-    return batchNorm(x, this.params.get(`${name}.weight`), this.params.get(`${name}.bias`), this.running.get(name)!, {
-      training,
-    });
+    return batchNorm(
+      x,
+      this.params.get(`${name}.weight`),
+      this.params.get(`${name}.bias`),
+      this.running.get(name)!,
+      {
+        training,
+      },
+    );
   }
 
   /** x [B, inChannels, H, W] -> feature map [B, 8*width, H/32, W/32] (rounded up). */

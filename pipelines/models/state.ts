@@ -13,7 +13,10 @@ export interface StateOwner {
 }
 
 /** Read the state with one readback. */
-export async function readState(model: StateOwner, momentum = true): Promise<Map<string, Float32Array>> {
+export async function readState(
+  model: StateOwner,
+  momentum = true,
+): Promise<Map<string, Float32Array>> {
   const sets = model.namedSets(), buffers = model.buffers();
   const gpu = sets[0][1].gpu;
   const ranges = [
@@ -30,7 +33,9 @@ export async function readState(model: StateOwner, momentum = true): Promise<Map
     }
   };
   sets.forEach(([prefix, s], i) => unpack(data[i], prefix, s));
-  if (momentum) sets.forEach(([prefix, s], i) => unpack(data[sets.length + i], `momentum.${prefix}`, s));
+  if (momentum) {
+    sets.forEach(([prefix, s], i) => unpack(data[sets.length + i], `momentum.${prefix}`, s));
+  }
   buffers.forEach(([name, t], i) => {
     const d = data[data.length - buffers.length + i], C = t.shape[1];
     out.set(`${name}.running_mean`, d.slice(0, C));
@@ -69,5 +74,9 @@ export async function loadState(
     }
     t.write([...Array.from(mean), ...Array.from(variance)]);
   }
-  if (missing.length) throw new Error(`state is missing ${missing.length} entries: ${missing.slice(0, 6).join(", ")}`);
+  if (missing.length) {
+    throw new Error(
+      `state is missing ${missing.length} entries: ${missing.slice(0, 6).join(", ")}`,
+    );
+  }
 }

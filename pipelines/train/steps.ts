@@ -13,7 +13,12 @@ import type { Tensor } from "../../kernels/tensor.ts";
 import { backward } from "../../kernels/autograd/node.ts";
 import type { ParameterSet, SgdOptions } from "../../kernels/optim/parameters.ts";
 import { crossEntropy } from "../../kernels/loss/loss.ts";
-import { accumulateTrainStats, ALL_TERMS, boostingLoss, type BoostingTerms } from "../../kernels/boosting/boosting.ts";
+import {
+  accumulateTrainStats,
+  ALL_TERMS,
+  boostingLoss,
+  type BoostingTerms,
+} from "../../kernels/boosting/boosting.ts";
 import type { AugModel, JointModel } from "../models/multimodal.ts";
 
 /** A minibatch on the GPU: one input per modality and one-hot labels [B, K]. */
@@ -41,7 +46,12 @@ function stepSets(sets: ParameterSet[], sgd: SgdOptions): void {
  * modality's confident score, loss and correct count are added to slot m (see
  * accumulateTrainStats).
  */
-export function augStep(model: AugModel, batch: Batch, o: AugStepOptions, stats?: Tensor): Tensor[] {
+export function augStep(
+  model: AugModel,
+  batch: Batch,
+  o: AugStepOptions,
+  stats?: Tensor,
+): Tensor[] {
   const features = model.encoders.map((e, m) => e.forward(batch.inputs[m], true));
   return features.map((f, m) => {
     const z = model.classifiers[m].forward(f, model.head);
@@ -54,7 +64,12 @@ export function augStep(model: AugModel, batch: Batch, o: AugStepOptions, stats?
 }
 
 /** One naive-joint (or, with one modality, unimodal) step; returns the loss. */
-export function jointStep(model: JointModel, batch: Batch, sgd: SgdOptions, stats?: Tensor): Tensor {
+export function jointStep(
+  model: JointModel,
+  batch: Batch,
+  sgd: SgdOptions,
+  stats?: Tensor,
+): Tensor {
   const features = model.encoders.map((e, m) => e.forward(batch.inputs[m], true));
   const z = model.fused(features);
   const loss = crossEntropy(z, batch.labels);

@@ -36,7 +36,10 @@ function options(fx: Fixture): ModelOptions {
 
 function batchOf(gpu: Gpu, fx: Fixture): Batch {
   return {
-    inputs: [Tensor.from(gpu, fx.get("audio"), fx.shape("audio")), Tensor.from(gpu, fx.get("video"), fx.shape("video"))],
+    inputs: [
+      Tensor.from(gpu, fx.get("audio"), fx.shape("audio")),
+      Tensor.from(gpu, fx.get("video"), fx.shape("video")),
+    ],
     labels: Tensor.from(gpu, fx.get("labels"), fx.shape("labels")),
   };
 }
@@ -58,39 +61,60 @@ async function compareState(model: StateOwner, fx: Fixture): Promise<void> {
 }
 
 for (const [name, counts] of [["train_aug_1x1", [1, 1]], ["train_aug_1x2", [1, 2]]] as const) {
-  gpuTest(`AUG iterations match PyTorch (${name}: losses, scores, weights, momentum, BN stats)`, async (gpu) => {
-    const fx = await fixture(name);
-    const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
-    await loadState(model, (n) => fx.find(`init.${n}`));
-    const sgd = { lr: Number(fx.metadata.lr), momentum: Number(fx.metadata.momentum), weightDecay: Number(fx.metadata.weight_decay) };
-    const stats = Tensor.zeros(gpu, [6]).persist();
-    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
-      using _ = new Scope(gpu);
-      const losses = augStep(model, batchOf(gpu, fx), { lambda: Number(fx.metadata.lambda), sgd }, stats);
-      const got = await gpu.read(losses.map((l) => l.range));
-      got.forEach((l, m) => assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`));
-    }
-    const s = await stats.read();
-    for (let m = 0; m < 2; m++) {
-      const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
-      assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
-    }
-    await compareState(model, fx);
-    stats.dispose();
-    model.destroy();
-  });
+  gpuTest(
+    `AUG iterations match PyTorch (${name}: losses, scores, weights, momentum, BN stats)`,
+    async (gpu) => {
+      const fx = await fixture(name);
+      const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
+      await loadState(model, (n) => fx.find(`init.${n}`));
+      const sgd = {
+        lr: Number(fx.metadata.lr),
+        momentum: Number(fx.metadata.momentum),
+        weightDecay: Number(fx.metadata.weight_decay),
+      };
+      const stats = Tensor.zeros(gpu, [6]).persist();
+      for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+        using _ = new Scope(gpu);
+        const losses = augStep(
+          model,
+          batchOf(gpu, fx),
+          { lambda: Number(fx.metadata.lambda), sgd },
+          stats,
+        );
+        const got = await gpu.read(losses.map((l) => l.range));
+        got.forEach((l, m) =>
+          assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`)
+        );
+      }
+      const s = await stats.read();
+      for (let m = 0; m < 2; m++) {
+        const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
+        assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
+      }
+      await compareState(model, fx);
+      stats.dispose();
+      model.destroy();
+    },
+  );
 }
 
-gpuTest("a naive-joint iteration matches PyTorch (loss, weights, momentum, BN stats)", async (gpu) => {
-  const fx = await fixture("train_naive");
-  const model = JointModel.create(gpu, new Rng(0), options(fx));
-  await loadState(model, (n) => fx.find(`init.${n}`));
-  const sgd = { lr: Number(fx.metadata.lr), momentum: Number(fx.metadata.momentum), weightDecay: Number(fx.metadata.weight_decay) };
-  for (let it = 0; it < Number(fx.metadata.iterations); it++) {
-    using _ = new Scope(gpu);
-    const loss = jointStep(model, batchOf(gpu, fx), sgd);
-    assertClose(await loss.read(), fx.get(`loss.${it}`), SCALARS, `loss it ${it}`);
-  }
-  await compareState(model, fx);
-  model.destroy();
-});
+gpuTest(
+  "a naive-joint iteration matches PyTorch (loss, weights, momentum, BN stats)",
+  async (gpu) => {
+    const fx = await fixture("train_naive");
+    const model = JointModel.create(gpu, new Rng(0), options(fx));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const sgd = {
+      lr: Number(fx.metadata.lr),
+      momentum: Number(fx.metadata.momentum),
+      weightDecay: Number(fx.metadata.weight_decay),
+    };
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const loss = jointStep(model, batchOf(gpu, fx), sgd);
+      assertClose(await loss.read(), fx.get(`loss.${it}`), SCALARS, `loss it ${it}`);
+    }
+    await compareState(model, fx);
+    model.destroy();
+  },
+);
