@@ -42,3 +42,59 @@ export { globalAvgPool, maxpool2d, type MaxPoolOptions } from "./kernels/pool/po
 export { crossEntropy, oneHot, softmax } from "./kernels/loss/loss.ts";
 export { ParameterSet, type ParameterSpec, type SgdOptions } from "./kernels/optim/parameters.ts";
 export { fans, kaimingNormalFanOut, Rng, xavierNormal } from "./kernels/init/init.ts";
+export {
+  accumulateTrainStats,
+  ALL_TERMS,
+  boostingLoss,
+  type BoostingTerms,
+  type EnsembleLogits,
+  residualTarget,
+} from "./kernels/boosting/boosting.ts";
+export {
+  encodeSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  type StoredTensor,
+  writeFileAtomic,
+  writeSafetensors,
+} from "./pipelines/io/safetensors.ts";
+export { ResNet18, type ResNet18Options } from "./pipelines/models/resnet18.ts";
+export { Encoder, type EncoderOptions } from "./pipelines/models/encoder.ts";
+export { type ClassifierLayer, ModalityClassifiers } from "./pipelines/models/classifiers.ts";
+export {
+  AugModel,
+  JointModel,
+  type ModalitySpec,
+  type ModelOptions,
+} from "./pipelines/models/multimodal.ts";
+export { loadState, readState, type StateOwner } from "./pipelines/models/state.ts";
+export { augStep, type AugStepOptions, type Batch, jointStep } from "./pipelines/train/steps.ts";
+export {
+  ACA_DEFAULTS,
+  type AcaOptions,
+  assignClassifiers,
+  isAcaEpoch,
+  stepLr,
+} from "./pipelines/train/aca.ts";
+export {
+  accuracy,
+  averagePrecision,
+  macroF1,
+  meanAveragePrecision,
+  scoreLogits,
+  type Scores,
+} from "./pipelines/train/metrics.ts";
+export { DEFAULT_CONFIG, mergeConfig, setKey, type TrainConfig } from "./pipelines/train/config.ts";
+export { batches, shuffled, type SplitData } from "./pipelines/train/dataset.ts";
+export { type EvalOptions, type EvalResult, evaluate } from "./pipelines/train/evaluate.ts";
+export {
+  type CheckpointMeta,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./pipelines/train/checkpoint.ts";
+export {
+  type EpochRecord,
+  type RunSummary,
+  train,
+  type TrainOptions,
+} from "./pipelines/train/trainer.ts";

@@ -74,13 +74,22 @@ export class AugModel {
     this.head = head;
   }
 
-  /** A new model with `counts[m]` classifiers for modality m (default one each). */
-  static create(gpu: Gpu, rng: Rng, o: ModelOptions, counts?: number[]): AugModel {
+  /**
+   * A new model with `counts[m]` classifiers for modality m (default one each); `frozen[m][t]`
+   * marks classifiers the optimizer leaves alone (when rebuilding from a checkpoint).
+   */
+  static create(
+    gpu: Gpu,
+    rng: Rng,
+    o: ModelOptions,
+    counts?: number[],
+    frozen?: boolean[][],
+  ): AugModel {
     const hidden = o.hidden ?? 256;
     const encoders = createEncoders(gpu, rng, o);
     const classifiers = encoders.map((e, m) => {
       const c = new ModalityClassifiers(gpu, e.features, hidden);
-      for (let t = 0; t < (counts?.[m] ?? 1); t++) c.add(rng);
+      for (let t = 0; t < (counts?.[m] ?? 1); t++) c.add(rng, frozen?.[m]?.[t] ?? false);
       return c;
     });
     return new AugModel(o, encoders, classifiers, linearParams(gpu, rng, hidden, o.classes));

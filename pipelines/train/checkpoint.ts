@@ -1,0 +1,70 @@
+/**
+ * Checkpoints in safetensors, with everything a resume needs: parameters, momentum buffers,
+ * BN running statistics (model state names, see models/state.ts), the training RNG state
+ * ("rng.state", U32), and in the metadata the next epoch, the method, the classifier counts
+ * and which are frozen, the best result so far and the scheduler. Written atomically (a
+ * killed write leaves the previous file); `best.safetensors` and `last.safetensors` are kept.
+ */
+import { Rng } from "../../kernels/init/init.ts";
+import { readSafetensors, type StoredTensor, writeSafetensors } from "../io/safetensors.ts";
+import { loadState, readState, type StateOwner } from "../models/state.ts";
+
+/** What a checkpoint says besides the tensors. */
+export interface CheckpointMeta {
+  format: "mmboost-checkpoint-1";
+  /** The epoch to run next. */
+  epoch: number;
+  method: string;
+  /** Classifiers per modality and which are frozen (AUG). */
+  classifiers: { count: number; frozen: boolean[] }[];
+  best: { acc: number; epoch: number };
+  scheduler: { lr: number; stepSize: number; gamma: number };
+  adapter: string;
+}
+
+/** Write model state + RNG + metadata to `path` atomically. */
+export async function saveCheckpoint(
+  path: string,
+  model: StateOwner,
+  rng: Rng,
+  meta: CheckpointMeta,
+): Promise<void> {
+  const tensors = new Map<string, StoredTensor>();
+  for (const [name, data] of await readState(model)) {
+    tensors.set(name, { dtype: "F32", shape: [data.length], data });
+  }
+  tensors.set("rng.state", { dtype: "U32", shape: [4], data: rng.state.slice() });
+  await writeSafetensors(path, tensors, { mmboost: JSON.stringify(meta) });
+}
+
+/** A checkpoint read back: its metadata, RNG and a loader for a model of the right shape. */
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  rng: Rng;
+  restore(model: StateOwner): Promise<void>;
+}
+
+export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  const f = await readSafetensors(path);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(f.metadata.mmboost ?? "");
+  } catch {
+    throw new Error(`${path}: not an mmboost checkpoint (no "mmboost" metadata)`);
+  }
+  if (meta.format !== "mmboost-checkpoint-1") {
+    throw new Error(`${path}: unknown checkpoint format ${meta.format}`);
+  }
+  const rngState = f.tensors.get("rng.state");
+  if (!rngState || rngState.dtype !== "U32") throw new Error(`${path}: missing rng.state`);
+  return {
+    meta,
+    rng: new Rng(rngState.data as Uint32Array),
+    restore: (model) =>
+      loadState(model, (name) => f.tensors.get(name)?.data as Float32Array | undefined, true).catch(
+        (e) => {
+          throw new Error(`${path}: ${(e as Error).message}`);
+        },
+      ),
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Training configuration: plain JSON merged over defaults, overridable key by key
+ * (`setKey(config, "aug.lambda", "0.2")`). Validation names the offending key: unknown keys,
+ * wrong types and out-of-range values are errors, never silently ignored.
+ */
+
+/** Everything a training run needs besides the data. Defaults: the paper's CREMA-D setting. */
+export interface TrainConfig {
+  method: "aug" | "naive" | "unimodal";
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  model: { width: number; hidden: number };
+  optimizer: { lr: number; momentum: number; weightDecay: number };
+  scheduler: { stepSize: number; gamma: number };
+  aug: {
+    lambda: number;
+    terms: { all: boolean; pre: boolean; residual: boolean };
+    aca: {
+      enabled: boolean;
+      rule: "paper" | "ratio";
+      sigma: number;
+      tau: number;
+      threshold: number;
+      every: number;
+    };
+    /** Classifiers added by ACA: trainable (the paper) or frozen (the reference code's quirk). */
+    newClassifiers: "trainable" | "frozen";
+    /** Classifiers per modality at the start (fixed-count ablations set these, ACA off). */
+    initialClassifiers: number[];
+  };
+  /** The modality a unimodal run trains. */
+  unimodal: { modality: number };
+  /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
+  fusionWeights: number[];
+  /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
+  missingRates: number[];
+}
+
+/** The paper's CREMA-D settings (reference code: lambda 0.5, fusion 0.4 audio / 0.6 video). */
+export const DEFAULT_CONFIG: TrainConfig = {
+  method: "aug",
+  seed: 0,
+  epochs: 200,
+  batchSize: 64,
+  model: { width: 64, hidden: 256 },
+  optimizer: { lr: 1e-2, momentum: 0.9, weightDecay: 1e-4 },
+  scheduler: { stepSize: 70, gamma: 0.1 },
+  aug: {
+    lambda: 0.5,
+    terms: { all: true, pre: true, residual: true },
+    aca: { enabled: true, rule: "paper", sigma: 1, tau: 0.01, threshold: 0.4, every: 20 },
+    newClassifiers: "trainable",
+    initialClassifiers: [1, 1],
+  },
+  unimodal: { modality: 0 },
+  fusionWeights: [0.4, 0.6],
+  missingRates: [0.2, 0.5],
+};
+
+/** A JSON value, as config files and overrides hold them. */
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const ENUMS: Record<string, string[]> = {
+  method: ["aug", "naive", "unimodal"],
+  "aug.aca.rule": ["paper", "ratio"],
+  "aug.newClassifiers": ["trainable", "frozen"],
+};
+
+/** Merge `overrides` into a copy of `base`, rejecting keys and types `base` does not have. */
+export function mergeConfig(
+  base: TrainConfig,
+  overrides: Record<string, Json>,
+  source = "config",
+): TrainConfig {
+  const out = structuredClone(base) as unknown as Record<string, Json>;
+  const walk = (target: Record<string, Json>, src: Record<string, Json>, path: string) => {
+    for (const [k, v] of Object.entries(src)) {
+      const key = path ? `${path}.${k}` : k;
+      if (!(k in target)) throw new Error(`${source}: unknown key "${key}"`);
+      const cur = target[k];
+      if (isObject(cur)) {
+        if (!isObject(v)) throw new Error(`${source}: "${key}" must be an object`);
+        walk(cur, v, key);
+      } else {
+        target[k] = checkValue(key, cur, v, source);
+      }
+    }
+  };
+  walk(out, overrides, "");
+  const cfg = out as unknown as TrainConfig;
+  validate(cfg, source);
+  return cfg;
+}
+
+function isObject(v: Json | undefined): v is Record<string, Json> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkValue(key: string, current: Json, v: Json, source: string): Json {
+  if (Array.isArray(current)) {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
+      throw new Error(`${source}: "${key}" must be a list of numbers, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+  if (typeof v !== typeof current) {
+    throw new Error(`${source}: "${key}" must be a ${typeof current}, got ${JSON.stringify(v)}`);
+  }
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    throw new Error(`${source}: "${key}" must be finite`);
+  }
+  if (ENUMS[key] && !ENUMS[key].includes(v as string)) {
+    throw new Error(`${source}: "${key}" must be one of ${ENUMS[key].join(", ")}, got "${v}"`);
+  }
+  return v;
+}
+
+function validate(c: TrainConfig, source: string): void {
+  const positiveInts: [string, number][] = [
+    ["epochs", c.epochs],
+    ["batchSize", c.batchSize],
+    ["model.width", c.model.width],
+    ["model.hidden", c.model.hidden],
+    ["scheduler.stepSize", c.scheduler.stepSize],
+    ["aug.aca.every", c.aug.aca.every],
+  ];
+  for (const [k, v] of positiveInts) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`${source}: "${k}" must be a positive integer, got ${v}`);
+    }
+  }
+  if (!(c.optimizer.lr > 0)) {
+    throw new Error(`${source}: "optimizer.lr" must be > 0, got ${c.optimizer.lr}`);
+  }
+  if (c.aug.initialClassifiers.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`${source}: "aug.initialClassifiers" must be positive integers`);
+  }
+  if (c.missingRates.some((r) => r < 0 || r > 1)) {
+    throw new Error(`${source}: "missingRates" must be in [0, 1]`);
+  }
+  if (!c.aug.terms.all && !c.aug.terms.pre && !c.aug.terms.residual) {
+    throw new Error(`${source}: "aug.terms" switches every loss term off`);
+  }
+}
+
+/** Apply one `key=value` override (value parsed as JSON, else taken as a string). */
+export function setKey(config: TrainConfig, assignment: string): TrainConfig {
+  const eq = assignment.indexOf("=");
+  if (eq < 1) throw new Error(`--set: expected key=value, got "${assignment}"`);
+  const key = assignment.slice(0, eq), raw = assignment.slice(eq + 1);
+  let value: Json;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const nested: Record<string, Json> = {};
+  let at = nested;
+  const parts = key.split(".");
+  parts.slice(0, -1).forEach((p) => {
+    at[p] = {};
+    at = at[p] as Record<string, Json>;
+  });
+  at[parts[parts.length - 1]] = value;
+  return mergeConfig(config, nested, `--set ${key}`);
+}

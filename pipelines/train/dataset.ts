@@ -1,0 +1,41 @@
+/**
+ * What the trainer needs from a dataset split; the dataset readers implement it.
+ * Inputs are built on the GPU per batch: modality m's tensor for B samples has shape
+ * [B * sampleShapes[m][0], ...sampleShapes[m].slice(1)] (audio [B, 1, F, T]; video with its
+ * frames folded into the batch, [B*T, 3, H, W]).
+ */
+import type { Rng } from "../../kernels/init/init.ts";
+import type { Gpu } from "../../kernels/runtime/gpu.ts";
+import type { Tensor } from "../../kernels/tensor.ts";
+import type { ModalitySpec } from "../models/multimodal.ts";
+
+/** One split (train or test) of a multimodal dataset. */
+export interface SplitData {
+  /** e.g. "crema-d/train" */
+  name: string;
+  modalities: ModalitySpec[];
+  classes: number;
+  /** The class of every sample. */
+  labels: Int32Array;
+  /** Per modality, the input shape of one sample (frames first for video). */
+  sampleShapes: number[][];
+  /** Inputs of the given samples, in order; `rng` drives training-time augmentation. */
+  inputs(gpu: Gpu, indices: number[], training: boolean, rng: Rng): Tensor[] | Promise<Tensor[]>;
+}
+
+/** A seeded permutation of 0..n-1 (Fisher-Yates). */
+export function shuffled(n: number, rng: Rng): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** Consecutive batches of `size` (the last one may be smaller, as PyTorch's DataLoader). */
+export function batches(order: number[], size: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+  return out;
+}

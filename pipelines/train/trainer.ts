@@ -1,0 +1,257 @@
+/**
+ * The training loop shared by every dataset: seed -> model -> for epoch { steps; eval; ACA;
+ * log; checkpoint }. A run folder holds config.json (the resolved config), metrics.jsonl (one
+ * line per epoch), plots/*.svg, summary.md, and last.safetensors / best.safetensors, from which
+ * `resume` continues the same trajectory.
+ */
+import { join } from "node:path";
+import { Rng } from "../../kernels/init/init.ts";
+import type { Gpu } from "../../kernels/runtime/gpu.ts";
+import { Scope, Tensor } from "../../kernels/tensor.ts";
+import { oneHot } from "../../kernels/loss/loss.ts";
+import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
+import { writeFileAtomic } from "../io/safetensors.ts";
+import type { TrainConfig } from "./config.ts";
+import { batches, shuffled, type SplitData } from "./dataset.ts";
+import { augStep, jointStep } from "./steps.ts";
+import { type EvalResult, evaluate } from "./evaluate.ts";
+import { assignClassifiers, isAcaEpoch, stepLr } from "./aca.ts";
+import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { Progress } from "./progress.ts";
+import { writePlots } from "./report.ts";
+import { summaryTable } from "./report.ts";
+
+/** One line of metrics.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  train: { loss: number[]; acc: number[]; score: number[] };
+  test: EvalResult;
+  /** G = L_0 - L_1, the gap between the first two modalities' mean training losses. */
+  gap: number | null;
+  /** Classifiers per modality after this epoch's assignment (AUG). */
+  classifiers: number[];
+  added: number[];
+  seconds: number;
+}
+
+/** Inputs of `train`. */
+export interface TrainOptions {
+  gpu: Gpu;
+  config: TrainConfig;
+  train: SplitData;
+  test: SplitData;
+  runDir: string;
+  /** Continue from runDir/last.safetensors. */
+  resume?: boolean;
+  /** Where progress and summaries go (default: stderr progress, stdout table). */
+  log?: (line: string) => void;
+  /** Show the per-batch progress line. */
+  progress?: boolean;
+}
+
+/** The outcome of a run. */
+export interface RunSummary {
+  runDir: string;
+  history: EpochRecord[];
+  best: { acc: number; epoch: number };
+  table: string;
+}
+
+function modelOptions(c: TrainConfig, data: SplitData): ModelOptions {
+  const modalities = c.method === "unimodal"
+    ? [data.modalities[c.unimodal.modality]]
+    : data.modalities;
+  if (!modalities.every(Boolean)) {
+    throw new Error(`config: "unimodal.modality" ${c.unimodal.modality} does not exist`);
+  }
+  return { modalities, classes: data.classes, width: c.model.width, hidden: c.model.hidden };
+}
+
+function fusionWeights(c: TrainConfig, M: number): number[] {
+  if (c.method !== "aug") return new Array(M).fill(1); // joint per-modality logits already sum to the fused ones
+  if (c.fusionWeights.length === 0) return new Array(M).fill(1 / M);
+  if (c.fusionWeights.length !== M) {
+    throw new Error(
+      `config: "fusionWeights" has ${c.fusionWeights.length} entries for ${M} modalities`,
+    );
+  }
+  return c.fusionWeights;
+}
+
+function checkData(train: SplitData, test: SplitData): void {
+  if (train.classes !== test.classes || train.modalities.length !== test.modalities.length) {
+    throw new Error(`${train.name} and ${test.name} disagree on classes or modalities`);
+  }
+  if (train.labels.length === 0) throw new Error(`${train.name}: no samples`);
+  if (test.labels.length === 0) throw new Error(`${test.name}: no samples`);
+}
+
+async function readHistory(path: string, before: number): Promise<EpochRecord[]> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord).filter((
+    r,
+  ) => r.epoch < before);
+}
+
+/** Train (or resume) one run; returns its history and the printed summary table. */
+export async function train(o: TrainOptions): Promise<RunSummary> {
+  const { gpu, config: c, runDir } = o;
+  const log = o.log ?? ((s: string) => console.log(s));
+  checkData(o.train, o.test);
+  await Deno.mkdir(join(runDir, "plots"), { recursive: true });
+  const opts = modelOptions(c, o.train);
+  const M = opts.modalities.length, K = o.train.classes, N = o.train.labels.length;
+  const select = (
+    inputs: Tensor[],
+  ) => (c.method === "unimodal" ? [inputs[c.unimodal.modality]] : inputs);
+  const view = (d: SplitData): SplitData =>
+    c.method === "unimodal"
+      ? {
+        ...d,
+        modalities: opts.modalities,
+        sampleShapes: [d.sampleShapes[c.unimodal.modality]],
+        inputs: async (...a) => select(await d.inputs(...a)),
+      }
+      : d;
+  const trainData = view(o.train), testData = view(o.test);
+
+  let rng = new Rng(c.seed);
+  let start = 0;
+  let best = { acc: -1, epoch: -1 };
+  let model: AugModel | JointModel;
+  const last = join(runDir, "last.safetensors");
+  if (o.resume) {
+    const ck = await loadCheckpoint(last);
+    if (ck.meta.method !== c.method) {
+      throw new Error(`${last}: method ${ck.meta.method}, config says ${c.method}`);
+    }
+    model = c.method === "aug"
+      ? AugModel.create(
+        gpu,
+        rng,
+        opts,
+        ck.meta.classifiers.map((x) => x.count),
+        ck.meta.classifiers.map((x) => x.frozen),
+      )
+      : JointModel.create(gpu, rng, opts);
+    await ck.restore(model);
+    rng = ck.rng;
+    start = ck.meta.epoch;
+    best = ck.meta.best;
+  } else {
+    if (c.method === "aug" && c.aug.initialClassifiers.length > M) {
+      throw new Error(
+        `config: "aug.initialClassifiers" has ${c.aug.initialClassifiers.length} entries for ${M} modalities`,
+      );
+    }
+    model = c.method === "aug"
+      ? AugModel.create(gpu, rng, opts, c.aug.initialClassifiers)
+      : JointModel.create(gpu, rng, opts);
+  }
+  await writeFileAtomic(
+    join(runDir, "config.json"),
+    new TextEncoder().encode(JSON.stringify(c, null, 2) + "\n"),
+  );
+  const metricsPath = join(runDir, "metrics.jsonl");
+  const history = await readHistory(metricsPath, start);
+  await writeFileAtomic(
+    metricsPath,
+    new TextEncoder().encode(history.map((r) => JSON.stringify(r) + "\n").join("")),
+  );
+  const weights = fusionWeights(c, M);
+
+  for (let epoch = start; epoch < c.epochs; epoch++) {
+    const t0 = performance.now();
+    const lr = stepLr(c.optimizer.lr, epoch, c.scheduler.stepSize, c.scheduler.gamma);
+    const sgd = { lr, momentum: c.optimizer.momentum, weightDecay: c.optimizer.weightDecay };
+    const stats = Tensor.zeros(gpu, [3 * M]).persist();
+    const progress = o.progress === false
+      ? null
+      : new Progress(`epoch ${epoch + 1}/${c.epochs}`, N);
+    for (const idx of batches(shuffled(N, rng), c.batchSize)) {
+      using _ = new Scope(gpu);
+      const inputs = await trainData.inputs(gpu, idx, true, rng);
+      const batch = { inputs, labels: oneHot(gpu, idx.map((i) => trainData.labels[i]), K) };
+      if (model instanceof AugModel) {
+        augStep(model, batch, { lambda: c.aug.lambda, terms: c.aug.terms, sgd }, stats);
+      } else {
+        jointStep(model, batch, sgd, stats);
+      }
+      gpu.flush(); // the GPU runs this batch while the next one is prepared
+      progress?.tick(idx.length);
+    }
+    const s = await stats.read();
+    stats.dispose();
+    const trainStats = {
+      loss: Array.from({ length: M }, (_, m) => s[3 * m + 1] / N),
+      acc: Array.from({ length: M }, (_, m) => s[3 * m + 2] / N),
+      score: Array.from({ length: M }, (_, m) => s[3 * m]),
+    };
+    if (c.method !== "aug") {
+      trainStats.loss.length = trainStats.acc.length = trainStats.score.length = 1;
+    }
+    if (trainStats.loss.some((l) => !Number.isFinite(l))) {
+      throw new Error(
+        `training loss became ${trainStats.loss} in epoch ${epoch}; last good state: ${last}`,
+      );
+    }
+    const test = await evaluate(gpu, model, testData, {
+      batchSize: c.batchSize,
+      weights,
+      missingRates: c.missingRates,
+      seed: c.seed * 100003 + epoch,
+    });
+    const added: number[] = [];
+    if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
+      for (const m of assignClassifiers(trainStats.score, N, c.aug.aca)) {
+        model.classifiers[m].add(rng, c.aug.newClassifiers === "frozen");
+        added.push(m);
+      }
+    }
+    const record: EpochRecord = {
+      epoch,
+      lr,
+      train: trainStats,
+      test,
+      gap: model instanceof AugModel && M >= 2 ? trainStats.loss[0] - trainStats.loss[1] : null,
+      classifiers: model instanceof AugModel ? model.classifiers.map((x) => x.count) : [],
+      added,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    history.push(record);
+    await Deno.writeTextFile(metricsPath, JSON.stringify(record) + "\n", { append: true });
+    const isBest = test.fused.acc >= best.acc;
+    if (isBest) best = { acc: test.fused.acc, epoch };
+    const meta: CheckpointMeta = {
+      format: "mmboost-checkpoint-1",
+      epoch: epoch + 1,
+      method: c.method,
+      classifiers: model instanceof AugModel
+        ? model.classifiers.map((x) => ({ count: x.count, frozen: x.layers.map((l) => l.frozen) }))
+        : [],
+      best,
+      scheduler: { lr: c.optimizer.lr, stepSize: c.scheduler.stepSize, gamma: c.scheduler.gamma },
+      adapter: gpu.adapterName,
+    };
+    await saveCheckpoint(last, model, rng, meta);
+    if (isBest) await writeFileAtomic(join(runDir, "best.safetensors"), await Deno.readFile(last));
+    await writePlots(runDir, history, opts.modalities.map((x) => x.name));
+    log(
+      `epoch ${epoch + 1}/${c.epochs} lr ${lr.toExponential(1)} loss ${
+        trainStats.loss.map((l) => l.toFixed(3)).join("/")
+      } ` +
+        `test acc ${(100 * test.fused.acc).toFixed(2)} (${
+          test.modalities.map((x) => (100 * x.acc).toFixed(1)).join("/")
+        })` +
+        (record.classifiers.length ? ` classifiers ${record.classifiers.join("/")}` : "") +
+        (added.length ? ` +${added.map((m) => opts.modalities[m].name).join(",")}` : "") +
+        ` ${record.seconds.toFixed(1)}s`,
+    );
+  }
+  const table = summaryTable(c, history, best, opts.modalities.map((x) => x.name), gpu.adapterName);
+  await writeFileAtomic(join(runDir, "summary.md"), new TextEncoder().encode(table + "\n"));
+  log(table);
+  model.destroy();
+  return { runDir, history, best, table };
+}

@@ -1,0 +1,175 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { gpuTest } from "../../_helpers.ts";
+import { syntheticSplit } from "../../_synthetic.ts";
+import {
+  DEFAULT_CONFIG,
+  type Json,
+  mergeConfig,
+  setKey,
+  type TrainConfig,
+} from "../../../pipelines/train/config.ts";
+import { type EpochRecord, train } from "../../../pipelines/train/trainer.ts";
+import { loadCheckpoint } from "../../../pipelines/train/checkpoint.ts";
+
+function tinyConfig(overrides: Record<string, Json> = {}): TrainConfig {
+  const tiny = {
+    epochs: 4,
+    batchSize: 8,
+    model: { width: 2, hidden: 8 },
+    aug: { aca: { every: 2 } },
+  };
+  return mergeConfig(mergeConfig(DEFAULT_CONFIG, tiny), overrides);
+}
+
+const data = () => ({
+  train: syntheticSplit("synthetic/train", 24, 3, 1),
+  test: syntheticSplit("synthetic/test", 12, 3, 2),
+});
+const quiet = { log: () => {}, progress: false };
+const strip = (h: EpochRecord[]) => h.map(({ seconds: _, ...r }) => r);
+
+gpuTest(
+  "resuming after k epochs reproduces an uninterrupted run exactly; same seed, same metrics",
+  async (gpu) => {
+    const dir = await Deno.makeTempDir();
+    const cfg = tinyConfig();
+    const full = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/full`, ...quiet });
+    const again = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/again`, ...quiet });
+    assertEquals(strip(again.history), strip(full.history), "same seed, same metrics");
+    await train({
+      gpu,
+      config: { ...cfg, epochs: 2 },
+      ...data(),
+      runDir: `${dir}/split`,
+      ...quiet,
+    });
+    const resumed = await train({
+      gpu,
+      config: cfg,
+      ...data(),
+      runDir: `${dir}/split`,
+      resume: true,
+      ...quiet,
+    });
+    assertEquals(
+      strip(resumed.history),
+      strip(full.history),
+      "resumed run equals the uninterrupted one",
+    );
+    // ACA ran (after epochs 1, 2 and 4 with every = 2) and its classifiers were checkpointed
+    if (!full.history.some((r) => r.added.length > 0)) {
+      throw new Error(
+        "no classifier was ever added",
+      );
+    }
+    const ck = await loadCheckpoint(`${dir}/split/last.safetensors`);
+    assertEquals(ck.meta.classifiers.map((x) => x.count), full.history[3].classifiers);
+    assertEquals(ck.meta.epoch, 4);
+    const files = [];
+    for await (const e of Deno.readDir(`${dir}/split`)) files.push(e.name);
+    assertEquals(files.sort(), [
+      "best.safetensors",
+      "config.json",
+      "last.safetensors",
+      "metrics.jsonl",
+      "plots",
+      "summary.md",
+    ]);
+    const plots = [];
+    for await (const e of Deno.readDir(`${dir}/split/plots`)) plots.push(e.name);
+    assertEquals(plots.sort(), ["accuracy.svg", "classifiers.svg", "gap.svg", "loss.svg"]);
+    const lines = (await Deno.readTextFile(`${dir}/split/metrics.jsonl`)).trim().split("\n");
+    assertEquals(lines.length, 4);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+gpuTest("naive joint and unimodal runs train, evaluate and write their tables", async (gpu) => {
+  const dir = await Deno.makeTempDir();
+  for (const method of ["naive", "unimodal"] as const) {
+    const run = await train({
+      gpu,
+      config: tinyConfig({ method, epochs: 2 }),
+      ...data(),
+      runDir: `${dir}/${method}`,
+      ...quiet,
+    });
+    const last = run.history[1];
+    assertEquals(last.test.modalities.length, method === "naive" ? 2 : 1);
+    assertEquals(last.test.missing.map((m) => m.rate), [0.2, 0.5]);
+    if (!run.table.includes("| best |")) throw new Error(`no summary table: ${run.table}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+gpuTest("frozen new classifiers are recorded as frozen in the checkpoint", async (gpu) => {
+  const dir = await Deno.makeTempDir();
+  const cfg = setKey(
+    setKey(tinyConfig({ epochs: 2 }), "aug.newClassifiers=frozen"),
+    "aug.aca.rule=ratio",
+  );
+  const run = await train({ gpu, config: cfg, ...data(), runDir: dir, ...quiet });
+  const ck = await loadCheckpoint(`${dir}/last.safetensors`);
+  const added = run.history.flatMap((r) => r.added);
+  if (added.length === 0) throw new Error("no classifier was added; the test checks nothing");
+  for (const m of new Set(added)) {
+    const frozen = ck.meta.classifiers[m].frozen;
+    if (frozen[0] || !frozen.slice(1).every((f) => f)) {
+      throw new Error(`frozen flags wrong: ${frozen}`);
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+gpuTest(
+  "three modalities: AUG trains, fuses with three weights and assigns by the 0.4 share",
+  async (gpu) => {
+    const dir = await Deno.makeTempDir();
+    const cfg = tinyConfig({
+      epochs: 2,
+      fusionWeights: [0.33, 0.33, 0.34],
+      aug: { lambda: 0.2, initialClassifiers: [1, 1, 1], aca: { every: 1, threshold: 0.6 } },
+    });
+    const three = {
+      train: syntheticSplit("s3/train", 24, 3, 1, 3),
+      test: syntheticSplit("s3/test", 12, 3, 2, 3),
+    };
+    const run = await train({ gpu, config: cfg, ...three, runDir: dir, ...quiet });
+    assertEquals(run.history[0].test.modalities.length, 3);
+    assertEquals(run.history[0].train.score.length, 3);
+    const S = run.history[0].train.score, total = S.reduce((a, b) => a + b);
+    const want = S.flatMap((s, m) => (s / (total - s) < 0.6 ? [m] : []));
+    assertEquals(run.history[0].added, want);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test("config errors name the key", () => {
+  const cases: [() => unknown, string][] = [
+    [() => mergeConfig(DEFAULT_CONFIG, { epochz: 3 }), `unknown key "epochz"`],
+    [() => mergeConfig(DEFAULT_CONFIG, { aug: { lambda: "x" } }), `"aug.lambda" must be a number`],
+    [
+      () => setKey(DEFAULT_CONFIG, "aug.aca.rule=best"),
+      `"aug.aca.rule" must be one of paper, ratio`,
+    ],
+    [() => setKey(DEFAULT_CONFIG, "batchSize=0"), `"batchSize" must be a positive integer`],
+    [
+      () => setKey(DEFAULT_CONFIG, 'fusionWeights=[0.5,"a"]'),
+      `"fusionWeights" must be a list of numbers`,
+    ],
+    [
+      () => setKey(DEFAULT_CONFIG, 'aug.terms={"all":false,"pre":false,"residual":false}'),
+      "every loss term off",
+    ],
+  ];
+  for (const [f, want] of cases) {
+    let msg = "";
+    try {
+      f();
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    if (!msg.includes(want)) throw new Error(`expected "${want}", got "${msg}"`);
+  }
+  assertEquals(setKey(DEFAULT_CONFIG, "aug.lambda=0.2").aug.lambda, 0.2);
+});
