@@ -1,13 +1,13 @@
 /**
- * A progress line with rate and ETA: rewritten in place on a terminal, printed as plain lines
- * (about every 10 %) when the output is a file or CI log.
+ * A progress line with rate and ETA: rewritten in place on a terminal; in a file or CI log a
+ * plain line at most every 10 s (the trainer prints a summary line per epoch anyway).
  */
 export class Progress {
   #total: number;
   #label: string;
   #start = performance.now();
   #done = 0;
-  #lastPrinted = -1;
+  #lastPrinted = performance.now();
   #tty: boolean;
 
   constructor(label: string, total: number, tty = Deno.stderr.isTerminal()) {
@@ -29,8 +29,8 @@ export class Progress {
     const text = new TextEncoder();
     if (this.#tty) {
       Deno.stderr.writeSync(text.encode(`\r${line}\x1b[K${this.#done >= this.#total ? "\n" : ""}`));
-    } else if (Math.floor(pct / 10) !== this.#lastPrinted || this.#done >= this.#total) {
-      this.#lastPrinted = Math.floor(pct / 10);
+    } else if (performance.now() - this.#lastPrinted > 10_000 && this.#done < this.#total) {
+      this.#lastPrinted = performance.now();
       Deno.stderr.writeSync(text.encode(line + "\n"));
     }
     return line;
