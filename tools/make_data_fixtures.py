@@ -7,7 +7,7 @@
 - stft_speech: one second of real speech (pocketsphinx-testdata's LibriVox clip, 16 kHz) and its
   librosa-style log-magnitude STFT from torch.stft in float64: n_fft 512, hop 353, periodic
   Hann window, centred with reflect padding, log(|S| + 1e-7).
-- resized_crop: a float image and torchvision's resized_crop (bilinear, antialias=True, the
+- resized_crop: an 8-bit image (as float in [0, 1]) and torchvision's resized_crop (bilinear, antialias=True, the
   tensor twin of PIL's resize) for several boxes and output sizes, flips included.
 """
 import os
@@ -39,7 +39,7 @@ def stft_case():
 def crop_case():
     import torchvision.transforms.functional as TF
     torch.manual_seed(8)
-    img = torch.rand(3, 37, 53)
+    img = torch.randint(0, 256, (3, 37, 53)).double() / 255  # u8 values, as decoded JPEGs
     out = {"image": img}
     boxes = [(0, 0, 37, 53, 24, 24, False), (5, 7, 20, 31, 16, 16, True), (3, 2, 10, 12, 25, 29, False),
              (10, 20, 27, 33, 8, 8, True)]
