@@ -21,6 +21,8 @@ export interface SplitData {
   sampleShapes: number[][];
   /** Inputs of the given samples, in order; `rng` drives training-time augmentation. */
   inputs(gpu: Gpu, indices: number[], training: boolean, rng: Rng): Tensor[] | Promise<Tensor[]>;
+  /** Optional: start reading the given samples now (the trainer calls it for the next batch). */
+  prefetch?(indices: number[]): void;
 }
 
 /** A seeded permutation of 0..n-1 (Fisher-Yates). */

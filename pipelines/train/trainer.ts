@@ -169,8 +169,10 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     const progress = o.progress === false
       ? null
       : new Progress(`epoch ${epoch + 1}/${c.epochs}`, N);
-    for (const idx of batches(shuffled(N, rng), c.batchSize)) {
+    const epochBatches = batches(shuffled(N, rng), c.batchSize);
+    for (const [bi, idx] of epochBatches.entries()) {
       using _ = new Scope(gpu);
+      if (bi + 1 < epochBatches.length) trainData.prefetch?.(epochBatches[bi + 1]);
       const inputs = await trainData.inputs(gpu, idx, true, rng);
       const batch = { inputs, labels: oneHot(gpu, idx.map((i) => trainData.labels[i]), K) };
       if (model instanceof AugModel) {
