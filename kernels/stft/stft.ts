@@ -37,6 +37,7 @@ export function logStft(x: Tensor, nFft = 512, hop = 353): Tensor {
       `stft: clips of ${L} samples are too short for n_fft ${nFft} (reflect padding)`,
     );
   }
+  if ((nFft & (nFft - 1)) !== 0) throw new Error(`stft: n_fft ${nFft} must be a power of two`);
   const F = stftFrames(L, hop), bins = nFft / 2 + 1;
   const out = Tensor.empty(x.gpu, [C, bins, F]);
   x.gpu.dispatch(

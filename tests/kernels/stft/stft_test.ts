@@ -29,7 +29,7 @@ gpuTest(
   async (gpu) => {
     const rng = new Rng(90);
     using _ = new Scope(gpu);
-    for (const [C, L, N, hop] of [[2, 301, 64, 23], [1, 1000, 512, 353]]) {
+    for (const [C, L, N, hop] of [[2, 301, 64, 23], [3, 500, 128, 100], [1, 1000, 512, 353]]) {
       const x = randn(rng, C * L, 0.3);
       const s = await logStft(Tensor.from(gpu, x, [C, L]), N, hop).read();
       const F = stftFrames(L, hop), per = (N / 2 + 1) * F;
