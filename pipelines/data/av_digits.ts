@@ -7,8 +7,10 @@
  *   for `audio.dropout` of the samples the clip is left out (noise only);
  * - image: the 28x28 digit scaled to [0, 1] plus Gaussian noise of `image.noise`;
  *   for `image.dropout` of the samples the digit is left out (noise only).
- * Which samples lose a modality is fixed per sample; noise and offsets are drawn afresh at
- * every training batch (seeded by the trainer's RNG) and fixed per sample at test time.
+ * Which samples lose a modality is fixed per sample, and so is the noise that replaces the
+ * speech (a silent recording is the same recording every epoch: memorisable, uninformative);
+ * other noise and offsets are drawn afresh at every training batch (seeded by the trainer's
+ * RNG) and fixed per sample at test time.
  * The defaults reproduce the paper's situation (see README): speech is the strong, fast
  * modality, the noisy digits the weak, slow one, and the samples with no speech can only be
  * solved from the image.
@@ -26,7 +28,8 @@ export interface AvDigitsOptions {
   seed: number;
   trainSize: number;
   testSize: number;
-  audio: { noise: number; dropout: number };
+  /** clips: training clips per digit to draw from (0: all 30); fewer = easier to memorise. */
+  audio: { noise: number; dropout: number; clips: number };
   image: { noise: number; dropout: number };
 }
 
@@ -35,7 +38,7 @@ export const AV_DIGITS_DEFAULTS: AvDigitsOptions = {
   seed: 0,
   trainSize: 3000,
   testSize: 1000,
-  audio: { noise: 0.05, dropout: 0.3 },
+  audio: { noise: 0.02, dropout: 0, clips: 0 },
   image: { noise: 1.0, dropout: 0 },
 };
 
@@ -127,7 +130,10 @@ function split(
         const s = samples[i];
         const r = training ? trainRng : new Rng(evalSeed ^ i); // fixed noise per test sample
         const w = wave.subarray(b * LENGTH, (b + 1) * LENGTH);
-        for (let t = 0; t < LENGTH; t++) w[t] = o.audio.noise * r.normal();
+        // a sample without speech has the same noise every epoch: an uninformative recording
+        // that a network can memorise in training but cannot use at test time
+        const ra = s.dropAudio ? new Rng(evalSeed ^ (i + 0x5bd1e995)) : r;
+        for (let t = 0; t < LENGTH; t++) w[t] = o.audio.noise * ra.normal();
         if (!s.dropAudio) {
           const offset = training
             ? r.int(LENGTH - s.clip.length + 1)
@@ -156,8 +162,9 @@ export async function avDigitsSplits(
   const rng = new Rng(o.seed);
   const [trainIdx, testIdx] = [await mnist("train"), await mnist("t10k")];
   const [trainClips, testClips] = [await clips("train"), await clips("test")];
+  const pool = o.audio.clips > 0 ? trainClips.map((c) => c.slice(0, o.audio.clips)) : trainClips;
   return {
-    train: split("av-digits/train", trainIdx, trainClips, o.trainSize, o, rng),
+    train: split("av-digits/train", trainIdx, pool, o.trainSize, o, rng),
     test: split("av-digits/test", testIdx, testClips, o.testSize, o, rng),
   };
 }

@@ -72,6 +72,26 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   return parseSafetensors(await Deno.readFile(path), path);
 }
 
+/** Only the metadata of a safetensors file (reads the header, not the tensors). */
+export async function readSafetensorsMetadata(path: string): Promise<Record<string, string>> {
+  const f = await Deno.open(path, { read: true });
+  try {
+    const head = new Uint8Array(8);
+    if ((await f.read(head)) !== 8) throw new Error(`${path}: not a safetensors file`);
+    const len = Number(new DataView(head.buffer).getBigUint64(0, true));
+    const json = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const r = await f.read(json.subarray(done));
+      if (r === null) throw new Error(`${path}: truncated header`);
+      done += r;
+    }
+    return JSON.parse(new TextDecoder().decode(json)).__metadata__ ?? {};
+  } finally {
+    f.close();
+  }
+}
+
 /** Serialise tensors (in insertion order) and metadata to safetensors bytes. */
 export function encodeSafetensors(
   tensors: Map<string, StoredTensor>,

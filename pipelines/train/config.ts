@@ -68,11 +68,7 @@ const ENUMS: Record<string, string[]> = {
 };
 
 /** Merge `overrides` into a copy of `base`, rejecting keys and types `base` does not have. */
-export function mergeConfig(
-  base: TrainConfig,
-  overrides: Record<string, Json>,
-  source = "config",
-): TrainConfig {
+export function mergeJson<T>(base: T, overrides: Record<string, Json>, source = "config"): T {
   const out = structuredClone(base) as unknown as Record<string, Json>;
   const walk = (target: Record<string, Json>, src: Record<string, Json>, path: string) => {
     for (const [k, v] of Object.entries(src)) {
@@ -87,10 +83,42 @@ export function mergeConfig(
       }
     }
   };
+  if (!isObject(overrides as Json)) throw new Error(`${source}: expected a JSON object`);
   walk(out, overrides, "");
-  const cfg = out as unknown as TrainConfig;
+  return out as unknown as T;
+}
+
+/** mergeJson for training configs, then the range checks. */
+export function mergeConfig(
+  base: TrainConfig,
+  overrides: Record<string, Json>,
+  source = "config",
+): TrainConfig {
+  const cfg = mergeJson(base, overrides, source);
   validate(cfg, source);
   return cfg;
+}
+
+/** `key=value` as a nested object ({"a": {"b": value}}), the value parsed as JSON when it can be. */
+export function assignment(text: string): { key: string; nested: Record<string, Json> } {
+  const eq = text.indexOf("=");
+  if (eq < 1) throw new Error(`--set: expected key=value, got "${text}"`);
+  const key = text.slice(0, eq), raw = text.slice(eq + 1);
+  let value: Json;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const nested: Record<string, Json> = {};
+  let at = nested;
+  const parts = key.split(".");
+  parts.slice(0, -1).forEach((p) => {
+    at[p] = {};
+    at = at[p] as Record<string, Json>;
+  });
+  at[parts[parts.length - 1]] = value;
+  return { key, nested };
 }
 
 function isObject(v: Json | undefined): v is Record<string, Json> {
@@ -145,23 +173,7 @@ function validate(c: TrainConfig, source: string): void {
 }
 
 /** Apply one `key=value` override (value parsed as JSON, else taken as a string). */
-export function setKey(config: TrainConfig, assignment: string): TrainConfig {
-  const eq = assignment.indexOf("=");
-  if (eq < 1) throw new Error(`--set: expected key=value, got "${assignment}"`);
-  const key = assignment.slice(0, eq), raw = assignment.slice(eq + 1);
-  let value: Json;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    value = raw;
-  }
-  const nested: Record<string, Json> = {};
-  let at = nested;
-  const parts = key.split(".");
-  parts.slice(0, -1).forEach((p) => {
-    at[p] = {};
-    at = at[p] as Record<string, Json>;
-  });
-  at[parts[parts.length - 1]] = value;
+export function setKey(config: TrainConfig, text: string): TrainConfig {
+  const { key, nested } = assignment(text);
   return mergeConfig(config, nested, `--set ${key}`);
 }

@@ -1,0 +1,131 @@
+/**
+ * The command line shared by the dataset entry scripts:
+ *   --data DIR  --config FILE  --set key=value (repeatable)  --method aug|naive|unimodal
+ *   --seed N  --out DIR  --resume RUN_DIR
+ * A run config is {"data": {...}, "train": {...}}: `data` holds the dataset's feature settings,
+ * `train` the TrainConfig keys; both are merged over the defaults with unknown keys and bad values
+ * rejected by name. `--set data.seconds=20` changes data, any other key changes train
+ * (`--set aug.lambda=0.2`). The resolved run config is saved as run.json in the run folder, and
+ * --resume reads it back.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { Gpu } from "../kernels/runtime/gpu.ts";
+import {
+  assignment,
+  DEFAULT_CONFIG,
+  type Json,
+  mergeConfig,
+  mergeJson,
+  type TrainConfig,
+} from "./train/config.ts";
+import type { SplitData } from "./train/dataset.ts";
+import { type RunSummary, train } from "./train/trainer.ts";
+import { writeFileAtomic } from "./io/safetensors.ts";
+
+/** A dataset entry: its name, default feature settings, and how to open its splits. */
+export interface DatasetEntry<D> {
+  name: string;
+  data: D;
+  open(gpu: Gpu, dir: string, data: D): Promise<{ train: SplitData; test: SplitData }>;
+}
+
+/** The parsed command line and the resolved config. */
+export interface RunPlan<D> {
+  data: D;
+  train: TrainConfig;
+  dataDir: string;
+  runDir: string;
+  resume: boolean;
+}
+
+const USAGE =
+  "options: --data DIR --config FILE --set key=value --method aug|naive|unimodal --seed N --out DIR --resume RUN_DIR";
+
+async function readJson(path: string): Promise<Record<string, Json>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new Error(`${path}: config file not found`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Parse `args` into a run plan (no side effects). */
+export async function planRun<D>(entry: DatasetEntry<D>, args: string[]): Promise<RunPlan<D>> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string" },
+      config: { type: "string" },
+      set: { type: "string", multiple: true, default: [] },
+      method: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "string" },
+    },
+    strict: true,
+  });
+  const file = values.resume ? join(values.resume, "run.json") : values.config;
+  const given = file ? await readJson(file) : {};
+  for (const k of Object.keys(given)) {
+    // run.json (a finished run's resolved config) also records dataset and dataDir
+    if (!["data", "train", "dataset", "dataDir"].includes(k)) {
+      throw new Error(`${file}: unknown key "${k}" (expected data, train)`);
+    }
+  }
+  if (given.dataset && given.dataset !== entry.name) {
+    throw new Error(`${file}: a ${given.dataset} run, not ${entry.name}`);
+  }
+  let data = mergeJson(entry.data, (given.data ?? {}) as Record<string, Json>, `${file} data`);
+  let cfg = mergeConfig(
+    DEFAULT_CONFIG,
+    (given.train ?? {}) as Record<string, Json>,
+    `${file} train`,
+  );
+  const sets = [...values.set];
+  if (values.method) sets.push(`method=${values.method}`);
+  if (values.seed) sets.push(`seed=${values.seed}`);
+  for (const s of sets) {
+    const { key, nested } = assignment(s);
+    if (key.startsWith("data.")) {
+      data = mergeJson(data, nested.data as Record<string, Json>, `--set ${key}`);
+    } else cfg = mergeConfig(cfg, nested, `--set ${key}`);
+  }
+  const dataDir = values.data ?? (given.dataDir as string | undefined);
+  if (!dataDir && entry.name !== "av-digits") throw new Error(`--data DIR is required (${USAGE})`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const runDir = values.resume ?? values.out ??
+    join("runs", `${entry.name}-${cfg.method}-s${cfg.seed}-${stamp}`);
+  return { data, train: cfg, dataDir: dataDir ?? "", runDir, resume: !!values.resume };
+}
+
+/** Plan, open the data, train (or resume), and print the summary. */
+export async function runFromCli<D>(entry: DatasetEntry<D>, args = Deno.args): Promise<RunSummary> {
+  const plan = await planRun(entry, args);
+  const gpu = await Gpu.create();
+  console.error(
+    `${entry.name}: ${plan.train.method}, seed ${plan.train.seed}, ${gpu.adapterName} -> ${plan.runDir}`,
+  );
+  const splits = await entry.open(gpu, plan.dataDir, plan.data);
+  await Deno.mkdir(plan.runDir, { recursive: true });
+  const run = { dataset: entry.name, dataDir: plan.dataDir, data: plan.data, train: plan.train };
+  await writeFileAtomic(
+    join(plan.runDir, "run.json"),
+    new TextEncoder().encode(JSON.stringify(run, null, 2) + "\n"),
+  );
+  const summary = await train({
+    gpu,
+    config: plan.train,
+    ...splits,
+    runDir: plan.runDir,
+    resume: plan.resume,
+  });
+  console.log(`plots: ${join(plan.runDir, "plots")}/*.svg`);
+  return summary;
+}

@@ -1,0 +1,13 @@
+/**
+ * Kinetics-Sounds: `deno task train:ks --data DIR [--config configs/kinetics_sounds.json] ...`
+ * DIR holds annotations/, {train,test}_wav/ and {train,test}_img/Image-01-FPS/.
+ */
+import { runFromCli } from "./cli.ts";
+import { kineticsSoundsSplits, KS_SETTINGS } from "./data/kinetics_sounds.ts";
+
+await runFromCli({
+  name: "kinetics-sounds",
+  data: KS_SETTINGS,
+  open: (gpu, dir, data) => kineticsSoundsSplits(gpu, { root: dir, settings: data }),
+});
+Deno.exit(0);
