@@ -98,3 +98,44 @@ export {
   train,
   type TrainOptions,
 } from "./pipelines/train/trainer.ts";
+export { logStft, stftFrames } from "./kernels/stft/stft.ts";
+export {
+  type CropBox,
+  fullBox,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  randomResizedCropBox,
+  resizedCrops,
+  type RgbImage,
+} from "./kernels/image/image.ts";
+export { type Audio, decodeWav, encodeWav16 } from "./pipelines/data/wav.ts";
+export { resample } from "./pipelines/data/resample.ts";
+export { fixedLength } from "./pipelines/data/audio.ts";
+export { decodeJpeg, encodeJpeg, resizeRgb, resizeShortSide } from "./pipelines/data/jpeg.ts";
+export { CacheReader, CacheWriter } from "./pipelines/data/cache.ts";
+export {
+  type AvSample,
+  type AvSettings,
+  type AvSplit,
+  openAvSplit,
+} from "./pipelines/data/av_split.ts";
+export {
+  CREMA_LABELS,
+  CREMA_SETTINGS,
+  type CremaOptions,
+  cremaSplits,
+  prepareCrema,
+} from "./pipelines/data/cremad.ts";
+export {
+  kineticsSoundsSplits,
+  KS_SETTINGS,
+  type KsOptions,
+} from "./pipelines/data/kinetics_sounds.ts";
+export {
+  AV_DIGITS_DEFAULTS,
+  type AvDigitsOptions,
+  avDigitsSplits,
+} from "./pipelines/data/av_digits.ts";
+export { parseSplitFile, readSplitFile, type SplitLine } from "./pipelines/data/split_files.ts";
+export { type DatasetEntry, planRun, runFromCli } from "./pipelines/cli.ts";
+export { reportRuns } from "./pipelines/report.ts";

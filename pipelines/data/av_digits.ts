@@ -12,8 +12,9 @@
  * other noise and offsets are drawn afresh at every training batch (seeded by the trainer's
  * RNG) and fixed per sample at test time.
  * The defaults reproduce the paper's situation (see README): speech is the strong, fast
- * modality, the noisy digits the weak, slow one, and the samples with no speech can only be
- * solved from the image.
+ * modality (4 training clips per digit from two speakers: quickly fitted, and 71 % on the
+ * unseen test speakers), the noisy digits the weak, slow one that generalises; naive joint
+ * training fits the training set through speech and leaves the digits unlearnt.
  */
 import { dirname, join } from "node:path";
 import { Rng } from "../../kernels/init/init.ts";
@@ -36,9 +37,9 @@ export interface AvDigitsOptions {
 /** The default imbalance. */
 export const AV_DIGITS_DEFAULTS: AvDigitsOptions = {
   seed: 0,
-  trainSize: 3000,
+  trainSize: 2000,
   testSize: 1000,
-  audio: { noise: 0.02, dropout: 0, clips: 0 },
+  audio: { noise: 0.02, dropout: 0, clips: 4 },
   image: { noise: 1.0, dropout: 0 },
 };
 

@@ -102,6 +102,14 @@ export async function ffmpeg(args: string[]): Promise<void> {
   }
 }
 
+/** What `prepareCrema` did. */
+export interface PrepareReport {
+  videos: number;
+  made: number;
+  kept: number;
+  failed: string[];
+}
+
 /**
  * Build Image-01-FPS/<name>/%05d.jpg from VideoFlash/<name>.flv at `fps` frames per second.
  * Clips that already have frames are left alone. Returns counts; failures name the video.
@@ -109,7 +117,7 @@ export async function ffmpeg(args: string[]): Promise<void> {
 export async function prepareCrema(
   root: string,
   o: { fps?: number; log?: (l: string) => void } = {},
-) {
+): Promise<PrepareReport> {
   const log = o.log ?? ((l: string) => console.error(l));
   const videos: string[] = [];
   try {
