@@ -118,3 +118,50 @@ export async function makeKsFixture(
   }
   return { classes };
 }
+
+/** NVGesture layout: Video_data/class_xx/subjectY_rZ/{sk_color,sk_depth}.avi and the .lst files. */
+export async function makeNvFixture(root: string, classes = 3) {
+  const lines: Record<string, string[]> = { train: [], test: [] };
+  let subject = 1;
+  for (const split of ["train", "test"]) {
+    for (let k = 0; k < (split === "train" ? 2 : 1); k++) {
+      for (let c = 1; c <= classes; c++) {
+        const path = `Video_data/class_${String(c).padStart(2, "0")}/subject${subject++}_r0`;
+        await Deno.mkdir(join(root, path), { recursive: true });
+        // a pattern moving right at a class-dependent speed; depth: a grey gradient
+        await ffmpeg([
+          "-f",
+          "lavfi",
+          "-i",
+          `testsrc=s=64x48:r=10:d=3,scroll=h=${0.01 * c}`,
+          "-c:v",
+          "mjpeg",
+          "-q:v",
+          "3",
+          join(root, path, "sk_color.avi"),
+        ]);
+        await ffmpeg([
+          "-f",
+          "lavfi",
+          "-i",
+          `gradients=s=64x48:r=10:d=3:speed=${0.02 * c}`,
+          "-vf",
+          "format=gray,format=yuvj420p",
+          "-c:v",
+          "mjpeg",
+          join(root, path, "sk_depth.avi"),
+        ]);
+        lines[split].push(
+          `path:./${path} depth:sk_depth:2:22 color:sk_color:2:22 duo_left:duo_left:0:0 label:${c}`,
+        );
+      }
+    }
+  }
+  for (const split of ["train", "test"]) {
+    await Deno.writeTextFile(
+      join(root, `nvgesture_${split}_correct_v2.lst`),
+      lines[split].join("\n") + "\n",
+    );
+  }
+  return { train: lines.train.length, test: lines.test.length };
+}

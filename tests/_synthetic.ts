@@ -16,7 +16,7 @@ export function syntheticSplit(
   modalities = 2,
 ): SplitData {
   const rng = new Rng(seed);
-  const shapes = [[1, 1, 16, 16], [2, 3, 16, 16], [2, 2, 16, 16]].slice(0, modalities);
+  const shapes = [[1, 16, 16], [2, 3, 16, 16], [2, 2, 16, 16]].slice(0, modalities);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b));
   const labels = Int32Array.from({ length: n }, (_, i) => i % classes);
   const data = shapes.map((_, m) => {
@@ -48,7 +48,7 @@ export function syntheticSplit(
           x.set(data[m].subarray(i * sizes[m], (i + 1) * sizes[m]), b * sizes[m])
         );
         if (training) { for (let j = 0; j < x.length; j++) x[j] += 0.1 * r.normal(); }
-        return Tensor.from(gpu, x, [indices.length * s[0], ...s.slice(1)]);
+        return Tensor.from(gpu, x, [indices.length, ...s]);
       });
     },
   };

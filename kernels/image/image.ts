@@ -82,9 +82,11 @@ export interface ResizedCropOptions {
   width: number;
   mean?: number[];
   std?: number[];
+  /** Output channels, the first 1..3 of RGB (default 3). */
+  channels?: number;
 }
 
-/** Crop, resize, flip and normalise a batch of images -> [B, 3, height, width]. */
+/** Crop, resize, flip and normalise a batch of images -> [B, channels, height, width]. */
 export function resizedCrops(
   gpu: Gpu,
   images: RgbImage[],
@@ -94,7 +96,10 @@ export function resizedCrops(
   if (images.length !== boxes.length || images.length === 0) {
     throw new Error(`resizedCrops: ${images.length} images, ${boxes.length} boxes`);
   }
-  const mean = o.mean ?? IMAGENET_MEAN, std = o.std ?? IMAGENET_STD;
+  const C = o.channels ?? 3;
+  if (!(C >= 1 && C <= 3)) throw new Error(`resizedCrops: ${C} channels; 1 to 3 are supported`);
+  const pad = (v: number[], fill: number) => [...v, fill, fill, fill].slice(0, 3);
+  const mean = pad(o.mean ?? IMAGENET_MEAN, 0), std = pad(o.std ?? IMAGENET_STD, 1);
   let bytes = 0;
   const meta = new Uint32Array(8 * images.length);
   images.forEach((img, b) => {
@@ -126,9 +131,9 @@ export function resizedCrops(
   images.forEach((img, b) => packed.set(img.data, meta[8 * b]));
   const pixels = Tensor.from(gpu, new Float32Array(packed.buffer), [bytes / 4]);
   const boxT = Tensor.from(gpu, new Float32Array(meta.buffer), [meta.length]);
-  const out = Tensor.empty(gpu, [images.length, 3, o.height, o.width]);
+  const out = Tensor.empty(gpu, [images.length, C, o.height, o.width]);
   gpu.dispatch(kernel, [pixels.range, boxT.range, out.range], {
-    u: [o.height, o.width, images.length, 0],
+    u: [o.height, o.width, images.length, C],
     f: [...mean, 0, ...std.map((s) => 1 / s), 0],
   }, [Math.ceil((o.height * o.width) / 64), images.length]);
   pixels.dispose();

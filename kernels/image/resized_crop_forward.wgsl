@@ -7,9 +7,10 @@
 // taps x in [max(trunc(centre - support + 0.5), 0), min(trunc(centre + support + 0.5), w)),
 // kx(x) = max(0, 1 - |x - centre + 0.5| / support), and sx = flip ? OW - 1 - ox : ox.
 // pixels: bytes of HWC RGB images packed 4 per u32 (little-endian), image b starting at byte
-// boxes[8b]; boxes[8b..8b+8] = byteOffset, H, W, top, left, h, w, flip. out [B, 3, OH, OW].
+// boxes[8b]; boxes[8b..8b+8] = byteOffset, H, W, top, left, h, w, flip. out [B, C, OH, OW]
+// holds the first C (1..3) channels (depth: 1; optical flow x/y packed in R/G: 2).
 // One invocation per output pixel (all channels). Grid: x = ceil(OH*OW / 64), y = B.
-struct Params { OH: u32, OW: u32, B: u32, pad: u32, mean: vec4f, invstd: vec4f }
+struct Params { OH: u32, OW: u32, B: u32, C: u32, mean: vec4f, invstd: vec4f }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> pixels: array<u32>;
@@ -65,7 +66,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let v = (acc / wy / 255.0 - p.mean.xyz) * p.invstd.xyz;
   let plane = p.OH * p.OW;
-  out[(b * 3u) * plane + o] = v.x;
-  out[(b * 3u + 1u) * plane + o] = v.y;
-  out[(b * 3u + 2u) * plane + o] = v.z;
+  out[(b * p.C) * plane + o] = v.x;
+  if (p.C > 1u) { out[(b * p.C + 1u) * plane + o] = v.y; }
+  if (p.C > 2u) { out[(b * p.C + 2u) * plane + o] = v.z; }
 }

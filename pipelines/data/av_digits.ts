@@ -123,7 +123,7 @@ function split(
     }],
     classes: 10,
     labels: Int32Array.from(samples, (s) => s.label),
-    sampleShapes: [[1, 1, bins, F], [1, 1, 28, 28]],
+    sampleShapes: [[1, bins, F], [1, 28, 28]],
     inputs(gpu: Gpu, indices: number[], training: boolean, trainRng: Rng): Tensor[] {
       const B = indices.length;
       const wave = new Float32Array(B * LENGTH), img = new Float32Array(B * 784);

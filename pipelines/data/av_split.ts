@@ -5,7 +5,7 @@
  * cache file; later uses read it directly. A sample whose files are missing or corrupt is
  * skipped with a counted warning naming the file; an empty result is an error.
  *
- * Batches: spectrograms [B, 1, 257, F]; `frames` frames per sample, [B*T, 3, size, size]:
+ * Batches: spectrograms [B, 1, 257, F]; `frames` frames per sample, [B, T, 3, size, size]:
  * training draws distinct frames at random (seeded) with an independent RandomResizedCrop and
  * flip per frame, testing takes evenly spaced frames resized whole. (The reference code draws
  * frames at random at test time too; here testing is deterministic.)
@@ -234,7 +234,7 @@ function avSplitFromCache(
     }],
     classes,
     labels: Int32Array.from(cache.index.labels),
-    sampleShapes: [[1, 1, bins, F], [s.frames, 3, s.size, s.size]],
+    sampleShapes: [[1, bins, F], [s.frames, 3, s.size, s.size]],
     prefetch(indices: number[]) {
       for (const i of indices) if (!ahead.has(i)) ahead.set(i, cache.spec(i));
     },
@@ -256,7 +256,13 @@ function avSplitFromCache(
       }
       return [
         Tensor.from(gpu, spec, [indices.length, 1, bins, F]),
-        resizedCrops(gpu, images, boxes, { height: s.size, width: s.size }),
+        resizedCrops(gpu, images, boxes, { height: s.size, width: s.size }).view([
+          indices.length,
+          s.frames,
+          3,
+          s.size,
+          s.size,
+        ]),
       ];
     },
   };

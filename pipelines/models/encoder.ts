@@ -1,12 +1,13 @@
 /**
  * Modality encoders on a ResNet18 trunk. Audio: a spectrogram [B, 1, F, T] -> global average
- * -> [B, D]. Video: frames folded into the batch [B*T, 3, H, W] (frame t of sample b at row
+ * -> [B, D]. Video [B, T, 3, H, W]: frames folded into the batch (frame t of sample b at row
  * b*T + t), encoded, then averaged over T, H and W -> [B, D], as the reference's VideoEncoder.
  */
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import type { Rng } from "../../kernels/init/init.ts";
 import type { Tensor } from "../../kernels/tensor.ts";
 import { globalAvgPool } from "../../kernels/pool/pool.ts";
+import { reshape } from "../../kernels/elementwise/elementwise.ts";
 import { ResNet18 } from "./resnet18.ts";
 
 /** Options of an encoder. */
@@ -39,8 +40,14 @@ export class Encoder {
     return this.trunk.features;
   }
 
-  /** x [B*frames, C, H, W] -> [B, D]. */
+  /**
+   * x [B, T, C, H, W] (frames folded into the batch here) or [B*frames, C, H, W] -> [B, D].
+   */
   forward(x: Tensor, training: boolean): Tensor {
+    if (x.shape.length === 5) {
+      const [B, T, C, H, W] = x.shape;
+      return globalAvgPool(this.trunk.forward(reshape(x, [B * T, C, H, W]), training), T);
+    }
     return globalAvgPool(this.trunk.forward(x, training), this.frames);
   }
 

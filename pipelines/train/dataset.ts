@@ -1,8 +1,7 @@
 /**
  * What the trainer needs from a dataset split; the dataset readers implement it.
  * Inputs are built on the GPU per batch: modality m's tensor for B samples has shape
- * [B * sampleShapes[m][0], ...sampleShapes[m].slice(1)] (audio [B, 1, F, T]; video with its
- * frames folded into the batch, [B*T, 3, H, W]).
+ * [B, ...sampleShapes[m]] (audio [B, 1, F, T]; video [B, T, 3, H, W]).
  */
 import type { Rng } from "../../kernels/init/init.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
@@ -17,7 +16,7 @@ export interface SplitData {
   classes: number;
   /** The class of every sample. */
   labels: Int32Array;
-  /** Per modality, the input shape of one sample (frames first for video). */
+  /** Per modality, the input shape of one sample ([1, F, T] audio, [T, C, H, W] video). */
   sampleShapes: number[][];
   /** Inputs of the given samples, in order; `rng` drives training-time augmentation. */
   inputs(gpu: Gpu, indices: number[], training: boolean, rng: Rng): Tensor[] | Promise<Tensor[]>;

@@ -59,7 +59,7 @@ export async function evaluate(
     );
     row += idx.length;
   }
-  const zeros = data.sampleShapes.map((s) => Tensor.zeros(gpu, s));
+  const zeros = data.sampleShapes.map((s) => Tensor.zeros(gpu, [1, ...s]));
   const zeroLogits = noGrad(() => modalityLogits(model, zeros));
   const read = await gpu.read([...all.map((t) => t.range), ...zeroLogits.map((t) => t.range)]);
   const logits = read.slice(0, M), blank = read.slice(M);

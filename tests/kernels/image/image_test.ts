@@ -106,6 +106,28 @@ gpuTest(
   },
 );
 
+gpuTest(
+  "resized crops keep the first 1 or 2 channels when asked (depth, optical flow)",
+  async (gpu) => {
+    const rng = new Rng(97);
+    using _ = new Scope(gpu);
+    const img = randomImage(rng, 20, 16);
+    const box: CropBox = { top: 2, left: 3, height: 12, width: 14, flip: false };
+    const mean = [0.1, 0.2, 0.3], std = [0.5, 0.6, 0.7];
+    const all = cropRef(img, box, 8, 9, mean, std);
+    for (const C of [1, 2]) {
+      const got = await resizedCrops(gpu, [img], [box], {
+        height: 8,
+        width: 9,
+        mean,
+        std,
+        channels: C,
+      }).read();
+      assertClose(got, all.subarray(0, C * 72), { atol: 1e-4, rtol: 1e-5 }, `${C} channels`);
+    }
+  },
+);
+
 Deno.test("RandomResizedCrop boxes stay inside the image with torchvision's area and ratio ranges", () => {
   const rng = new Rng(96);
   for (let t = 0; t < 2000; t++) {

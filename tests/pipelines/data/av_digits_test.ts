@@ -13,7 +13,7 @@ gpuTest(
     const counts = new Array(10).fill(0);
     a.train.labels.forEach((y) => counts[y]++);
     if (counts.some((c) => c < 5)) throw new Error(`labels unbalanced: ${counts}`);
-    assertEquals(a.train.sampleShapes, [[1, 1, 65, 63], [1, 1, 28, 28]]);
+    assertEquals(a.train.sampleShapes, [[1, 65, 63], [1, 28, 28]]);
     using _ = new Scope(gpu);
     const [spec, img] = await a.test.inputs(gpu, [0, 1, 2], false, new Rng(0));
     assertEquals([spec.shape, img.shape], [[3, 1, 65, 63], [3, 1, 28, 28]]);

@@ -38,11 +38,11 @@ gpuTest(
     // class map: NEU 0 ... ANG 5, in file order
     assertEquals(Array.from(train.labels.slice(0, 6)), [0, 1, 2, 3, 4, 5]);
     assertEquals(train.cache.index.names[0], "1001_DFA_NEU_XX");
-    assertEquals(train.sampleShapes, [[1, 1, 257, 23], [1, 3, 32, 32]]);
+    assertEquals(train.sampleShapes, [[1, 257, 23], [1, 3, 32, 32]]);
     {
       using _ = new Scope(gpu);
       const [spec, frames] = await train.inputs(gpu, [0, 5, 7], true, new Rng(1));
-      assertEquals([spec.shape, frames.shape], [[3, 1, 257, 23], [3, 3, 32, 32]]);
+      assertEquals([spec.shape, frames.shape], [[3, 1, 257, 23], [3, 1, 3, 32, 32]]);
       const s = await spec.read();
       if (!s.every(Number.isFinite) || Math.max(...s) < 0) {
         throw new Error(

@@ -1,0 +1,283 @@
+/**
+ * NVGesture (25 hand gestures; RGB, depth, optical flow).
+ *
+ * Split files nvgesture_{train,test}_correct_v2.lst (in the dataset root or annotations/),
+ * one sample a line: `path:./Video_data/class_01/subject13_r0 depth:sk_depth:<start>:<end>
+ * color:sk_color:<start>:<end> ... label:<1..25>`; videos Video_data/.../{sk_color,sk_depth}.avi.
+ *
+ * `prepareNvGesture` (once): frames start..end-1 of both videos are decoded with ffmpeg,
+ * resized to 256x256 and stored as JPEGs under prepared/<path>/{color,depth}/; optical flow
+ * between consecutive colour frames is computed with Horn-Schunck (pipelines/data/flow.ts) at
+ * 128x128 and stored as 8-bit x/y images under flow_x/, flow_y/ (clipped to [-20, 20] pixels
+ * at that scale). A "done" file marks a finished sample, so an interrupted prepare resumes.
+ *
+ * Batches (modalities rgb 3 ch, flow 2 ch, depth 1 ch; frames folded into the batch):
+ * training takes 64 consecutive frames from a random start in [0, 16], zero-padded past the
+ * end, and ONE random 224 crop shared by all frames and modalities, no flip; testing takes the
+ * frames from the start, zero-padded or cut to `testFrames` (80; the reference uses all frames of
+ * each clip), centre crop. RGB: ImageNet normalisation; depth: first channel / 255; flow:
+ * (q / 255) * 2 - 1.
+ */
+import { join } from "node:path";
+import type { Gpu } from "../../kernels/runtime/gpu.ts";
+import type { Rng } from "../../kernels/init/init.ts";
+import type { Tensor } from "../../kernels/tensor.ts";
+import { type CropBox, resizedCrops, type RgbImage } from "../../kernels/image/image.ts";
+import type { SplitData } from "../train/dataset.ts";
+import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
+import { ffmpeg } from "./cremad.ts";
+import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
+
+/** One line of a .lst file. */
+export interface NvSample {
+  path: string;
+  color: [number, number];
+  depth: [number, number];
+  /** 0-based class (the file's label minus one). */
+  label: number;
+}
+
+/** Settings of the NVGesture batches. */
+export interface NvSettings {
+  frames: number;
+  testFrames: number;
+  maxStart: number;
+  size: number;
+}
+
+export const NV_SETTINGS: NvSettings = { frames: 64, testFrames: 80, maxStart: 16, size: 224 };
+const PREPARED = 256, FLOW = 128;
+
+/** Parse a .lst file; errors name the file, line and field. */
+export function parseLst(text: string, source: string): NvSample[] {
+  const out: NvSample[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const where = `${source}:${i + 1}`;
+    const fields = new Map(
+      line.split(/\s+/).map((f) => [f.slice(0, f.indexOf(":")), f.slice(f.indexOf(":") + 1)]),
+    );
+    const path = fields.get("path");
+    if (!path) throw new Error(`${where}: no "path:" field`);
+    const range = (name: string): [number, number] => {
+      const v = fields.get(name)?.split(":");
+      const [s, e] = [Number(v?.[1]), Number(v?.[2])];
+      if (!v || v.length !== 3 || !Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e <= s) {
+        throw new Error(
+          `${where}: bad "${name}:" field "${
+            fields.get(name) ?? ""
+          }" (expected ${name}:sk_${name}:<start>:<end>)`,
+        );
+      }
+      return [s, e];
+    };
+    const label = Number(fields.get("label"));
+    if (!Number.isInteger(label) || label < 1 || label > 25) {
+      throw new Error(`${where}: bad "label:" field "${fields.get("label") ?? ""}" (1..25)`);
+    }
+    out.push({
+      path: path.replace(/^\.\//, ""),
+      color: range("color"),
+      depth: range("depth"),
+      label: label - 1,
+    });
+  });
+  return out;
+}
+
+async function readLst(root: string, split: "train" | "test"): Promise<NvSample[]> {
+  const name = `nvgesture_${split}_correct_v2.lst`;
+  for (const p of [join(root, name), join(root, "annotations", name)]) {
+    const text = await Deno.readTextFile(p).catch(() => null);
+    if (text !== null) return parseLst(text, p);
+  }
+  throw new Error(`${join(root, name)}: split file not found`);
+}
+
+async function listJpegs(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".jpg")) names.push(e.name);
+  return names.sort();
+}
+
+/** Decode frames [start, end) of a video to 256x256 JPEGs in `dir`. */
+async function extract(video: string, range: [number, number], dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const [s, e] = range;
+  await ffmpeg([
+    "-i",
+    video,
+    "-vf",
+    `select='between(n\\,${s}\\,${e - 1})',scale=${PREPARED}:${PREPARED}`,
+    "-vsync",
+    "vfr",
+    "-q:v",
+    "2",
+    "-start_number",
+    "0",
+    join(dir, "%05d.jpg"),
+  ]);
+}
+
+/** Prepare every sample of both splits (frames and flow); returns counts. */
+export async function prepareNvGesture(
+  root: string,
+  o: { log?: (l: string) => void } = {},
+): Promise<{ prepared: number; kept: number }> {
+  const log = o.log ?? ((l: string) => console.error(l));
+  const samples = [...(await readLst(root, "train")), ...(await readLst(root, "test"))];
+  let prepared = 0, kept = 0;
+  for (const s of samples) {
+    const out = join(root, "prepared", s.path);
+    if (await Deno.stat(join(out, "done")).then(() => true, () => false)) {
+      kept++;
+      continue;
+    }
+    await Deno.remove(out, { recursive: true }).catch(() => {});
+    await extract(join(root, s.path, "sk_color.avi"), s.color, join(out, "color"));
+    await extract(join(root, s.path, "sk_depth.avi"), s.depth, join(out, "depth"));
+    const names = await listJpegs(join(out, "color"));
+    if (names.length < 2) {
+      throw new Error(
+        `${join(root, s.path, "sk_color.avi")}: ${names.length} frames in ${s.color}`,
+      );
+    }
+    for (const d of ["flow_x", "flow_y"]) await Deno.mkdir(join(out, d), { recursive: true });
+    let prev = grey(
+      resizeRgb(decodeJpeg(await Deno.readFile(join(out, "color", names[0]))), FLOW, FLOW).data,
+    );
+    for (let t = 1; t < names.length; t++) {
+      const next = grey(
+        resizeRgb(decodeJpeg(await Deno.readFile(join(out, "color", names[t]))), FLOW, FLOW).data,
+      );
+      const f = hornSchunck(prev, next, FLOW, FLOW);
+      for (
+        const [d, q] of [["flow_x", quantiseFlow(f.u)], ["flow_y", quantiseFlow(f.v)]] as const
+      ) {
+        const rgb = new Uint8Array(3 * q.length);
+        q.forEach((x, i) => rgb.fill(x, 3 * i, 3 * i + 3));
+        await Deno.writeFile(
+          join(out, d, names[t - 1]),
+          encodeJpeg({ width: FLOW, height: FLOW, data: rgb }, 95),
+        );
+      }
+      prev = next;
+    }
+    await Deno.writeTextFile(join(out, "done"), "");
+    prepared++;
+  }
+  log(`nvgesture prepare: ${samples.length} samples, ${prepared} prepared, ${kept} already done`);
+  return { prepared, kept };
+}
+
+/** Train and test splits of a prepared NVGesture folder. */
+export async function nvGestureSplits(
+  root: string,
+  settings: Partial<NvSettings> = {},
+): Promise<{ train: SplitData; test: SplitData }> {
+  const s = { ...NV_SETTINGS, ...settings };
+  const open = async (split: "train" | "test"): Promise<SplitData> => {
+    const samples = await readLst(root, split);
+    const frames: { color: string[]; depth: string[]; flow: string[] }[] = [];
+    for (const x of samples) {
+      const dir = join(root, "prepared", x.path);
+      if (!(await Deno.stat(join(dir, "done")).then(() => true, () => false))) {
+        throw new Error(`${dir}: not prepared (run the NVGesture prepare step first)`);
+      }
+      frames.push({
+        color: await listJpegs(join(dir, "color")),
+        depth: await listJpegs(join(dir, "depth")),
+        flow: await listJpegs(join(dir, "flow_x")),
+      });
+    }
+    return nvSplit(`nvgesture/${split}`, root, samples, frames, s);
+  };
+  return { train: await open("train"), test: await open("test") };
+}
+
+function nvSplit(
+  name: string,
+  root: string,
+  samples: NvSample[],
+  frames: { color: string[]; depth: string[]; flow: string[] }[],
+  s: NvSettings,
+): SplitData {
+  const load = async (path: string) => decodeJpeg(await Deno.readFile(path), path);
+  return {
+    name,
+    modalities: [{ name: "rgb", inChannels: 3, frames: s.frames }, {
+      name: "flow",
+      inChannels: 2,
+      frames: s.frames,
+    }, { name: "depth", inChannels: 1, frames: s.frames }],
+    classes: 25,
+    labels: Int32Array.from(samples, (x) => x.label),
+    sampleShapes: [[s.testFrames, 3, s.size, s.size], [s.testFrames, 2, s.size, s.size], [
+      s.testFrames,
+      1,
+      s.size,
+      s.size,
+    ]],
+    // training batches hold s.frames frames per sample, test batches s.testFrames
+    async inputs(gpu: Gpu, indices: number[], training: boolean, rng: Rng): Promise<Tensor[]> {
+      const T = training ? s.frames : s.testFrames;
+      const rgb: RgbImage[] = [], flow: RgbImage[] = [], depth: RgbImage[] = [];
+      const boxes: CropBox[] = [], flowBoxes: CropBox[] = [], pads: number[] = [];
+      for (const [b, i] of indices.entries()) {
+        const dir = join(root, "prepared", samples[i].path), f = frames[i];
+        const start = training ? rng.int(s.maxStart + 1) : 0;
+        const top = training ? rng.int(PREPARED - s.size + 1) : (PREPARED - s.size) >> 1;
+        const left = training ? rng.int(PREPARED - s.size + 1) : (PREPARED - s.size) >> 1;
+        const k = FLOW / PREPARED;
+        for (let t = 0; t < T; t++) {
+          const at = Math.min(start + t, f.color.length - 1);
+          if (start + t >= f.color.length) pads.push(b * T + t); // zero-padded past the end
+          rgb.push(await load(join(dir, "color", f.color[at])));
+          depth.push(await load(join(dir, "depth", f.depth[Math.min(at, f.depth.length - 1)])));
+          const fi = Math.min(at, f.flow.length - 1);
+          const [fx, fy] = [
+            await load(join(dir, "flow_x", f.flow[fi])),
+            await load(join(dir, "flow_y", f.flow[fi])),
+          ];
+          const xy = new Uint8Array(fx.data.length);
+          for (let p = 0; p < FLOW * FLOW; p++) {
+            [xy[3 * p], xy[3 * p + 1]] = [fx.data[3 * p], fy.data[3 * p]];
+          }
+          flow.push({ width: FLOW, height: FLOW, data: xy });
+          boxes.push({ top, left, height: s.size, width: s.size, flip: false });
+          flowBoxes.push({
+            top: Math.round(top * k),
+            left: Math.round(left * k),
+            height: Math.round(s.size * k),
+            width: Math.round(s.size * k),
+            flip: false,
+          });
+        }
+      }
+      const out = [
+        resizedCrops(gpu, rgb, boxes, { height: s.size, width: s.size }),
+        resizedCrops(gpu, flow, flowBoxes, {
+          height: s.size,
+          width: s.size,
+          mean: [0.5, 0.5],
+          std: [0.5, 0.5],
+          channels: 2,
+        }),
+        resizedCrops(gpu, depth, boxes, {
+          height: s.size,
+          width: s.size,
+          mean: [0],
+          std: [1],
+          channels: 1,
+        }),
+      ];
+      const enc = gpu.encoder();
+      for (const t of out) {
+        const frame = t.byteSize / (indices.length * T);
+        for (const p of pads) enc.clearBuffer(t.buffer, t.offset + p * frame, frame);
+      }
+      return out.map((t, m) => t.view([indices.length, T, [3, 2, 1][m], s.size, s.size]));
+    },
+  };
+}

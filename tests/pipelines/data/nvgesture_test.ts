@@ -1,0 +1,93 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { join } from "node:path";
+import { gpuTest } from "../../_helpers.ts";
+import { makeNvFixture } from "../../_datasets.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope } from "../../../kernels/tensor.ts";
+import { nvGestureSplits, parseLst, prepareNvGesture } from "../../../pipelines/data/nvgesture.ts";
+
+Deno.test("NVGesture .lst: fields parsed, labels 1..25 -> 0..24, a bad field names file and line", () => {
+  const ok = parseLst(
+    "path:./Video_data/class_03/subject13_r0 depth:sk_depth:10:90 color:sk_color:11:91 duo_left:duo_left:0:0 label:3\n",
+    "a.lst",
+  );
+  assertEquals(ok, [{
+    path: "Video_data/class_03/subject13_r0",
+    depth: [10, 90],
+    color: [11, 91],
+    label: 2,
+  }]);
+  const cases: [string, string][] = [
+    [
+      "path:./x depth:sk_depth:10 color:sk_color:1:9 label:1",
+      `a.lst:2: bad "depth:" field "sk_depth:10"`,
+    ],
+    ["path:./x depth:sk_depth:1:9 color:sk_color:9:1 label:1", `a.lst:2: bad "color:" field`],
+    ["path:./x depth:sk_depth:1:9 color:sk_color:1:9 label:26", `a.lst:2: bad "label:" field "26"`],
+    ["depth:sk_depth:1:9 color:sk_color:1:9 label:2", `a.lst:2: no "path:" field`],
+  ];
+  for (const [line, want] of cases) {
+    let msg = "";
+    try {
+      parseLst(`path:./ok depth:sk_depth:1:9 color:sk_color:1:9 label:1\n${line}\n`, "a.lst");
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    if (!msg.startsWith(want)) throw new Error(`expected "${want}", got "${msg}"`);
+  }
+});
+
+gpuTest(
+  "NVGesture: prepare (ffmpeg frames + Horn-Schunck flow) and batches of rgb/flow/depth",
+  async (gpu) => {
+    const root = await Deno.makeTempDir();
+    const counts = await makeNvFixture(root);
+    const r = await prepareNvGesture(root, { log: () => {} });
+    assertEquals(r, { prepared: counts.train + counts.test, kept: 0 });
+    const dir = join(root, "prepared", "Video_data", "class_01", "subject1_r0");
+    const n = async (d: string) => {
+      let c = 0;
+      for await (const _ of Deno.readDir(join(dir, d))) c++;
+      return c;
+    };
+    assertEquals([await n("color"), await n("depth"), await n("flow_x"), await n("flow_y")], [
+      20,
+      20,
+      19,
+      19,
+    ]);
+    assertEquals(
+      (await prepareNvGesture(root, { log: () => {} })).kept,
+      counts.train + counts.test,
+    );
+    const { train, test } = await nvGestureSplits(root, { frames: 8, testFrames: 24 });
+    assertEquals([Array.from(train.labels), Array.from(test.labels)], [[0, 1, 2, 0, 1, 2], [
+      0,
+      1,
+      2,
+    ]]);
+    using _ = new Scope(gpu);
+    const [rgb, flow, depth] = await train.inputs(gpu, [0, 4], true, new Rng(2));
+    assertEquals([rgb.shape, flow.shape, depth.shape], [[2, 8, 3, 224, 224], [2, 8, 2, 224, 224], [
+      2,
+      8,
+      1,
+      224,
+      224,
+    ]]);
+    const [, , d] = await test.inputs(gpu, [1], false, new Rng(0));
+    const values = await d.read(), frame = 224 * 224;
+    // 20 frames, then zero padding up to 24; depth is in [0, 1]
+    if (values.subarray(20 * frame).some((v) => v !== 0)) {
+      throw new Error(
+        "padded frames are not zero",
+      );
+    }
+    if (values.subarray(0, 20 * frame).some((v) => v < 0 || v > 1)) {
+      throw new Error(
+        "depth outside [0, 1]",
+      );
+    }
+    await Deno.remove(root, { recursive: true });
+  },
+);
