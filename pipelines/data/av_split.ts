@@ -27,6 +27,7 @@ import { decodeWav } from "./wav.ts";
 import { fixedLength } from "./audio.ts";
 import { decodeJpeg, resizeShortSide } from "./jpeg.ts";
 import { CacheReader, CacheWriter } from "./cache.ts";
+import { listJpegs } from "../io/files.ts";
 
 /** Where one sample's files are. */
 export interface AvSample {
@@ -60,21 +61,13 @@ export interface AvSplit extends SplitData {
   prefetch(indices: number[]): void;
 }
 
-async function listFrames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && /\.jpe?g$/i.test(e.name)) names.push(e.name);
-  }
-  return names.sort();
-}
-
 async function cacheKey(samples: AvSample[], s: AvSettings): Promise<string> {
   const parts: string[] = [
     JSON.stringify([s.rate, s.seconds, s.nFft, s.hop, s.shortSide, s.minFrames ?? 0]),
   ];
   for (const x of samples) {
     const st = await Deno.stat(x.wav).catch(() => null);
-    const frames = await listFrames(x.frameDir).catch(() => []);
+    const frames = await listJpegs(x.frameDir).catch(() => []);
     parts.push(`${x.name}|${x.label}|${st?.size}|${st?.mtime?.getTime()}|${frames.join(",")}`);
   }
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")));
@@ -101,7 +94,7 @@ async function decodeSample(
   }
   let names: string[];
   try {
-    names = await listFrames(x.frameDir);
+    names = await listJpegs(x.frameDir);
   } catch {
     return `${x.frameDir}: frame folder missing`;
   }

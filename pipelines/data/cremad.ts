@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { type AvSample, type AvSettings, type AvSplit, openAvSplit } from "./av_split.ts";
+import { exists } from "../io/files.ts";
 import { readSplitFile } from "./split_files.ts";
 
 export const CREMA_LABELS = ["NEU", "HAP", "SAD", "FEA", "DIS", "ANG"];
@@ -35,10 +36,6 @@ export interface CremaOptions {
   /** Where the prepared caches go (default root/.mmboost-cache). */
   cacheDir?: string;
   log?: (line: string) => void;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** The samples a split file lists, with labels checked against the six emotions. */

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { type AvSample, type AvSettings, type AvSplit, openAvSplit } from "./av_split.ts";
+import { exists } from "../io/files.ts";
 import { readSplitFile, type SplitLine } from "./split_files.ts";
 
 /** The reference's Kinetics-Sounds features: 35.4 kHz, 10 s (257 x 1003), 3 frames. */
@@ -31,10 +32,6 @@ export interface KsOptions {
   settings?: Partial<AvSettings>;
   cacheDir?: string;
   log?: (line: string) => void;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** Split lines and the class names (by first appearance in train; list form: indices). */

@@ -27,6 +27,7 @@ import type { SplitData } from "../train/dataset.ts";
 import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
 import { ffmpeg } from "./cremad.ts";
 import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
+import { exists, listJpegs } from "../io/files.ts";
 
 /** One line of a .lst file. */
 export interface NvSample {
@@ -95,12 +96,6 @@ async function readLst(root: string, split: "train" | "test"): Promise<NvSample[
   throw new Error(`${join(root, name)}: split file not found`);
 }
 
-async function listJpegs(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".jpg")) names.push(e.name);
-  return names.sort();
-}
-
 /** Decode frames [start, end) of a video to 256x256 JPEGs in `dir`. */
 async function extract(video: string, range: [number, number], dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
@@ -130,7 +125,7 @@ export async function prepareNvGesture(
   let prepared = 0, kept = 0;
   for (const s of samples) {
     const out = join(root, "prepared", s.path);
-    if (await Deno.stat(join(out, "done")).then(() => true, () => false)) {
+    if (await exists(join(out, "done"))) {
       kept++;
       continue;
     }
@@ -182,7 +177,7 @@ export async function nvGestureSplits(
     const frames: { color: string[]; depth: string[]; flow: string[] }[] = [];
     for (const x of samples) {
       const dir = join(root, "prepared", x.path);
-      if (!(await Deno.stat(join(dir, "done")).then(() => true, () => false))) {
+      if (!(await exists(join(dir, "done")))) {
         throw new Error(`${dir}: not prepared (run the NVGesture prepare step first)`);
       }
       frames.push({
