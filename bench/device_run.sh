@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One prepared run on a GPU machine that reaches no registry (see bench/README.md):
 # unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
-# loader packages (.gl/*.deb), then runs the test suite and the kernel bench on the GPU's
-# adapter. Logs and JSON go to $OUT (default ./out).
+# loader packages (.gl/*.deb), then runs the test suite, the kernel bench and the step bench
+# (with PyTorch beside it) on the GPU's adapter. RUN picks parts (default "tests kernels step").
+# Logs and JSON go to $OUT (default ./out).
 set -uo pipefail
 OUT="${OUT:-$PWD/out}"
 mkdir -p "$OUT" /tmp/mmb
@@ -17,6 +18,16 @@ fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 deno eval 'const a = await navigator.gpu.requestAdapter(); console.log(JSON.stringify(a?.info), [...(a?.features ?? [])].join(","))' 2>&1 | tee "$OUT/adapter.txt"
 set -o pipefail
-deno test -A --cached-only tests/ 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>' | tee "$OUT/tests.log" | tail -n 40
-timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:-} --json "$OUT/bench.json" 2>&1 |
-  grep -v '^ *[0-9]*: <unknown>' | tee "$OUT/bench.log"
+RUN="${RUN:-tests kernels step}"
+clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
+if [[ $RUN == *tests* ]]; then
+  deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
+fi
+if [[ $RUN == *kernels* ]]; then
+  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:-} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
+fi
+if [[ $RUN == *step* ]]; then
+  STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
+  timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
+  timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
+fi

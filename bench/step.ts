@@ -1,0 +1,123 @@
+/**
+ * Step bench: one AUG training step (ResNet18 audio and visual encoders, one classifier each
+ * sharing the head, per-modality loss/backward/SGD, stats on the GPU, no readback) in
+ * samples/s, the median of `--iters` steps each waited for; with `--profile`, GPU time per
+ * kernel from timestamp queries. Beside it, the same step in PyTorch (bench/step_torch.py) run
+ * from this script when `--python` finds torch: Debian's python3-torch on a CPU machine, the
+ * preinstalled PyTorch on a GPU machine.
+ *
+ *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
+ *                        [--iters 5] [--profile] [--python /usr/bin/python3]
+ */
+import { parseArgs } from "node:util";
+import { Gpu } from "../kernels/runtime/gpu.ts";
+import { Rng } from "../kernels/init/init.ts";
+import { Scope, Tensor } from "../kernels/tensor.ts";
+import { oneHot } from "../kernels/loss/loss.ts";
+import { AugModel } from "../pipelines/models/multimodal.ts";
+import { augStep } from "../pipelines/train/steps.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    batch: { type: "string", default: "16" },
+    width: { type: "string", default: "64" },
+    audio: { type: "string", default: "257x188" },
+    visual: { type: "string", default: "3x112x112" },
+    iters: { type: "string", default: "5" },
+    profile: { type: "boolean", default: false },
+    python: { type: "string", default: "python3" },
+  },
+});
+const B = Number(values.batch), width = Number(values.width), iters = Number(values.iters);
+const [fh, fw] = values.audio.split("x").map(Number);
+const [vc, vh, vw] = values.visual.split("x").map(Number);
+const gpu = await Gpu.create({ profile: values.profile });
+const rng = new Rng(0);
+const model = AugModel.create(gpu, rng, {
+  modalities: [{ name: "audio", inChannels: 1, frames: 1 }, {
+    name: "visual",
+    inChannels: vc,
+    frames: 1,
+  }],
+  classes: 6,
+  width,
+});
+const rand = (shape: number[]) => {
+  const d = new Float32Array(shape.reduce((a, b) => a * b));
+  for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+  return Tensor.from(gpu, d, shape).persist();
+};
+const inputs = [rand([B, 1, fh, fw]), rand([B, vc, vh, vw])];
+const labels = oneHot(gpu, Array.from({ length: B }, (_, i) => i % 6), 6).persist();
+const stats = Tensor.zeros(gpu, [6]).persist();
+const step = () => {
+  using _ = new Scope(gpu);
+  augStep(model, { inputs, labels }, {
+    lambda: 0.5,
+    sgd: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 },
+  }, stats);
+};
+step();
+await gpu.sync();
+gpu.timer?.report(true);
+const times: number[] = [];
+for (let i = 0; i < iters; i++) {
+  const t0 = performance.now();
+  step();
+  await gpu.sync();
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const ms = times[Math.floor(times.length / 2)];
+console.log(`adapter: ${gpu.adapterName}`);
+console.log(
+  `mmboost AUG step: batch ${B}, width ${width}, audio 1x${fh}x${fw}, visual ${vc}x${vh}x${vw}: ${
+    ms.toFixed(1)
+  } ms, ${(B / ms * 1000).toFixed(2)} samples/s (median of ${iters})`,
+);
+if (gpu.timer) {
+  const rows = gpu.timer.report();
+  const total = rows.reduce((s, r) => s + r.ms, 0);
+  console.log("GPU time per kernel over the timed steps:");
+  for (const r of rows) {
+    console.log(
+      `  ${r.name.padEnd(30)} ${String(r.calls).padStart(5)} calls ${
+        r.ms.toFixed(1).padStart(9)
+      } ms ${(100 * r.ms / total).toFixed(1).padStart(5)} %`,
+    );
+  }
+}
+try {
+  const script = new URL("./step_torch.py", import.meta.url).pathname;
+  const out = await new Deno.Command(values.python, {
+    args: [
+      script,
+      "--batch",
+      String(B),
+      "--width",
+      String(width),
+      "--audio",
+      values.audio,
+      "--visual",
+      values.visual,
+      "--iters",
+      String(iters),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
+  const t = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  console.log(
+    `PyTorch ${t.torch} on ${t.device}: ${t.step_ms.toFixed(1)} ms, ${
+      t.samples_per_s.toFixed(2)
+    } samples/s`,
+  );
+  console.log(
+    `ratio mmboost / PyTorch samples/s: ${((B / ms * 1000) / t.samples_per_s).toFixed(3)}`,
+  );
+} catch (e) {
+  console.log(`PyTorch peer not run (${values.python}): ${(e as Error).message}`);
+}
+Deno.exit(0);

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""PyTorch twin of bench/step.ts: the same AUG training step (two ResNet18 encoders, one
+classifier each sharing a head, per-modality loss/backward/SGD step), timed the same way.
+
+    python3 bench/step_torch.py --batch 16 --width 64 --audio 257x188 --visual 3x112x112 --iters 5
+
+Prints one JSON line: {"device", "step_ms" (median), "samples_per_s"}. On CUDA, TF32 is off so
+the comparison is fp32 to fp32.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from make_train_fixtures import ResNet18, encode, linear  # noqa: E402
+
+p = argparse.ArgumentParser()
+p.add_argument("--batch", type=int, default=16)
+p.add_argument("--width", type=int, default=64)
+p.add_argument("--audio", default="257x188")
+p.add_argument("--visual", default="3x112x112")
+p.add_argument("--iters", type=int, default=5)
+p.add_argument("--classes", type=int, default=6)
+a = p.parse_args()
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+if dev == "cuda":
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+torch.manual_seed(0)
+fh, fw = map(int, a.audio.split("x"))
+vc, vh, vw = map(int, a.visual.split("x"))
+enc = [ResNet18(1, a.width).to(dev), ResNet18(vc, a.width).to(dev)]
+cls = [linear(8 * a.width, 256).to(dev), linear(8 * a.width, 256).to(dev)]
+head = linear(256, a.classes).to(dev)
+opt = torch.optim.SGD([q for m in enc + cls + [head] for q in m.parameters()], lr=0.01, momentum=0.9, weight_decay=1e-4)
+audio = torch.randn(a.batch, 1, fh, fw, device=dev)
+video = torch.randn(a.batch, vc, vh, vw, device=dev)
+y = F.one_hot(torch.arange(a.batch, device=dev) % a.classes, a.classes).float()
+
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    feats = [encode(enc[0], audio, 1), encode(enc[1], video, 1)]
+    for m in range(2):
+        loss = F.cross_entropy(head(F.relu(cls[m](feats[m]))), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+
+def sync():
+    if dev == "cuda":
+        torch.cuda.synchronize()
+
+
+step()
+sync()
+times = []
+for _ in range(a.iters):
+    t = time.perf_counter()
+    step()
+    sync()
+    times.append(time.perf_counter() - t)
+times.sort()
+ms = 1000 * times[len(times) // 2]
+name = torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
+print(json.dumps({"device": name, "torch": torch.__version__, "step_ms": ms, "samples_per_s": a.batch / ms * 1000}))
