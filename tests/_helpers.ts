@@ -21,6 +21,22 @@ export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): v
   });
 }
 
+/** Run `fn` once with each GEMM kernel family (the software-adapter and the GPU variants). */
+export async function forEachGemm(
+  gpu: Gpu,
+  fn: (variant: Gpu["gemm"]) => Promise<void>,
+): Promise<void> {
+  const before = gpu.gemm;
+  try {
+    for (const v of ["cpu", "gpu"] as const) {
+      gpu.gemm = v;
+      await fn(v);
+    }
+  } finally {
+    gpu.gemm = before;
+  }
+}
+
 /** n standard normals (scaled), seeded. */
 export function randn(rng: Rng, n: number, scale = 1): Float32Array {
   const out = new Float32Array(n);

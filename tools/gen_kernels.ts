@@ -34,92 +34,112 @@ const put = (buf: string) =>
   ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
 }`;
 
+/** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
+interface Block {
+  TM: number;
+  TN: number;
+  WX: number;
+  WY: number;
+}
+
+/** Small blocks and 256-invocation workgroups: many threads, few registers (real GPUs). */
+const GPU_BLOCK: Block = { TM: 4, TN: 4, WX: 16, WY: 16 };
+const CPU_BLOCK: Block = { TM: 16, TN: 16, WX: 8, WY: 8 };
+const CPU_NOTE = "Variant for the software adapter: large register blocks, no barriers.";
+const GPU_NOTE =
+  "Variant for real GPUs: 4x4 blocks, 256 invocations per workgroup (more parallelism, no spills).";
+
 /** File name (relative to kernels/) -> generated source. */
 export function generatedKernels(): Record<string, string> {
   const out: Record<string, string> = {};
 
-  out["matmul/matmul_forward.wgsl"] = gemmKernel({
-    header: [
-      "matmul_forward: C[M,N] = op(A)[M,K] op(B)[K,N] (+ bias[N]) (+ C when accumulating).",
-      "Layouts by strides, so transposes are free: A(i,k) = a[i*sa0 + k*sa1],",
-      "B(k,j) = b[k*sb0 + j*sb1]; C row-major [M,N]. flags: 1 = add bias, 2 = accumulate.",
-      "Grid: x = ceil(N / 128), y = ceil(M / 128).",
-    ],
-    params: [
-      "M: u32",
-      "N: u32",
-      "K: u32",
-      "sa0: u32",
-      "sa1: u32",
-      "sb0: u32",
-      "sb1: u32",
-      "flags: u32",
-    ],
-    bindings: [
-      "var<storage, read> a: array<f32>",
-      "var<storage, read> b: array<f32>",
-      "var<storage, read> bias: array<f32>",
-      "var<storage, read_write> c: array<f32>",
-    ],
-    TM: 16,
-    TN: 16,
-    WX: 8,
-    WY: 8,
-    helpers: `fn put(i: u32, j: u32, v: f32) {
+  const matmul = (b: Block, variant: string) =>
+    gemmKernel({
+      ...b,
+      header: [
+        "matmul_forward: C[M,N] = op(A)[M,K] op(B)[K,N] (+ bias[N]) (+ C when accumulating).",
+        "Layouts by strides, so transposes are free: A(i,k) = a[i*sa0 + k*sa1],",
+        "B(k,j) = b[k*sb0 + j*sb1]; C row-major [M,N]. flags: 1 = add bias, 2 = accumulate.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}).`,
+        variant,
+      ],
+      params: [
+        "M: u32",
+        "N: u32",
+        "K: u32",
+        "sa0: u32",
+        "sa1: u32",
+        "sb0: u32",
+        "sb1: u32",
+        "flags: u32",
+      ],
+      bindings: [
+        "var<storage, read> a: array<f32>",
+        "var<storage, read> b: array<f32>",
+        "var<storage, read> bias: array<f32>",
+        "var<storage, read_write> c: array<f32>",
+      ],
+      helpers: `fn put(i: u32, j: u32, v: f32) {
   var o = v;
   if ((p.flags & 1u) != 0u) { o += bias[j]; }
   if ((p.flags & 2u) != 0u) { o += c[i * p.N + j]; }
   c[i * p.N + j] = o;
 }`,
-    setupRow: (r) => `let ai${r} = m${r} * p.sa0;`,
-    setupCol: (s) => `let bj${s} = n${s} * p.sb1;`,
-    decodeK: "let ka = k * p.sa1; let kb = k * p.sb0;",
-    loadA: (r) => `a[ai${r} + ka]`,
-    loadB: (s) => `b[bj${s} + kb]`,
-    store: (v, i, j) => `put(${i}, ${j}, ${v});`,
-  });
+      setupRow: (r) => `let ai${r} = m${r} * p.sa0;`,
+      setupCol: (s) => `let bj${s} = n${s} * p.sb1;`,
+      decodeK: "let ka = k * p.sa1; let kb = k * p.sb0;",
+      loadA: (r) => `a[ai${r} + ka]`,
+      loadB: (s) => `b[bj${s} + kb]`,
+      store: (v, i, j) => `put(${i}, ${j}, ${v});`,
+    });
+  out["matmul/matmul_forward.wgsl"] = matmul(CPU_BLOCK, CPU_NOTE);
+  out["matmul/matmul_forward_gpu.wgsl"] = matmul(GPU_BLOCK, GPU_NOTE);
 
-  out["conv2d/conv2d_forward.wgsl"] = gemmKernel({
-    header: [
-      "conv2d_forward: y[n,co,oh,ow] = sum_{ci,kh,kw} w[co,ci,kh,kw] x[n,ci,oh*S-P+kh,ow*S-P+kw]",
-      "(zero padding, no bias). NCHW layouts. As implicit GEMM: M = Co, N = B*OH*OW,",
-      "K = Ci*KH*KW, A = w viewed [Co, K], B = the im2col matrix gathered on the fly.",
-      "Grid: x = ceil(N / 256), y = ceil(M / 64).",
-    ],
-    params: conv2dFields,
-    bindings: [
-      "var<storage, read> x: array<f32>",
-      "var<storage, read> w: array<f32>",
-      "var<storage, read_write> y: array<f32>",
-    ],
-    TM: 16,
-    TN: 16,
-    WX: 16,
-    WY: 4,
-    helpers: loadPadded("x"),
-    prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW;",
-    setupRow: (r) => `let wr${r} = m${r} * p.K;`,
-    setupCol: (s) =>
-      `let pp${s} = n${s} % ohw; let xb${s} = (n${s} / ohw) * p.C * hw; ` +
-      `let yb${s} = (n${s} / ohw) * p.M * ohw + pp${s}; ` +
-      `let ih${s} = i32((pp${s} / p.OW) * p.stride) - i32(p.pad); ` +
-      `let iw${s} = i32((pp${s} % p.OW) * p.stride) - i32(p.pad);`,
-    decodeK: "let kr = k % khw; let xc = (k / khw) * hw; " +
-      "let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);",
-    loadA: (r) => `w[wr${r} + k]`,
-    loadB: (s) => `ld(xb${s} + xc, ih${s} + kh, iw${s} + kw)`,
-    store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
-  });
-
-  const backwardInput = (TM: number, variant: string) =>
+  const convForward = (b: Block, variant: string) =>
     gemmKernel({
+      ...b,
+      header: [
+        "conv2d_forward: y[n,co,oh,ow] = sum_{ci,kh,kw} w[co,ci,kh,kw] x[n,ci,oh*S-P+kh,ow*S-P+kw]",
+        "(zero padding, no bias). NCHW layouts. As implicit GEMM: M = Co, N = B*OH*OW,",
+        "K = Ci*KH*KW, A = w viewed [Co, K], B = the im2col matrix gathered on the fly.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}).`,
+        variant,
+      ],
+      params: conv2dFields,
+      bindings: [
+        "var<storage, read> x: array<f32>",
+        "var<storage, read> w: array<f32>",
+        "var<storage, read_write> y: array<f32>",
+      ],
+      helpers: loadPadded("x"),
+      prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW;",
+      setupRow: (r) => `let wr${r} = m${r} * p.K;`,
+      setupCol: (s) =>
+        `let pp${s} = n${s} % ohw; let xb${s} = (n${s} / ohw) * p.C * hw; ` +
+        `let yb${s} = (n${s} / ohw) * p.M * ohw + pp${s}; ` +
+        `let ih${s} = i32((pp${s} / p.OW) * p.stride) - i32(p.pad); ` +
+        `let iw${s} = i32((pp${s} % p.OW) * p.stride) - i32(p.pad);`,
+      decodeK: "let kr = k % khw; let xc = (k / khw) * hw; " +
+        "let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);",
+      loadA: (r) => `w[wr${r} + k]`,
+      loadB: (s) => `ld(xb${s} + xc, ih${s} + kh, iw${s} + kw)`,
+      store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
+    });
+  out["conv2d/conv2d_forward.wgsl"] = convForward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE);
+  out["conv2d/conv2d_forward_gpu.wgsl"] = convForward(GPU_BLOCK, GPU_NOTE);
+
+  const backwardInput = (b: Block, variant: string) =>
+    gemmKernel({
+      ...b,
       header: [
         "conv2d_backward_input: dx[n,ci,ih,iw] (+)= sum_{co,kh,kw} w[co,ci,kh,kw] dy[n,co,oh,ow]",
         "over the (oh, ow) with oh*S - P + kh = ih and ow*S - P + kw = iw. NCHW layouts.",
         "Stride phases: input pixels with the same (ih+P) mod S = rh (and rw) see the same kernel",
         "taps kh = rh + S*j, at oh = (ih+P) div S - j, so one dispatch per phase runs an implicit",
         "GEMM with no wasted taps: M = Ci, N = B * Hh * Ww pixels of the phase, K = Co * KHh * KWw.",
-        "p.C is Co here. Grid: x = ceil(N / 256), y = ceil(M / (4 * TM)); S*S dispatches.",
+        `p.C is Co here. Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${
+          b.TM * b.WY
+        }); S*S dispatches.`,
         variant,
       ],
       params: [
@@ -137,10 +157,6 @@ export function generatedKernels(): Record<string, string> {
         "var<storage, read> w: array<f32>",
         "var<storage, read_write> dx: array<f32>",
       ],
-      TM,
-      TN: 16,
-      WX: 16,
-      WY: 4,
       helpers: `fn ldy(base: u32, oh: i32, ow: i32) -> f32 {
   let ok = u32(oh) < p.OH && u32(ow) < p.OW;
   return select(0.0, dy[select(0u, base + u32(oh) * p.OW + u32(ow), ok)], ok);
@@ -164,49 +180,54 @@ ${put("dx")}`,
       store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
     });
   out["conv2d/conv2d_backward_input.wgsl"] = backwardInput(
-    16,
-    "Variant 1 (16 channels per invocation) for Ci > 8.",
+    { TM: 16, TN: 16, WX: 16, WY: 4 },
+    `${CPU_NOTE} 16 channels per invocation, for Ci > 8.`,
   );
   out["conv2d/conv2d_backward_input_narrow.wgsl"] = backwardInput(
-    4,
-    "Variant 2 (4 channels per invocation) for few input channels (the RGB/spectrogram stem).",
+    { TM: 4, TN: 16, WX: 16, WY: 4 },
+    `${CPU_NOTE} 4 channels per invocation, for few input channels (the stem).`,
   );
+  out["conv2d/conv2d_backward_input_gpu.wgsl"] = backwardInput(GPU_BLOCK, GPU_NOTE);
 
-  out["conv2d/conv2d_backward_weight.wgsl"] = gemmKernel({
-    header: [
-      "conv2d_backward_weight: dw[co,ci,kh,kw] (+)= sum_{n,oh,ow} dy[n,co,oh,ow]",
-      "x[n,ci,oh*S-P+kh,ow*S-P+kw]. NCHW layouts. As GEMM: M = Co, N = Ci*KH*KW,",
-      "K = B*OH*OW (the reduction), split into chunks of p.kps along grid z; split z writes",
-      "slice z of dw ([splits, Co, Ci*KH*KW]) and split_reduce sums the slices.",
-      "Grid: x = ceil(N / 64), y = ceil(M / 64), z = splits.",
-    ],
-    params: conv2dFields,
-    bindings: [
-      "var<storage, read> dy: array<f32>",
-      "var<storage, read> x: array<f32>",
-      "var<storage, read_write> dw: array<f32>",
-    ],
-    TM: 16,
-    TN: 8,
-    WX: 8,
-    WY: 4,
-    helpers: `${loadPadded("x")}
+  const backwardWeight = (b: Block, variant: string) =>
+    gemmKernel({
+      ...b,
+      header: [
+        "conv2d_backward_weight: dw[co,ci,kh,kw] (+)= sum_{n,oh,ow} dy[n,co,oh,ow]",
+        "x[n,ci,oh*S-P+kh,ow*S-P+kw]. NCHW layouts. As GEMM: M = Co, N = Ci*KH*KW,",
+        "K = B*OH*OW (the reduction), split into chunks of p.kps along grid z; split z writes",
+        "slice z of dw ([splits, Co, Ci*KH*KW]) and split_reduce sums the slices.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = splits.`,
+        variant,
+      ],
+      params: conv2dFields,
+      bindings: [
+        "var<storage, read> dy: array<f32>",
+        "var<storage, read> x: array<f32>",
+        "var<storage, read_write> dw: array<f32>",
+      ],
+      helpers: `${loadPadded("x")}
 
 ${put("dw")}`,
-    prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; " +
-      "let zo = wid.z * p.M * p.N;",
-    kRange: "let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);",
-    setupRow: (r) => `let yr${r} = m${r} * ohw;`,
-    setupCol: (s) =>
-      `let kr${s} = n${s} % khw; let xc${s} = (n${s} / khw) * hw; ` +
-      `let kh${s} = i32(kr${s} / p.KW); let kw${s} = i32(kr${s} % p.KW);`,
-    decodeK: "let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; " +
-      "let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); " +
-      "let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);",
-    loadA: (r) => `dy[yo + yr${r}]`,
-    loadB: (s) => `ld(xo + xc${s}, ih + kh${s}, iw + kw${s})`,
-    store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,
-  });
+      prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; " +
+        "let zo = wid.z * p.M * p.N;",
+      kRange: "let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);",
+      setupRow: (r) => `let yr${r} = m${r} * ohw;`,
+      setupCol: (s) =>
+        `let kr${s} = n${s} % khw; let xc${s} = (n${s} / khw) * hw; ` +
+        `let kh${s} = i32(kr${s} / p.KW); let kw${s} = i32(kr${s} % p.KW);`,
+      decodeK: "let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; " +
+        "let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); " +
+        "let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);",
+      loadA: (r) => `dy[yo + yr${r}]`,
+      loadB: (s) => `ld(xo + xc${s}, ih + kh${s}, iw + kw${s})`,
+      store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,
+    });
+  out["conv2d/conv2d_backward_weight.wgsl"] = backwardWeight(
+    { TM: 16, TN: 8, WX: 8, WY: 4 },
+    CPU_NOTE,
+  );
+  out["conv2d/conv2d_backward_weight_gpu.wgsl"] = backwardWeight(GPU_BLOCK, GPU_NOTE);
 
   return out;
 }

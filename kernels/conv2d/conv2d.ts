@@ -3,21 +3,55 @@
  * forward, backward-input and backward-weight (split-K with a reduction pass).
  */
 import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
+import forwardGpuSrc from "./conv2d_forward_gpu.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
 import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { type: "text" };
+import backwardInputGpuSrc from "./conv2d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { groups1d } from "../runtime/gpu.ts";
+import { type Gpu, groups1d } from "../runtime/gpu.ts";
 
-const forwardKernel = { name: "conv2d_forward", code: forwardSrc };
-const backwardInputKernel = { name: "conv2d_backward_input", code: backwardInputSrc };
-const backwardInputNarrowKernel = {
-  name: "conv2d_backward_input_narrow",
-  code: backwardInputNarrowSrc,
+/** A generated kernel with the tile of outputs (rows x columns) one workgroup covers. */
+interface Tiled {
+  kernel: { name: string; code: string };
+  rows: number;
+  cols: number;
+}
+
+const FORWARD: Record<Gpu["gemm"], Tiled> = {
+  cpu: { kernel: { name: "conv2d_forward", code: forwardSrc }, rows: 64, cols: 256 },
+  gpu: { kernel: { name: "conv2d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
 };
-const backwardWeightKernel = { name: "conv2d_backward_weight", code: backwardWeightSrc };
+const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
+  cpu: { kernel: { name: "conv2d_backward_input", code: backwardInputSrc }, rows: 64, cols: 256 },
+  narrow: {
+    kernel: { name: "conv2d_backward_input_narrow", code: backwardInputNarrowSrc },
+    rows: 16,
+    cols: 256,
+  },
+  gpu: {
+    kernel: { name: "conv2d_backward_input_gpu", code: backwardInputGpuSrc },
+    rows: 64,
+    cols: 64,
+  },
+};
+const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
+  cpu: {
+    kernel: { name: "conv2d_backward_weight", code: backwardWeightSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 64,
+  },
+  gpu: {
+    kernel: { name: "conv2d_backward_weight_gpu", code: backwardWeightGpuSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 1024,
+  },
+};
 const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
 
 /** Stride and zero padding (same in both spatial dimensions). */
@@ -67,9 +101,10 @@ function fields(s: Conv2dShape, M: number, N: number, K: number, C: number, acc 
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
-  y.gpu.dispatch(forwardKernel, [x.range, w.range, y.range], {
+  const v = FORWARD[y.gpu.gemm];
+  y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
-  }, [Math.ceil(N / 256), Math.ceil(s.Co / 64)]);
+  }, [Math.ceil(N / v.cols), Math.ceil(s.Co / v.rows)]);
 }
 
 /** dx (+)= the input gradient given dy [B, Co, OH, OW]: one dispatch per stride phase. */
@@ -82,9 +117,9 @@ export function conv2dBackwardInputInto(
 ): void {
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   const S = s.stride;
-  const narrow = s.Ci <= 8;
-  const kernel = narrow ? backwardInputNarrowKernel : backwardInputKernel;
-  const rowsPerGroup = narrow ? 16 : 64;
+  const v = dx.gpu.gemm === "cpu" && s.Ci <= 8
+    ? BACKWARD_INPUT.narrow
+    : BACKWARD_INPUT[dx.gpu.gemm];
   for (let rh = 0; rh < S; rh++) {
     for (let rw = 0; rw < S; rw++) {
       // input rows of this phase: ih = ih0 + S*t with (ih + pad) mod S = rh
@@ -95,15 +130,12 @@ export function conv2dBackwardInputInto(
       const KHh = rh < s.KH ? Math.ceil((s.KH - rh) / S) : 0;
       const KWw = rw < s.KW ? Math.ceil((s.KW - rw) / S) : 0;
       const N = s.B * Hh * Ww, K = s.Co * KHh * KWw;
-      dx.gpu.dispatch(kernel, [dy.range, w.range, dx.range], {
+      dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
         u: [...fields(s, s.Ci, N, K, s.Co, accumulate), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
-      }, [Math.ceil(N / 256), Math.ceil(s.Ci / rowsPerGroup)]);
+      }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
     }
   }
 }
-
-/** Target number of workgroups for split-K: enough to fill a GPU, few enough to stay cheap. */
-const SPLIT_TARGET_GROUPS = 64;
 
 /** dw (+)= the weight gradient given dy [B, Co, OH, OW] and x. */
 export function conv2dBackwardWeightInto(
@@ -114,15 +146,14 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
-  const gx = Math.ceil(N / 64), gy = Math.ceil(M / 64);
-  const splits = Math.max(
-    1,
-    Math.min(Math.ceil(SPLIT_TARGET_GROUPS / (gx * gy)), Math.ceil(K / 512)),
-  );
+  const v = BACKWARD_WEIGHT[dw.gpu.gemm];
+  const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
+  // split the reduction until the grid has about targetGroups workgroups (each split >= 512)
+  const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
   const kps = Math.ceil(K / splits);
   const gpu = dw.gpu;
   const target = splits === 1 ? dw : Tensor.empty(gpu, [splits, M, N]);
-  gpu.dispatch(backwardWeightKernel, [dy.range, x.range, target.range], {
+  gpu.dispatch(v.kernel, [dy.range, x.range, target.range], {
     u: [...fields(s, M, N, K, s.Ci, splits === 1 && accumulate), kps],
   }, [gx, gy, splits]);
   if (splits > 1) {

@@ -5,12 +5,17 @@
  * linear(x[B,I], W[O,I], b[O]) = x W^T + b (PyTorch's layout for nn.Linear weights).
  */
 import src from "./matmul_forward.wgsl" with { type: "text" };
+import gpuSrc from "./matmul_forward_gpu.wgsl" with { type: "text" };
 import biasSrc from "./bias_backward.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 
-const kernel = { name: "matmul_forward", code: src };
+/** Kernel and tile (rows x columns of C per workgroup) of each GEMM variant. */
+const variants = {
+  cpu: { kernel: { name: "matmul_forward", code: src }, rows: 128, cols: 128 },
+  gpu: { kernel: { name: "matmul_forward_gpu", code: gpuSrc }, rows: 64, cols: 64 },
+};
 const biasKernel = { name: "bias_backward", code: biasSrc };
 
 /** How an operand is stored: as given ("n") or transposed ("t"). */
@@ -41,11 +46,12 @@ export function matmulInto(out: Tensor, a: Tensor, b: Tensor, options: MatmulOpt
   const [sa0, sa1] = ta ? [1, M] : [K, 1];
   const [sb0, sb1] = tb ? [1, K] : [N, 1];
   const flags = (options.bias ? 1 : 0) | (options.accumulate ? 2 : 0);
+  const v = variants[out.gpu.gemm];
   out.gpu.dispatch(
-    kernel,
+    v.kernel,
     [a.range, b.range, options.bias?.range ?? out.gpu.dummy, out.range],
     { u: [M, N, K, sa0, sa1, sb0, sb1, flags] },
-    [Math.ceil(N / 128), Math.ceil(M / 128)],
+    [Math.ceil(N / v.cols), Math.ceil(M / v.rows)],
   );
 }
 

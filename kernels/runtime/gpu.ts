@@ -29,8 +29,17 @@ export interface Uniforms {
   f?: number[];
 }
 
+/**
+ * Which generated GEMM-kernel family to run: "cpu" (16x16 register blocks, no barriers: fastest
+ * on the software adapter) or "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs).
+ */
+export type GemmVariant = "cpu" | "gpu";
+
 /** Options for `Gpu.create`. */
 export interface GpuOptions {
+  /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
+   * environment variable MMBOOST_GEMM=cpu|gpu overrides. */
+  gemm?: GemmVariant;
   /** Record GPU time per dispatch with timestamp queries (when the adapter has them). */
   profile?: boolean;
   powerPreference?: GPUPowerPreference;
@@ -58,6 +67,8 @@ export class Gpu {
   readonly timer: GpuTimer | null;
   /** Dispatches recorded since the device was created (for tests and benches). */
   dispatches = 0;
+  /** The GEMM kernel family in use (see GemmVariant); may be changed between dispatches. */
+  gemm: GemmVariant;
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
@@ -66,9 +77,20 @@ export class Gpu {
   #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
 
-  private constructor(device: GPUDevice, info: GPUAdapterInfo, profile: boolean) {
+  private constructor(
+    device: GPUDevice,
+    info: GPUAdapterInfo,
+    profile: boolean,
+    gemm?: GemmVariant,
+  ) {
     this.device = device;
     this.adapterInfo = info;
+    let env: string | undefined;
+    try {
+      env = Deno.env.get("MMBOOST_GEMM");
+    } catch { /* no env permission: use the default */ }
+    this.gemm = gemm ??
+      (env === "cpu" || env === "gpu" ? env : info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
     this.pool = new BufferPool(device);
     this.timer = profile && this.features.has("timestamp-query") ? new GpuTimer(device) : null;
@@ -102,7 +124,7 @@ export class Gpu {
     device.addEventListener("uncapturederror", (e) => {
       console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
-    return new Gpu(device, info, options.profile ?? false);
+    return new Gpu(device, info, options.profile ?? false, options.gemm);
   }
 
   /** A one-line description of the adapter, for logs and reports. */

@@ -1,4 +1,4 @@
-import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import { assertClose, fixture, forEachGemm, gpuTest, numericGrad, randn } from "../../_helpers.ts";
 import { conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -25,35 +25,41 @@ const CASES = [
   [1, 4, 3, 4, 3, 3, 1, 0],
 ];
 
-gpuTest("conv2d forward, backward-input, backward-weight match the CPU reference", async (gpu) => {
-  const rng = new Rng(10);
-  using _ = new Scope(gpu);
-  for (const [B, Ci, H, W, Co, K, stride, padding] of CASES) {
-    const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
-    const label = `[${B},${Ci},${H},${W}] * [${Co},${Ci},${K},${K}] s${stride} p${padding}`;
-    const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * K * K);
-    const dy = randn(rng, B * Co * s.OH * s.OW);
-    const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
-    const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
-    const Y = Tensor.empty(gpu, DY.shape),
-      DX = Tensor.empty(gpu, X.shape),
-      DW = Tensor.empty(gpu, Wt.shape);
-    conv2dForwardInto(Y, X, Wt, s);
-    conv2dBackwardInputInto(DX, DY, Wt, s, false);
-    conv2dBackwardWeightInto(DW, DY, X, s, false);
-    const [y, dx, dw] = await gpu.read([Y.range, DX.range, DW.range]);
-    assertClose(y, conv2dRef(x, w, s), TOL, `forward ${label}`);
-    assertClose(dx, conv2dBackwardInputRef(dy, w, s), TOL, `backward-input ${label}`);
-    const dwRef = conv2dBackwardWeightRef(dy, x, s);
-    assertClose(dw, dwRef, TOL, `backward-weight ${label}`);
-    // accumulate mode adds to what is there
-    conv2dBackwardWeightInto(DW, DY, X, s, true);
-    conv2dBackwardInputInto(DX, DY, Wt, s, true);
-    const [dw2, dx2] = await gpu.read([DW.range, DX.range]);
-    assertClose(dw2, dwRef.map((v) => 2 * v), TOL, `backward-weight accumulate ${label}`);
-    assertClose(dx2, Array.from(dx, (v) => 2 * v), TOL, `backward-input accumulate ${label}`);
-  }
-});
+gpuTest(
+  "conv2d forward, backward-input, backward-weight match the CPU reference (both kernel families)",
+  async (gpu) => {
+    const rng = new Rng(10);
+    using _ = new Scope(gpu);
+    await forEachGemm(gpu, async (variant) => {
+      for (const [B, Ci, H, W, Co, K, stride, padding] of CASES) {
+        const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
+        const label =
+          `${variant}: [${B},${Ci},${H},${W}] * [${Co},${Ci},${K},${K}] s${stride} p${padding}`;
+        const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * K * K);
+        const dy = randn(rng, B * Co * s.OH * s.OW);
+        const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
+        const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
+        const Y = Tensor.empty(gpu, DY.shape),
+          DX = Tensor.empty(gpu, X.shape),
+          DW = Tensor.empty(gpu, Wt.shape);
+        conv2dForwardInto(Y, X, Wt, s);
+        conv2dBackwardInputInto(DX, DY, Wt, s, false);
+        conv2dBackwardWeightInto(DW, DY, X, s, false);
+        const [y, dx, dw] = await gpu.read([Y.range, DX.range, DW.range]);
+        assertClose(y, conv2dRef(x, w, s), TOL, `forward ${label}`);
+        assertClose(dx, conv2dBackwardInputRef(dy, w, s), TOL, `backward-input ${label}`);
+        const dwRef = conv2dBackwardWeightRef(dy, x, s);
+        assertClose(dw, dwRef, TOL, `backward-weight ${label}`);
+        // accumulate mode adds to what is there
+        conv2dBackwardWeightInto(DW, DY, X, s, true);
+        conv2dBackwardInputInto(DX, DY, Wt, s, true);
+        const [dw2, dx2] = await gpu.read([DW.range, DX.range]);
+        assertClose(dw2, dwRef.map((v) => 2 * v), TOL, `backward-weight accumulate ${label}`);
+        assertClose(dx2, Array.from(dx, (v) => 2 * v), TOL, `backward-input accumulate ${label}`);
+      }
+    });
+  },
+);
 
 gpuTest(
   "conv2d backward-weight with a long reduction (split-K) matches the reference",

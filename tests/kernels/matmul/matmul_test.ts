@@ -1,4 +1,4 @@
-import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import { assertClose, fixture, forEachGemm, gpuTest, numericGrad, randn } from "../../_helpers.ts";
 import { matmulRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -14,23 +14,30 @@ gpuTest(
   async (gpu) => {
     const rng = new Rng(1);
     using _ = new Scope(gpu);
-    for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 129], [130, 7, 65], [200, 150, 3]]) {
-      for (const ta of [false, true]) {
-        for (const tb of [false, true]) {
-          const a = randn(rng, M * K), b = randn(rng, K * N), bias = randn(rng, N);
-          const A = Tensor.from(gpu, a, ta ? [K, M] : [M, K]);
-          const B = Tensor.from(gpu, b, tb ? [N, K] : [K, N]);
-          const C = Tensor.empty(gpu, [M, N]);
-          const transA = ta ? "t" : "n", transB = tb ? "t" : "n";
-          matmulInto(C, A, B, { transA, transB, bias: Tensor.from(gpu, bias, [N]) });
-          const want = matmulRef(a, b, M, K, N, ta, tb, bias);
-          assertClose(await C.read(), want, TOL, `matmul ${M}x${K}x${N} ${transA}${transB}`);
-          matmulInto(C, A, B, { transA, transB, accumulate: true });
-          const twice = want.map((v, i) => v + (v - bias[i % N]));
-          assertClose(await C.read(), twice, TOL, `matmul accumulate ${M}x${K}x${N}`);
+    await forEachGemm(gpu, async (variant) => {
+      for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 129], [130, 7, 65], [200, 150, 3]]) {
+        for (const ta of [false, true]) {
+          for (const tb of [false, true]) {
+            const a = randn(rng, M * K), b = randn(rng, K * N), bias = randn(rng, N);
+            const A = Tensor.from(gpu, a, ta ? [K, M] : [M, K]);
+            const B = Tensor.from(gpu, b, tb ? [N, K] : [K, N]);
+            const C = Tensor.empty(gpu, [M, N]);
+            const transA = ta ? "t" : "n", transB = tb ? "t" : "n";
+            matmulInto(C, A, B, { transA, transB, bias: Tensor.from(gpu, bias, [N]) });
+            const want = matmulRef(a, b, M, K, N, ta, tb, bias);
+            assertClose(
+              await C.read(),
+              want,
+              TOL,
+              `${variant} matmul ${M}x${K}x${N} ${transA}${transB}`,
+            );
+            matmulInto(C, A, B, { transA, transB, accumulate: true });
+            const twice = want.map((v, i) => v + (v - bias[i % N]));
+            assertClose(await C.read(), twice, TOL, `${variant} matmul accumulate ${M}x${K}x${N}`);
+          }
         }
       }
-    }
+    });
   },
 );
 
