@@ -7,7 +7,11 @@ import { backward } from "../../../kernels/autograd/node.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
 import { crossEntropy } from "../../../kernels/loss/loss.ts";
 
-const TOL = { atol: 1e-5, rtol: 1e-4 };
+// Sums of up to 200 products of unit normals (magnitudes ~10): summation order and fused
+// multiply-adds differ between adapters, so 1e-4 absolute + 1e-4 relative.
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+// The small PyTorch fixture (K = 7) and the gradient-sum check keep the tighter bound.
+const SMALL = { atol: 1e-5, rtol: 1e-4 };
 
 gpuTest(
   "matmul matches the CPU reference for every transpose, odd shapes, bias, accumulate",
@@ -89,11 +93,11 @@ gpuTest("linear matches the PyTorch fixture (forward, dx, dW, db)", async (gpu) 
   x.requiresGrad = true;
   const y = linear(x, set.get("w"), set.get("b"));
   backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
-  assertClose(await y.read(), fx.get("y"), TOL, "y");
-  assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
+  assertClose(await y.read(), fx.get("y"), SMALL, "y");
+  assertClose(await x.grad!.read(), fx.get("dx"), SMALL, "dx");
   const g = await set.read("grads");
-  assertClose(g.get("w")!, fx.get("dw"), TOL, "dW");
-  assertClose(g.get("b")!, fx.get("db"), TOL, "db");
+  assertClose(g.get("w")!, fx.get("dw"), SMALL, "dW");
+  assertClose(g.get("b")!, fx.get("db"), SMALL, "db");
   set.destroy();
 });
 
@@ -113,6 +117,6 @@ gpuTest("a parameter used twice accumulates both gradient contributions", async 
   backward(crossEntropy(y, q));
   backward(crossEntropy(z, q));
   const g2 = (await set.read("grads")).get("w")!;
-  assertClose(g2, g1.map((v) => 2 * v), TOL, "2x gradient");
+  assertClose(g2, g1.map((v) => 2 * v), SMALL, "2x gradient");
   set.destroy();
 });
