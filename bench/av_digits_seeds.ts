@@ -1,7 +1,7 @@
 /**
  * The AV-Digits experiment behind the README's numbers: for each seed, audio alone (the strong
  * modality), naive joint training and AUG with configs/av_digits.json, then the means.
- *   deno task bench:avdigits [--seeds 0,1,2] [--out runs/av-digits-seeds]
+ *   deno task bench:avdigits [--seeds 0,1,2] [--methods unimodal,naive,aug] [--set key=value]...
  * Accuracy is the mean of the last three epochs (test accuracy swings between epochs; the
  * best epoch is listed too).
  */
@@ -17,6 +17,8 @@ const { values } = parseArgs({
   options: {
     seeds: { type: "string", default: "0,1,2" },
     out: { type: "string", default: "runs/av-digits-seeds" },
+    methods: { type: "string", default: "unimodal,naive,aug" },
+    set: { type: "string", multiple: true, default: [] },
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
@@ -24,7 +26,8 @@ const entry = { name: "av-digits", data: AV_DIGITS_DEFAULTS, open: () => avDigit
 const gpu = await Gpu.create();
 const tail = (h: EpochRecord[], f: (r: EpochRecord) => number) =>
   h.slice(-3).reduce((s, r) => s + f(r), 0) / Math.min(3, h.length);
-const runs = [["audio alone", "unimodal"], ["naive joint", "naive"], ["AUG", "aug"]] as const;
+const runs = ([["audio alone", "unimodal"], ["naive joint", "naive"], ["AUG", "aug"]] as const)
+  .filter(([, m]) => values.methods.split(",").includes(m));
 const results: Record<
   string,
   { fused: number; audio: number; visual: number; best: number; cls: string }[]
