@@ -42,6 +42,7 @@ for (const seed of values.seeds.split(",").map(Number)) {
       `--set=method=${method}`,
       `--set=seed=${seed}`,
       `--set=data.seed=${seed}`,
+      ...values.set.map((x) => `--set=${x}`),
     ]);
     const r = await train({
       gpu,
