@@ -40,7 +40,7 @@ export const AV_DIGITS_DEFAULTS: AvDigitsOptions = {
   trainSize: 2000,
   testSize: 1000,
   audio: { noise: 0.02, dropout: 0, clips: 4 },
-  image: { noise: 1.0, dropout: 0 },
+  image: { noise: 1.3, dropout: 0 },
 };
 
 const RATE = 8000, LENGTH = 8000, N_FFT = 128, HOP = 128;
