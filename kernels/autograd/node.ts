@@ -11,6 +11,17 @@ import { Tensor } from "../tensor.ts";
 
 let gradEnabled = true;
 
+/** The scalar 1 that seeds backward from a loss, uploaded once per device (no upload per step). */
+const ones = new WeakMap<Tensor["gpu"], Tensor>();
+function one(gpu: Tensor["gpu"]): Tensor {
+  let t = ones.get(gpu);
+  if (!t || t.disposed) {
+    t = Tensor.from(gpu, [1], [1]).persist();
+    ones.set(gpu, t);
+  }
+  return t;
+}
+
 /** Run `fn` without recording the graph (evaluation). */
 export function noGrad<T>(fn: () => T): T {
   const before = gradEnabled;
@@ -78,8 +89,8 @@ function topoOrder(root: Tensor): Tensor[] {
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) throw new Error("backward: the tensor does not require a gradient");
   if (!seed && root.size !== 1) throw new Error(`backward: non-scalar root [${root.shape}]`);
-  root.grad = seed ?? Tensor.from(root.gpu, [1], root.shape);
-  root.gradShared = seed !== undefined;
+  root.grad = seed ?? one(root.gpu).view(root.shape);
+  root.gradShared = true; // never written in place: the seed belongs to the caller or the cache
   const order = topoOrder(root);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];

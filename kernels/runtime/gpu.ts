@@ -73,7 +73,6 @@ export class Gpu {
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
-  #afterSubmit: (() => void)[] = [];
   #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
 
@@ -186,8 +185,7 @@ export class Gpu {
   #computePass(label: string): GPUComputePassEncoder {
     if (this.timer) {
       this.#endPass();
-      this.#encoder ??= this.device.createCommandEncoder();
-      if (this.timer.full) this.flush();
+      if (this.timer.full) this.flush(); // out of query slots: resolve them with this submit
       this.#encoder ??= this.device.createCommandEncoder();
       this.#pass = this.#encoder.beginComputePass({ timestampWrites: this.timer.next(label) });
       return this.#pass;
@@ -241,16 +239,6 @@ export class Gpu {
     this.dispatches++;
   }
 
-  /** Run `fn` after the next submit (e.g. destroy a staging buffer). */
-  afterSubmit(fn: () => void): void {
-    this.#afterSubmit.push(fn);
-  }
-
-  /** True when recorded work waits for a submit. */
-  get pending(): boolean {
-    return this.#encoder !== null;
-  }
-
   /** Submit everything recorded so far (does not wait). */
   flush(): void {
     if (!this.#encoder) return;
@@ -258,9 +246,6 @@ export class Gpu {
     this.timer?.resolve(this.#encoder);
     this.device.queue.submit([this.#encoder.finish()]);
     this.#encoder = null;
-    const fns = this.#afterSubmit;
-    this.#afterSubmit = [];
-    for (const fn of fns) fn();
   }
 
   /** Write `data` at `offset` of `buffer`, ordered after all work recorded so far. */
