@@ -8,9 +8,9 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { Gpu } from "../kernels/runtime/gpu.ts";
-import { planRun } from "../pipelines/cli.ts";
-import { AV_DIGITS_DEFAULTS, avDigitsSplits } from "../pipelines/data/av_digits.ts";
-import { type EpochRecord, train } from "../pipelines/train/trainer.ts";
+import { planRun, runPlan } from "../pipelines/cli.ts";
+import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
+import type { EpochRecord } from "../pipelines/train/trainer.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,7 +22,6 @@ const { values } = parseArgs({
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
-const entry = { name: "av-digits", data: AV_DIGITS_DEFAULTS, open: () => avDigitsSplits() };
 const gpu = await Gpu.create();
 const tail = (h: EpochRecord[], f: (r: EpochRecord) => number) =>
   h.slice(-3).reduce((s, r) => s + f(r), 0) / Math.min(3, h.length);
@@ -36,22 +35,17 @@ const pct = (x: number) => (100 * x).toFixed(1);
 console.log(`adapter: ${gpu.adapterName}`);
 for (const seed of values.seeds.split(",").map(Number)) {
   for (const [label, method] of runs) {
-    const plan = await planRun(entry, [
+    const plan = await planRun(avDigitsEntry, [
       "--config",
       config,
+      "--out",
+      join(values.out, `s${seed}-${method}`),
       `--set=method=${method}`,
       `--set=seed=${seed}`,
       `--set=data.seed=${seed}`,
       ...values.set.map((x) => `--set=${x}`),
     ]);
-    const r = await train({
-      gpu,
-      config: plan.train,
-      ...(await avDigitsSplits(plan.data)),
-      runDir: join(values.out, `s${seed}-${method}`),
-      log: () => {},
-      progress: false,
-    });
+    const r = await runPlan(gpu, avDigitsEntry, plan, { log: () => {}, progress: false });
     const h = r.history, m = h[0].test.modalities.length;
     const row = {
       fused: tail(h, (e) => e.test.fused.acc),

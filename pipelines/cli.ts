@@ -20,13 +20,15 @@ import {
   type TrainConfig,
 } from "./train/config.ts";
 import type { SplitData } from "./train/dataset.ts";
-import { type RunSummary, train } from "./train/trainer.ts";
+import { type RunSummary, train, type TrainOptions } from "./train/trainer.ts";
 import { writeFileAtomic } from "./io/safetensors.ts";
 
 /** A dataset entry: its name, default feature settings, and how to open its splits. */
 export interface DatasetEntry<D> {
   name: string;
   data: D;
+  /** True for a dataset shipped with the project (no --data folder needed). */
+  embedded?: boolean;
   open(gpu: Gpu, dir: string, data: D): Promise<{ train: SplitData; test: SplitData }>;
 }
 
@@ -98,11 +100,35 @@ export async function planRun<D>(entry: DatasetEntry<D>, args: string[]): Promis
     } else cfg = mergeConfig(cfg, nested, `--set ${key}`);
   }
   const dataDir = values.data ?? (given.dataDir as string | undefined);
-  if (!dataDir && entry.name !== "av-digits") throw new Error(`--data DIR is required (${USAGE})`);
+  if (!dataDir && !entry.embedded) throw new Error(`--data DIR is required (${USAGE})`);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const runDir = values.resume ?? values.out ??
     join("runs", `${entry.name}-${cfg.method}-s${cfg.seed}-${stamp}`);
   return { data, train: cfg, dataDir: dataDir ?? "", runDir, resume: !!values.resume };
+}
+
+/** Open the plan's data, save its resolved config as run.json, and train (or resume). */
+export async function runPlan<D>(
+  gpu: Gpu,
+  entry: DatasetEntry<D>,
+  plan: RunPlan<D>,
+  options: Pick<TrainOptions, "log" | "progress"> = {},
+): Promise<RunSummary> {
+  const splits = await entry.open(gpu, plan.dataDir, plan.data);
+  await Deno.mkdir(plan.runDir, { recursive: true });
+  const run = { dataset: entry.name, dataDir: plan.dataDir, data: plan.data, train: plan.train };
+  await writeFileAtomic(
+    join(plan.runDir, "run.json"),
+    new TextEncoder().encode(JSON.stringify(run, null, 2) + "\n"),
+  );
+  return await train({
+    gpu,
+    config: plan.train,
+    ...splits,
+    runDir: plan.runDir,
+    resume: plan.resume,
+    ...options,
+  });
 }
 
 /** Plan, open the data, train (or resume), and print the summary. */
@@ -112,20 +138,7 @@ export async function runFromCli<D>(entry: DatasetEntry<D>, args = Deno.args): P
   console.error(
     `${entry.name}: ${plan.train.method}, seed ${plan.train.seed}, ${gpu.adapterName} -> ${plan.runDir}`,
   );
-  const splits = await entry.open(gpu, plan.dataDir, plan.data);
-  await Deno.mkdir(plan.runDir, { recursive: true });
-  const run = { dataset: entry.name, dataDir: plan.dataDir, data: plan.data, train: plan.train };
-  await writeFileAtomic(
-    join(plan.runDir, "run.json"),
-    new TextEncoder().encode(JSON.stringify(run, null, 2) + "\n"),
-  );
-  const summary = await train({
-    gpu,
-    config: plan.train,
-    ...splits,
-    runDir: plan.runDir,
-    resume: plan.resume,
-  });
+  const summary = await runPlan(gpu, entry, plan);
   console.log(`plots: ${join(plan.runDir, "plots")}/*.svg`);
   return summary;
 }

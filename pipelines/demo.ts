@@ -6,12 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { planRun } from "./cli.ts";
+import { planRun, runPlan } from "./cli.ts";
 import { Gpu } from "../kernels/runtime/gpu.ts";
-import { AV_DIGITS_DEFAULTS, avDigitsSplits } from "./data/av_digits.ts";
-import { type RunSummary, train } from "./train/trainer.ts";
+import { avDigitsEntry } from "./data/av_digits.ts";
+import type { RunSummary } from "./train/trainer.ts";
 import { formatSeconds } from "./train/progress.ts";
-import { writeFileAtomic } from "./io/safetensors.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,37 +21,24 @@ const { values } = parseArgs({
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
-const entry = { name: "av-digits", data: AV_DIGITS_DEFAULTS, open: () => avDigitsSplits() };
 const out = values.out ?? join("runs", `demo-s${values.seed}`);
 const gpu = await Gpu.create();
 console.error(`AV-Digits demo on ${gpu.adapterName}: naive joint training, then AUG -> ${out}`);
 const runs: [string, RunSummary][] = [];
 for (const method of ["naive", "aug"]) {
-  const plan = await planRun(entry, [
+  const plan = await planRun(avDigitsEntry, [
     "--config",
     config,
+    "--out",
+    join(out, method),
     `--set=method=${method}`,
     `--set=seed=${values.seed}`,
     `--set=data.seed=${values.seed}`,
     ...values.set.map((s) => `--set=${s}`),
   ]);
-  const runDir = join(out, method);
-  await Deno.mkdir(runDir, { recursive: true });
-  const run = { dataset: entry.name, data: plan.data, train: plan.train };
-  await writeFileAtomic(
-    join(runDir, "run.json"),
-    new TextEncoder().encode(JSON.stringify(run, null, 2) + "\n"),
-  );
-  const splits = await avDigitsSplits(plan.data);
   runs.push([
     method,
-    await train({
-      gpu,
-      config: plan.train,
-      ...splits,
-      runDir,
-      log: (l) => console.error(`${method}: ${l}`),
-    }),
+    await runPlan(gpu, avDigitsEntry, plan, { log: (l) => console.error(`${method}: ${l}`) }),
   ]);
 }
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);

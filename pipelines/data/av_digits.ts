@@ -169,3 +169,11 @@ export async function avDigitsSplits(
     test: split("av-digits/test", testIdx, testClips, o.testSize, o, rng),
   };
 }
+
+/** The dataset entry of the command line, the demo and the seeds bench (embedded: no --data). */
+export const avDigitsEntry = {
+  name: "av-digits",
+  data: AV_DIGITS_DEFAULTS,
+  embedded: true,
+  open: (_gpu: Gpu, _dir: string, data: AvDigitsOptions) => avDigitsSplits(data),
+};
