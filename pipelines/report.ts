@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { readSafetensorsMetadata } from "./io/safetensors.ts";
-import type { EpochRecord } from "./train/trainer.ts";
+import { readHistory } from "./train/trainer.ts";
 import { formatSeconds } from "./train/progress.ts";
 
 /** Paper Table 1 accuracies (method.md): naive joint and AUG. */
@@ -29,11 +29,8 @@ export async function reportRuns(dirs: string[]): Promise<string> {
       ),
     );
     const cfg = run.train;
-    const text = await Deno.readTextFile(join(dir, "metrics.jsonl")).catch(() => {
-      throw new Error(`${dir}: no metrics.jsonl (not a run folder?)`);
-    });
-    const h: EpochRecord[] = text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    if (h.length === 0) throw new Error(`${dir}: metrics.jsonl is empty`);
+    const h = await readHistory(join(dir, "metrics.jsonl"));
+    if (h.length === 0) throw new Error(`${dir}: no epochs in metrics.jsonl (not a run folder?)`);
     const best = h.reduce((b, r) => (r.test.fused.acc >= b.test.fused.acc ? r : b));
     const last = h[h.length - 1];
     const meta = await readSafetensorsMetadata(join(dir, "last.safetensors")).catch(

@@ -21,6 +21,26 @@ export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): v
   });
 }
 
+/** The message `fn` throws ("" when it does not throw), for checking error texts. */
+export function thrown(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
+/** The message a promise rejects with ("" when it resolves). */
+export async function rejected(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
 /** Run `fn` once with each GEMM kernel family (the software-adapter and the GPU variants). */
 export async function forEachGemm(
   gpu: Gpu,

@@ -106,10 +106,15 @@ export class ParameterSet {
     which: "values" | "grads" | "momentum" = "values",
   ): Promise<Map<string, Float32Array>> {
     const [all] = await this.gpu.read([this[which].range]);
+    return this.unpack(all);
+  }
+
+  /** Split a read-back arena (values, grads or momentum) into named arrays, names prefixed. */
+  unpack(arena: Float32Array, prefix = ""): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const n of this.names) {
       const off = this.offsets.get(n)!;
-      out.set(n, all.slice(off, off + this.get(n).size));
+      out.set(prefix + n, arena.slice(off, off + this.get(n).size));
     }
     return out;
   }

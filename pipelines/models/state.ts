@@ -26,15 +26,10 @@ export async function readState(
   ];
   const data = await gpu.read(ranges);
   const out = new Map<string, Float32Array>();
-  const unpack = (arena: Float32Array, prefix: string, s: NamedSet[1]) => {
-    for (const n of s.names) {
-      const off = s.offsets.get(n)!;
-      out.set(prefix + n, arena.slice(off, off + s.get(n).size));
-    }
-  };
-  sets.forEach(([prefix, s], i) => unpack(data[i], prefix, s));
+  const add = (m: Map<string, Float32Array>) => m.forEach((v, k) => out.set(k, v));
+  sets.forEach(([prefix, s], i) => add(s.unpack(data[i], prefix)));
   if (momentum) {
-    sets.forEach(([prefix, s], i) => unpack(data[sets.length + i], `momentum.${prefix}`, s));
+    sets.forEach(([prefix, s], i) => add(s.unpack(data[sets.length + i], `momentum.${prefix}`)));
   }
   buffers.forEach(([name, t], i) => {
     const d = data[data.length - buffers.length + i], C = t.shape[1];

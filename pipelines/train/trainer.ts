@@ -87,11 +87,11 @@ function checkData(train: SplitData, test: SplitData): void {
   if (test.labels.length === 0) throw new Error(`${test.name}: no samples`);
 }
 
-async function readHistory(path: string, before: number): Promise<EpochRecord[]> {
+/** The epochs recorded in a metrics.jsonl (those before `before`); none when it is missing. */
+export async function readHistory(path: string, before = Infinity): Promise<EpochRecord[]> {
   const text = await Deno.readTextFile(path).catch(() => "");
-  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord).filter((
-    r,
-  ) => r.epoch < before);
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord)
+    .filter((r) => r.epoch < before);
 }
 
 /** Train (or resume) one run; returns its history and the printed summary table. */

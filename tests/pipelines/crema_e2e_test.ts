@@ -1,3 +1,4 @@
+import { rejected } from "../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { makeCremaFixture } from "../_datasets.ts";
@@ -71,12 +72,9 @@ Deno.test({
       throw new Error(table);
     }
     // a config typo is an error naming the key
-    let msg = "";
-    try {
-      await run(["--data", data, "--set=aug.lamda=0.3", "--out", join(root, "x")]);
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = await rejected(
+      run(["--data", data, "--set=aug.lamda=0.3", "--out", join(root, "x")]),
+    );
     if (!msg.includes(`unknown key "aug.lamda"`)) throw new Error(msg);
     await Deno.remove(root, { recursive: true });
   },

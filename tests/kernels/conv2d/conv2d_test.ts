@@ -1,4 +1,12 @@
-import { assertClose, fixture, forEachGemm, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import {
+  assertClose,
+  fixture,
+  forEachGemm,
+  gpuTest,
+  numericGrad,
+  randn,
+  thrown,
+} from "../../_helpers.ts";
 import { conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -123,11 +131,6 @@ for (const name of ["conv2d_3x3_s2", "conv2d_7x7_s2", "conv2d_1x1_s2"]) {
 }
 
 gpuTest("conv2d errors name the mismatched shapes", () => {
-  let msg = "";
-  try {
-    conv2dShape([2, 3, 8, 8], [4, 5, 3, 3]);
-  } catch (e) {
-    msg = (e as Error).message;
-  }
+  const msg = thrown(() => conv2dShape([2, 3, 8, 8], [4, 5, 3, 3]));
   if (!msg.includes("3 channels") || !msg.includes("[4,5,3,3]")) throw new Error(`unclear: ${msg}`);
 });

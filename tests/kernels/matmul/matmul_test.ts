@@ -1,4 +1,12 @@
-import { assertClose, fixture, forEachGemm, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import {
+  assertClose,
+  fixture,
+  forEachGemm,
+  gpuTest,
+  numericGrad,
+  randn,
+  thrown,
+} from "../../_helpers.ts";
 import { matmulRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -48,12 +56,7 @@ gpuTest(
 gpuTest("matmul rejects mismatched shapes with the shapes in the message", async (gpu) => {
   using _ = new Scope(gpu);
   const a = Tensor.zeros(gpu, [2, 3]), b = Tensor.zeros(gpu, [4, 5]);
-  let msg = "";
-  try {
-    matmul(a, b);
-  } catch (e) {
-    msg = (e as Error).message;
-  }
+  const msg = thrown(() => matmul(a, b));
   if (!msg.includes("[2,3]") || !msg.includes("[4,5]")) throw new Error(`unclear error: ${msg}`);
   await gpu.sync();
 });

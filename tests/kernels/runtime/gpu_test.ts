@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { gpuTest, randn } from "../../_helpers.ts";
+import { gpuTest, randn, thrown } from "../../_helpers.ts";
 import { basicBlock, BLOCK_BNS, type RunningStats } from "../../_block.ts";
 import { groups1d } from "../../../kernels/runtime/gpu.ts";
 import { BufferPool } from "../../../kernels/runtime/buffer_pool.ts";
@@ -49,12 +49,7 @@ gpuTest("a disposed tensor cannot be bound, and dispose is idempotent", (gpu) =>
   const t = Tensor.zeros(gpu, [4]);
   t.dispose();
   t.dispose();
-  let msg = "";
-  try {
-    void t.range;
-  } catch (e) {
-    msg = (e as Error).message;
-  }
+  const msg = thrown(() => t.range);
   if (!msg.includes("disposed")) throw new Error(`no error on use after dispose: ${msg}`);
 });
 

@@ -1,3 +1,4 @@
+import { thrown } from "../../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { decodeWav, encodeWav16 } from "../../../pipelines/data/wav.ts";
 import { resample } from "../../../pipelines/data/resample.ts";
@@ -58,12 +59,7 @@ Deno.test("WAV: errors name the file and the problem", () => {
     [wav(1, 1, 8000, 12, new Uint8Array(8)), "unsupported encoding"],
   ];
   for (const [bytes, want] of cases) {
-    let msg = "";
-    try {
-      decodeWav(bytes, "AudioWAV/1001_DFA_ANG_XX.wav");
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = thrown(() => decodeWav(bytes, "AudioWAV/1001_DFA_ANG_XX.wav"));
     if (!msg.startsWith("AudioWAV/1001_DFA_ANG_XX.wav: ") || !msg.includes(want)) {
       throw new Error(`got "${msg}"`);
     }

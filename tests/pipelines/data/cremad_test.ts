@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { gpuTest } from "../../_helpers.ts";
+import { gpuTest, rejected } from "../../_helpers.ts";
 import { makeCremaFixture } from "../../_datasets.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope } from "../../../kernels/tensor.ts";
@@ -12,15 +12,6 @@ import {
 } from "../../../pipelines/data/cremad.ts";
 
 const SMALL = { rate: 8000, seconds: 1, shortSide: 0, size: 32, frames: 1 };
-
-async function errorOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return "";
-}
 
 gpuTest(
   "CREMA-D: the prepared layout reads end to end (BOM, labels, shapes, cache reuse)",
@@ -125,12 +116,12 @@ gpuTest(
     const csv = join(root, "train.csv");
     await Deno.writeTextFile(csv, "1001_DFA_NEU_XX,NEU\n1002_DFA_XXX_XX,JOY\n");
     assertEquals(
-      await errorOf(cremaSamples(root, csv)),
+      await rejected(cremaSamples(root, csv)),
       `${csv}:2: unknown label "JOY" (expected ${CREMA_LABELS.join(" ")})`,
     );
     await Deno.writeTextFile(csv, "1001_DFA_NEU_XX;NEU\n");
     if (
-      !(await errorOf(cremaSamples(root, csv))).startsWith(`${csv}:1: expected`)
+      !(await rejected(cremaSamples(root, csv))).startsWith(`${csv}:1: expected`)
     ) throw new Error("bad field not reported");
     await Deno.remove(root, { recursive: true });
   },
@@ -143,7 +134,7 @@ gpuTest(
     await Deno.mkdir(join(root, "annotations"));
     await Deno.writeTextFile(join(root, "annotations", "train.csv"), "1001_DFA_NEU_XX,NEU\n");
     await Deno.writeTextFile(join(root, "annotations", "test.csv"), "1001_DFA_NEU_XX,NEU\n");
-    const msg = await errorOf(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
+    const msg = await rejected(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
     if (
       !msg.includes("crema-d/train: no usable samples") ||
       !msg.includes("AudioWAV/1001_DFA_NEU_XX.wav: missing")

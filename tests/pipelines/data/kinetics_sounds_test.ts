@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { gpuTest } from "../../_helpers.ts";
+import { gpuTest, rejected } from "../../_helpers.ts";
 import { makeKsFixture } from "../../_datasets.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope } from "../../../kernels/tensor.ts";
@@ -46,12 +46,7 @@ gpuTest(
       join(ann, "my_test.txt"),
       "yt0006_000010_000020,10,2\nyt0007_000010_000020,10,7\n",
     );
-    let msg = "";
-    try {
-      await kineticsSoundsSplits(gpu, { root, settings: SMALL, log: () => {} });
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = await rejected(kineticsSoundsSplits(gpu, { root, settings: SMALL, log: () => {} }));
     if (!msg.includes('my_test.txt:2: label "7" is not a class')) throw new Error(msg);
     await Deno.writeTextFile(join(ann, "my_test.txt"), "yt0006_000010_000020,10,2\n");
     const ks = await kineticsSoundsSplits(gpu, { root, settings: SMALL, log: () => {} });

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { gpuTest } from "../../_helpers.ts";
+import { gpuTest, thrown } from "../../_helpers.ts";
 import { makeNvFixture } from "../../_datasets.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope } from "../../../kernels/tensor.ts";
@@ -27,12 +27,9 @@ Deno.test("NVGesture .lst: fields parsed, labels 1..25 -> 0..24, a bad field nam
     ["depth:sk_depth:1:9 color:sk_color:1:9 label:2", `a.lst:2: no "path:" field`],
   ];
   for (const [line, want] of cases) {
-    let msg = "";
-    try {
-      parseLst(`path:./ok depth:sk_depth:1:9 color:sk_color:1:9 label:1\n${line}\n`, "a.lst");
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = thrown(() =>
+      parseLst(`path:./ok depth:sk_depth:1:9 color:sk_color:1:9 label:1\n${line}\n`, "a.lst")
+    );
     if (!msg.startsWith(want)) throw new Error(`expected "${want}", got "${msg}"`);
   }
 });

@@ -1,3 +1,4 @@
+import { thrown } from "../../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
   encodeSafetensors,
@@ -33,12 +34,7 @@ Deno.test("a truncated or corrupt safetensors file gives an error naming the fil
     [bytes.subarray(0, bytes.length - 4), "bad data offsets"],
   ];
   for (const [b, want] of cases) {
-    let msg = "";
-    try {
-      parseSafetensors(b, "ckpt/last.safetensors");
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = thrown(() => parseSafetensors(b, "ckpt/last.safetensors"));
     if (!msg.includes("ckpt/last.safetensors") || !msg.includes(want)) {
       throw new Error(`expected "${want}" naming the file, got: ${msg}`);
     }

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { gpuTest } from "../../_helpers.ts";
+import { gpuTest, thrown } from "../../_helpers.ts";
 import { syntheticSplit } from "../../_synthetic.ts";
 import {
   DEFAULT_CONFIG,
@@ -163,12 +163,7 @@ Deno.test("config errors name the key", () => {
     ],
   ];
   for (const [f, want] of cases) {
-    let msg = "";
-    try {
-      f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
+    const msg = thrown(() => f());
     if (!msg.includes(want)) throw new Error(`expected "${want}", got "${msg}"`);
   }
   assertEquals(setKey(DEFAULT_CONFIG, "aug.lambda=0.2").aug.lambda, 0.2);
