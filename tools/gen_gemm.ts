@@ -46,6 +46,22 @@ export interface GemmSpec {
   kRange?: string;
 }
 
+/** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
+export interface Block {
+  TM: number;
+  TN: number;
+  WX: number;
+  WY: number;
+}
+
+/** Small blocks and 256-invocation workgroups: many threads, few registers (real GPUs). */
+export const GPU_BLOCK: Block = { TM: 4, TN: 4, WX: 16, WY: 16 };
+/** Large register blocks (the software adapter). */
+export const CPU_BLOCK: Block = { TM: 16, TN: 16, WX: 8, WY: 8 };
+export const CPU_NOTE = "Variant for the software adapter: large register blocks, no barriers.";
+export const GPU_NOTE =
+  "Variant for real GPUs: 4x4 blocks, 256 invocations per workgroup (more parallelism, no spills).";
+
 /** The WGSL source of a GEMM-shaped kernel. */
 export function gemmKernel(spec: GemmSpec): string {
   const { TM, TN, WX, WY } = spec;

@@ -1,8 +1,9 @@
 /**
- * The generated GEMM-shaped kernels: matmul and the three conv2d passes (implicit GEMM).
+ * The generated GEMM-shaped kernels: matmul and the three conv2d and conv3d passes (implicit GEMM).
  * `deno task gen` writes them; tests/tools/gen_kernels_test.ts fails when a file is stale.
  */
-import { gemmKernel } from "./gen_gemm.ts";
+import { type Block, CPU_BLOCK, CPU_NOTE, gemmKernel, GPU_BLOCK, GPU_NOTE } from "./gen_gemm.ts";
+import { conv3dKernels } from "./gen_conv3d.ts";
 
 const conv2dFields = [
   "M: u32",
@@ -33,21 +34,6 @@ const put = (buf: string) =>
   `fn put(o: u32, v: f32) {
   ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
 }`;
-
-/** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
-interface Block {
-  TM: number;
-  TN: number;
-  WX: number;
-  WY: number;
-}
-
-/** Small blocks and 256-invocation workgroups: many threads, few registers (real GPUs). */
-const GPU_BLOCK: Block = { TM: 4, TN: 4, WX: 16, WY: 16 };
-const CPU_BLOCK: Block = { TM: 16, TN: 16, WX: 8, WY: 8 };
-const CPU_NOTE = "Variant for the software adapter: large register blocks, no barriers.";
-const GPU_NOTE =
-  "Variant for real GPUs: 4x4 blocks, 256 invocations per workgroup (more parallelism, no spills).";
 
 /** File name (relative to kernels/) -> generated source. */
 export function generatedKernels(): Record<string, string> {
@@ -229,7 +215,7 @@ ${put("dw")}`,
   );
   out["conv2d/conv2d_backward_weight_gpu.wgsl"] = backwardWeight(GPU_BLOCK, GPU_NOTE);
 
-  return out;
+  return { ...out, ...conv3dKernels() };
 }
 
 if (import.meta.main) {

@@ -1,0 +1,216 @@
+/**
+ * 3-D convolution without bias (NCDHW, weights [Co, Ci, KD, KH, KW]), as implicit GEMM kernels:
+ * forward, backward-input (one dispatch per stride phase) and backward-weight (split-K).
+ * Padding per dimension: a number (symmetric, PyTorch's) or "same" (TensorFlow's, computed from
+ * the input size as the I3D port does: total = max(k - s, 0) when s divides the size, else
+ * max(k - size mod s, 0); front = total div 2, back = the rest).
+ */
+import forwardSrc from "./conv3d_forward.wgsl" with { type: "text" };
+import forwardGpuSrc from "./conv3d_forward_gpu.wgsl" with { type: "text" };
+import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" };
+import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
+import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
+import splitReduceSrc from "../conv2d/split_reduce.wgsl" with { type: "text" };
+import { expectShape, Tensor } from "../tensor.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { type Gpu, groups1d } from "../runtime/gpu.ts";
+
+interface Tiled {
+  kernel: { name: string; code: string };
+  rows: number;
+  cols: number;
+}
+
+const FORWARD: Record<Gpu["gemm"], Tiled> = {
+  cpu: { kernel: { name: "conv3d_forward", code: forwardSrc }, rows: 64, cols: 256 },
+  gpu: { kernel: { name: "conv3d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
+};
+const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
+  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 32, cols: 256 },
+  gpu: {
+    kernel: { name: "conv3d_backward_input_gpu", code: backwardInputGpuSrc },
+    rows: 64,
+    cols: 64,
+  },
+};
+const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
+  cpu: {
+    kernel: { name: "conv3d_backward_weight", code: backwardWeightSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 64,
+  },
+  gpu: {
+    kernel: { name: "conv3d_backward_weight_gpu", code: backwardWeightGpuSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 1024,
+  },
+};
+const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
+
+type Triple = [number, number, number];
+
+/** Stride and padding, one value for all three dimensions or one per dimension (D, H, W). */
+export interface Conv3dOptions {
+  stride?: number | Triple;
+  padding?: number | Triple | "same";
+}
+
+/** The geometry of one 3-D convolution. `pad` is the front pad of each dimension. */
+export interface Conv3dShape {
+  B: number;
+  Ci: number;
+  Co: number;
+  /** Input, output and kernel sizes, strides and front pads, each as [D, H, W]. */
+  input: Triple;
+  output: Triple;
+  kernel: Triple;
+  stride: Triple;
+  pad: Triple;
+}
+
+const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
+
+/** TensorFlow "same" padding of one dimension: [front, back] (the pytorch-i3d rule). */
+export function samePadding(size: number, kernel: number, stride: number): [number, number] {
+  const total = size % stride === 0
+    ? Math.max(kernel - stride, 0)
+    : Math.max(kernel - (size % stride), 0);
+  const front = Math.floor(total / 2);
+  return [front, total - front];
+}
+
+/** Output size and checks; errors name the offending shape. */
+export function conv3dShape(
+  x: readonly number[],
+  w: readonly number[],
+  options: Conv3dOptions = {},
+): Conv3dShape {
+  if (x.length !== 5) throw new Error(`conv3d input: expected [B,C,D,H,W], got [${x}]`);
+  if (w.length !== 5) throw new Error(`conv3d weight: expected [Co,Ci,KD,KH,KW], got [${w}]`);
+  const [B, Ci] = x, [Co, Ci2] = w;
+  if (Ci !== Ci2) throw new Error(`conv3d: input has ${Ci} channels, weight [${w}] wants ${Ci2}`);
+  const input = x.slice(2) as Triple, kernel = w.slice(2) as Triple;
+  const stride = triple(options.stride ?? 1);
+  const padding = options.padding ?? 0;
+  const pads = [0, 1, 2].map((d) =>
+    padding === "same"
+      ? samePadding(input[d], kernel[d], stride[d])
+      : [triple(padding)[d], triple(padding)[d]]
+  );
+  const output = [0, 1, 2].map((d) =>
+    Math.floor((input[d] + pads[d][0] + pads[d][1] - kernel[d]) / stride[d]) + 1
+  ) as Triple;
+  if (output.some((o) => o < 1)) {
+    throw new Error(`conv3d: input [${x}] too small for kernel [${w}]`);
+  }
+  return { B, Ci, Co, input, output, kernel, stride, pad: pads.map((p) => p[0]) as Triple };
+}
+
+function fields(s: Conv3dShape, M: number, N: number, K: number, C: number, acc = false) {
+  return [M, N, K, C, ...s.input, ...s.output, ...s.kernel, ...s.stride, ...s.pad, acc ? 1 : 0];
+}
+
+const volume = (t: Triple) => t[0] * t[1] * t[2];
+
+/** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
+export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+  expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
+  const N = s.B * volume(s.output), K = s.Ci * volume(s.kernel);
+  const v = FORWARD[y.gpu.gemm];
+  y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
+    u: [...fields(s, s.Co, N, K, s.Ci), K],
+  }, [Math.ceil(N / v.cols), Math.ceil(s.Co / v.rows)]);
+}
+
+/** dx (+)= the input gradient given dy [B, Co, OD, OH, OW]: one dispatch per stride phase. */
+export function conv3dBackwardInputInto(
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv3dShape,
+  accumulate: boolean,
+): void {
+  expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
+  const v = BACKWARD_INPUT[dx.gpu.gemm];
+  // per dimension and phase r: first input index i0, count, taps
+  const phases = [0, 1, 2].map((d) =>
+    Array.from({ length: s.stride[d] }, (_, r) => {
+      const S = s.stride[d], i0 = (((r - s.pad[d]) % S) + S) % S;
+      return {
+        r,
+        i0,
+        count: i0 < s.input[d] ? Math.ceil((s.input[d] - i0) / S) : 0,
+        taps: r < s.kernel[d] ? Math.ceil((s.kernel[d] - r) / S) : 0,
+      };
+    })
+  );
+  let dispatched = false;
+  for (const a of phases[0]) {
+    for (const b of phases[1]) {
+      for (const c of phases[2]) {
+        if (a.count * b.count * c.count === 0) continue;
+        const N = s.B * a.count * b.count * c.count, K = s.Co * a.taps * b.taps * c.taps;
+        dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
+          u: [
+            ...fields(s, s.Ci, N, K, s.Co, accumulate),
+            a.r,
+            b.r,
+            c.r,
+            a.i0,
+            b.i0,
+            c.i0,
+            a.count,
+            b.count,
+            c.count,
+            Math.max(b.taps, 1),
+            Math.max(c.taps, 1),
+          ],
+        }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
+        dispatched = true;
+      }
+    }
+  }
+  if (!dispatched) throw new Error("conv3d backward-input: no input position is covered");
+}
+
+/** dw (+)= the weight gradient given dy [B, Co, OD, OH, OW] and x. */
+export function conv3dBackwardWeightInto(
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv3dShape,
+  accumulate: boolean,
+): void {
+  const M = s.Co, N = s.Ci * volume(s.kernel), K = s.B * volume(s.output);
+  const v = BACKWARD_WEIGHT[dw.gpu.gemm];
+  const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
+  const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
+  const kps = Math.ceil(K / splits);
+  const gpu = dw.gpu;
+  const target = splits === 1 ? dw : Tensor.empty(gpu, [splits, M, N]);
+  gpu.dispatch(v.kernel, [dy.range, x.range, target.range], {
+    u: [...fields(s, M, N, K, s.Ci, splits === 1 && accumulate), kps],
+  }, [gx, gy, splits]);
+  if (splits > 1) {
+    gpu.dispatch(splitReduceKernel, [target.range, dw.range], {
+      u: [M * N, splits, accumulate ? 1 : 0],
+    }, groups1d(M * N, 64));
+    target.dispose();
+  }
+}
+
+/** Autograd conv3d (no bias): x [B,Ci,D,H,W], w [Co,Ci,KD,KH,KW] -> [B,Co,OD,OH,OW]. */
+export function conv3d(x: Tensor, w: Tensor, options: Conv3dOptions = {}): Tensor {
+  const s = conv3dShape(x.shape, w.shape, options);
+  const y = Tensor.empty(x.gpu, [s.B, s.Co, ...s.output]);
+  conv3dForwardInto(y, x, w, s);
+  return record(y, [x, w], (g) => {
+    const gw = gradOutput(w);
+    if (gw) conv3dBackwardWeightInto(gw.out, g, x, s, gw.accumulate);
+    const gx = gradOutput(x);
+    if (gx) conv3dBackwardInputInto(gx.out, g, w, s, gx.accumulate);
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * 3-D pooling over [B, C, D, H, W] with autograd: max pool (PyTorch's -inf padding, or the I3D
+ * port's zero padding) and average pool (count_include_pad). Padding as in conv3d: a number,
+ * one per dimension, or TensorFlow's "same" (front = total div 2).
+ */
+import maxForwardSrc from "./maxpool3d_forward.wgsl" with { type: "text" };
+import maxBackwardSrc from "./maxpool3d_backward.wgsl" with { type: "text" };
+import avgForwardSrc from "./avgpool3d_forward.wgsl" with { type: "text" };
+import avgBackwardSrc from "./avgpool3d_backward.wgsl" with { type: "text" };
+import { expectShape, Tensor } from "../tensor.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { groups1d } from "../runtime/gpu.ts";
+import { samePadding } from "../conv3d/conv3d.ts";
+
+const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
+const maxBackwardKernel = { name: "maxpool3d_backward", code: maxBackwardSrc };
+const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
+const avgBackwardKernel = { name: "avgpool3d_backward", code: avgBackwardSrc };
+
+type Triple = [number, number, number];
+
+/** Window, stride (default: the window) and padding (default 0) of a 3-D pool. */
+export interface Pool3dOptions {
+  kernel: number | Triple;
+  stride?: number | Triple;
+  padding?: number | Triple | "same";
+  /** Max pool only: padded positions hold 0 instead of being skipped (the I3D port). */
+  zeroPad?: boolean;
+}
+
+const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
+
+/** Output sizes and the geometry uniforms (sizes, window, stride, front pads). */
+function geometry(x: Tensor, o: Pool3dOptions, op: string): { out: Triple; geo: number[] } {
+  expectShape(x, `${op} input`, 5);
+  const size = x.shape.slice(2) as Triple, k = triple(o.kernel), s = triple(o.stride ?? o.kernel);
+  const pads = [0, 1, 2].map((d) => {
+    if (o.padding === "same") return samePadding(size[d], k[d], s[d]);
+    const p = triple(o.padding ?? 0)[d];
+    if (2 * p > k[d]) throw new Error(`${op}: padding ${p} > window ${k[d]} / 2`);
+    return [p, p];
+  });
+  const out = [0, 1, 2].map((d) =>
+    Math.floor((size[d] + pads[d][0] + pads[d][1] - k[d]) / s[d]) + 1
+  ) as Triple;
+  if (out.some((v) => v < 1)) {
+    throw new Error(`${op}: input [${x.shape}] smaller than the window [${k}]`);
+  }
+  return { out, geo: [...size, ...out, ...k, ...s, ...pads.map((p) => p[0])] };
+}
+
+/** Autograd 3-D max pool; the argmax is kept for the backward gather. */
+export function maxpool3d(x: Tensor, o: Pool3dOptions): Tensor {
+  const { out, geo } = geometry(x, o, "maxpool3d");
+  const [B, C] = x.shape;
+  const y = Tensor.empty(x.gpu, [B, C, ...out]);
+  const idx = Tensor.empty(x.gpu, y.shape); // u32 argmax in an f32-sized buffer
+  x.gpu.dispatch(maxForwardKernel, [x.range, y.range, idx.range], {
+    u: [y.size, ...geo, o.zeroPad ? 1 : 0],
+  }, groups1d(y.size, 256));
+  return record(y, [x], (g) => {
+    const gx = gradOutput(x);
+    if (!gx) return;
+    x.gpu.dispatch(maxBackwardKernel, [g.range, idx.range, gx.out.range], {
+      u: [x.size, ...geo, gx.accumulate ? 1 : 0],
+    }, groups1d(x.size, 256));
+  });
+}
+
+/** Autograd 3-D average pool (padded positions count as zeros in the mean). */
+export function avgpool3d(x: Tensor, o: Pool3dOptions): Tensor {
+  const { out, geo } = geometry(x, o, "avgpool3d");
+  const [B, C] = x.shape;
+  const y = Tensor.empty(x.gpu, [B, C, ...out]);
+  x.gpu.dispatch(
+    avgForwardKernel,
+    [x.range, y.range],
+    { u: [y.size, ...geo] },
+    groups1d(y.size, 256),
+  );
+  return record(y, [x], (g) => {
+    const gx = gradOutput(x);
+    if (!gx) return;
+    x.gpu.dispatch(avgBackwardKernel, [g.range, gx.out.range], {
+      u: [x.size, ...geo, gx.accumulate ? 1 : 0],
+    }, groups1d(x.size, 256));
+  });
+}

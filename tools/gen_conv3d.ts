@@ -1,0 +1,194 @@
+/**
+ * The generated conv3d kernels (implicit GEMM, NCDHW), in the two register-block families of
+ * tools/gen_gemm.ts. Padding is given per dimension as the FRONT pad only: positions outside the
+ * input read zero, so TensorFlow "same" padding (front = total / 2, back = the rest) needs no
+ * extra state; the output size carries the back pad.
+ */
+import { type Block, CPU_NOTE, gemmKernel, GPU_BLOCK, GPU_NOTE } from "./gen_gemm.ts";
+
+const geometry = [
+  "M: u32",
+  "N: u32",
+  "K: u32",
+  "C: u32",
+  "D: u32",
+  "H: u32",
+  "W: u32",
+  "OD: u32",
+  "OH: u32",
+  "OW: u32",
+  "KD: u32",
+  "KH: u32",
+  "KW: u32",
+  "sd: u32",
+  "sh: u32",
+  "sw: u32",
+  "pd: u32",
+  "ph: u32",
+  "pw: u32",
+  "accumulate: u32",
+];
+
+/** Load from a [D, H, W] volume at base with zero outside it. */
+const loadPadded = (buf: string) =>
+  `fn ld(base: u32, id: i32, ih: i32, iw: i32) -> f32 {
+  let ok = u32(id) < p.D && u32(ih) < p.H && u32(iw) < p.W;
+  return select(0.0, ${buf}[select(0u, base + (u32(id) * p.H + u32(ih)) * p.W + u32(iw), ok)], ok);
+}`;
+
+const put = (buf: string) =>
+  `fn put(o: u32, v: f32) {
+  ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
+}`;
+
+/** Sizes every conv3d kernel uses. */
+const SIZES = "let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; " +
+  "let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW;";
+
+/** Output position pp (within one sample) -> the input corner (id, ih, iw) of its window. */
+const corner = (pp: string, suffix: string) =>
+  `let od${suffix} = ${pp} / ohw; let oq${suffix} = ${pp} % ohw; ` +
+  `let id${suffix} = i32(od${suffix} * p.sd) - i32(p.pd); ` +
+  `let ih${suffix} = i32((oq${suffix} / p.OW) * p.sh) - i32(p.ph); ` +
+  `let iw${suffix} = i32((oq${suffix} % p.OW) * p.sw) - i32(p.pw);`;
+
+/** Kernel tap r (< KD*KH*KW) -> (kd, kh, kw). */
+const tap = (r: string, suffix: string) =>
+  `let kd${suffix} = i32(${r} / khw); let kh${suffix} = i32((${r} % khw) / p.KW); ` +
+  `let kw${suffix} = i32(${r} % p.KW);`;
+
+function forward(b: Block, variant: string): string {
+  return gemmKernel({
+    ...b,
+    header: [
+      "conv3d_forward: y[n,co,od,oh,ow] = sum_{ci,kd,kh,kw} w[co,ci,kd,kh,kw]",
+      "  x[n,ci,od*sd-pd+kd, oh*sh-ph+kh, ow*sw-pw+kw] (zero outside x, no bias). NCDHW layouts.",
+      "Implicit GEMM: M = Co, N = B*OD*OH*OW, K = Ci*KD*KH*KW, A = w viewed [Co, K].",
+      `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}).`,
+      variant,
+    ],
+    params: [...geometry, "kps: u32"],
+    bindings: [
+      "var<storage, read> x: array<f32>",
+      "var<storage, read> w: array<f32>",
+      "var<storage, read_write> y: array<f32>",
+    ],
+    helpers: loadPadded("x"),
+    prologue: SIZES,
+    setupRow: (r) => `let wr${r} = m${r} * p.K;`,
+    setupCol: (s) =>
+      `let pp${s} = n${s} % osz; let xb${s} = (n${s} / osz) * p.C * isz; ` +
+      `let yb${s} = (n${s} / osz) * p.M * osz + pp${s}; ${corner(`pp${s}`, `${s}`)}`,
+    decodeK: `let kr = k % ksz; let xc = (k / ksz) * isz; ${tap("kr", "")}`,
+    loadA: (r) => `w[wr${r} + k]`,
+    loadB: (s) => `ld(xb${s} + xc, id${s} + kd, ih${s} + kh, iw${s} + kw)`,
+    store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * osz] = ${v};`,
+  });
+}
+
+function backwardInput(b: Block, variant: string): string {
+  return gemmKernel({
+    ...b,
+    header: [
+      "conv3d_backward_input: dx[n,ci,id,ih,iw] (+)= sum_{co,kd,kh,kw} w[co,ci,kd,kh,kw]",
+      "  dy[n,co,od,oh,ow] over the outputs with od*sd - pd + kd = id (and so for h, w).",
+      "Stride phases, as conv2d_backward_input: the input positions with (i + pad) mod s = r in",
+      "every dimension see the taps k = r + s*j at o = (i + pad) div s - j, so one dispatch per",
+      "phase is an implicit GEMM with no wasted taps: M = Ci, N = B * Dd*Hh*Ww positions of the",
+      "phase, K = Co * KDd*KHh*KWw. p.C is Co here. NCDHW layouts.",
+      `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}); sd*sh*sw dispatches.`,
+      variant,
+    ],
+    params: [
+      ...geometry,
+      "rd: u32",
+      "rh: u32",
+      "rw: u32",
+      "id0: u32",
+      "ih0: u32",
+      "iw0: u32",
+      "Dd: u32",
+      "Hh: u32",
+      "Ww: u32",
+      "KHh: u32",
+      "KWw: u32",
+    ],
+    bindings: [
+      "var<storage, read> dy: array<f32>",
+      "var<storage, read> w: array<f32>",
+      "var<storage, read_write> dx: array<f32>",
+    ],
+    helpers: `fn ldy(base: u32, od: i32, oh: i32, ow: i32) -> f32 {
+  let ok = u32(od) < p.OD && u32(oh) < p.OH && u32(ow) < p.OW;
+  return select(0.0, dy[select(0u, base + (u32(od) * p.OH + u32(oh)) * p.OW + u32(ow), ok)], ok);
+}
+
+${put("dx")}`,
+    prologue: `${SIZES} let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; ` +
+      "let thw = p.KHh * p.KWw;",
+    setupRow: (r) => `let wr${r} = m${r} * ksz;`,
+    setupCol: (s) =>
+      `let pp${s} = n${s} % pvol; let pq${s} = pp${s} % phw; ` +
+      `let id${s} = p.id0 + p.sd * (pp${s} / phw); ` +
+      `let ih${s} = p.ih0 + p.sh * (pq${s} / p.Ww); let iw${s} = p.iw0 + p.sw * (pq${s} % p.Ww); ` +
+      `let yb${s} = (n${s} / pvol) * p.C * osz; ` +
+      `let xb${s} = (n${s} / pvol) * p.M * isz + (id${s} * p.H + ih${s}) * p.W + iw${s}; ` +
+      `let qd${s} = i32((id${s} + p.pd) / p.sd); let qh${s} = i32((ih${s} + p.ph) / p.sh); ` +
+      `let qw${s} = i32((iw${s} + p.pw) / p.sw);`,
+    decodeK: "let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; " +
+      "let jh = jr / p.KWw; let jw = jr % p.KWw; " +
+      "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
+      "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
+    loadA: (r) => `w[wo + wr${r}]`,
+    loadB: (s) => `ldy(yb${s} + yo, qd${s} - jjd, qh${s} - jjh, qw${s} - jjw)`,
+    store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * isz, ${v});`,
+  });
+}
+
+function backwardWeight(b: Block, variant: string): string {
+  return gemmKernel({
+    ...b,
+    header: [
+      "conv3d_backward_weight: dw[co,ci,kd,kh,kw] (+)= sum_{n,od,oh,ow} dy[n,co,od,oh,ow]",
+      "  x[n,ci,od*sd-pd+kd, oh*sh-ph+kh, ow*sw-pw+kw]. NCDHW layouts. As GEMM: M = Co,",
+      "N = Ci*KD*KH*KW, K = B*OD*OH*OW (the reduction), split into chunks of p.kps along grid z;",
+      "split z writes slice z of dw ([splits, Co, N]) and split_reduce sums the slices.",
+      `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = splits.`,
+      variant,
+    ],
+    params: [...geometry, "kps: u32"],
+    bindings: [
+      "var<storage, read> dy: array<f32>",
+      "var<storage, read> x: array<f32>",
+      "var<storage, read_write> dw: array<f32>",
+    ],
+    helpers: `${loadPadded("x")}
+
+${put("dw")}`,
+    prologue: `${SIZES} let zo = wid.z * p.M * p.N;`,
+    kRange: "let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);",
+    setupRow: (r) => `let yr${r} = m${r} * osz;`,
+    setupCol: (s) =>
+      `let kr${s} = n${s} % ksz; let xc${s} = (n${s} / ksz) * isz; ${tap(`kr${s}`, `${s}`)}`,
+    decodeK: "let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; " +
+      `let xo = (k / osz) * p.C * isz; ${corner("pp", "")}`,
+    loadA: (r) => `dy[yo + yr${r}]`,
+    loadB: (s) => `ld(xo + xc${s}, id + kd${s}, ih + kh${s}, iw + kw${s})`,
+    store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,
+  });
+}
+
+/** File name (relative to kernels/) -> generated source, for the conv3d kernels. */
+export function conv3dKernels(): Record<string, string> {
+  return {
+    "conv3d/conv3d_forward.wgsl": forward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE),
+    "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
+    "conv3d/conv3d_backward_input.wgsl": backwardInput(
+      { TM: 8, TN: 16, WX: 16, WY: 4 },
+      `${CPU_NOTE} 8 channels per invocation (the stems have 1-3 input channels).`,
+    ),
+    "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
+    "conv3d/conv3d_backward_weight.wgsl": backwardWeight({ TM: 16, TN: 8, WX: 8, WY: 4 }, CPU_NOTE),
+    "conv3d/conv3d_backward_weight_gpu.wgsl": backwardWeight(GPU_BLOCK, GPU_NOTE),
+  };
+}
