@@ -90,3 +90,14 @@ export function kaimingNormalFanOut(rng: Rng, shape: readonly number[]): Float32
   const { fanOut } = fans(shape);
   return normalArray(rng, shape.reduce((a, b) => a * b, 1), Math.sqrt(2 / fanOut));
 }
+
+/**
+ * PyTorch's default Conv/Linear weight init (kaiming_uniform_ with a = sqrt(5)):
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+ */
+export function torchDefaultUniform(rng: Rng, shape: readonly number[]): Float32Array {
+  const bound = 1 / Math.sqrt(fans(shape).fanIn);
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < out.length; i++) out[i] = (2 * rng.uniform() - 1) * bound;
+  return out;
+}

@@ -15,7 +15,7 @@ import { Tensor } from "../../kernels/tensor.ts";
 import { ParameterSet } from "../../kernels/optim/parameters.ts";
 import { linear, matmul } from "../../kernels/matmul/matmul.ts";
 import { add } from "../../kernels/elementwise/elementwise.ts";
-import { Encoder } from "./encoder.ts";
+import { createEncoder, type EncoderKind, type ModalityEncoder } from "./encoder.ts";
 import { linearParams, ModalityClassifiers } from "./classifiers.ts";
 
 /** One input modality. */
@@ -30,8 +30,10 @@ export interface ModalitySpec {
 export interface ModelOptions {
   modalities: ModalitySpec[];
   classes: number;
-  /** ResNet18 width (64 in the paper). */
+  /** Encoder width: ResNet18's first-stage channels, or I3D's scale (64 in the paper). */
   width: number;
+  /** Encoder family (default ResNet18). */
+  encoder?: EncoderKind;
   /** Layer1 output size (256 in the paper). */
   hidden?: number;
 }
@@ -39,32 +41,36 @@ export interface ModelOptions {
 /** A parameter set with the prefix its names carry in checkpoints. */
 export type NamedSet = [prefix: string, set: ParameterSet];
 
-function encoderSets(encoders: Encoder[]): NamedSet[] {
+function encoderSets(encoders: ModalityEncoder[]): NamedSet[] {
   return encoders.map((e, m) => [`enc${m}.`, e.trunk.params]);
 }
 
-function encoderBuffers(encoders: Encoder[]): [string, Tensor][] {
+function encoderBuffers(encoders: ModalityEncoder[]): [string, Tensor][] {
   return encoders.flatMap((e, m) =>
     [...e.trunk.running].map(([n, t]) => [`enc${m}.${n}`, t] as [string, Tensor])
   );
 }
 
-function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): Encoder[] {
+function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): ModalityEncoder[] {
   return o.modalities.map((s) =>
-    Encoder.create(gpu, rng, { inChannels: s.inChannels, width: o.width, frames: s.frames })
+    createEncoder(gpu, rng, o.encoder ?? "resnet18", {
+      inChannels: s.inChannels,
+      width: o.width,
+      frames: s.frames,
+    })
   );
 }
 
 /** Encoders + configurable classifiers + one shared head. */
 export class AugModel {
   readonly options: ModelOptions;
-  readonly encoders: Encoder[];
+  readonly encoders: ModalityEncoder[];
   readonly classifiers: ModalityClassifiers[];
   readonly head: ParameterSet;
 
   private constructor(
     options: ModelOptions,
-    encoders: Encoder[],
+    encoders: ModalityEncoder[],
     classifiers: ModalityClassifiers[],
     head: ParameterSet,
   ) {
@@ -130,10 +136,10 @@ export class AugModel {
 /** Encoders + one linear classifier over their concatenated features. */
 export class JointModel {
   readonly options: ModelOptions;
-  readonly encoders: Encoder[];
+  readonly encoders: ModalityEncoder[];
   readonly fc: ParameterSet;
 
-  private constructor(options: ModelOptions, encoders: Encoder[], fc: ParameterSet) {
+  private constructor(options: ModelOptions, encoders: ModalityEncoder[], fc: ParameterSet) {
     this.options = options;
     this.encoders = encoders;
     this.fc = fc;

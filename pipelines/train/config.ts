@@ -10,7 +10,17 @@ export interface TrainConfig {
   seed: number;
   epochs: number;
   batchSize: number;
-  model: { width: number; hidden: number };
+  model: {
+    /** Encoder family: ResNet18 (audio/video) or I3D (NVGesture). */
+    encoder: "resnet18" | "i3d";
+    width: number;
+    hidden: number;
+    /**
+     * Per dataset modality, a safetensors file of pretrained trunk weights ("" = random init),
+     * e.g. the I3D checkpoints converted by tools/convert_i3d.py.
+     */
+    pretrained: string[];
+  };
   optimizer: { lr: number; momentum: number; weightDecay: number };
   scheduler: { stepSize: number; gamma: number };
   aug: {
@@ -43,7 +53,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   seed: 0,
   epochs: 200,
   batchSize: 64,
-  model: { width: 64, hidden: 256 },
+  model: { encoder: "resnet18", width: 64, hidden: 256, pretrained: [] },
   optimizer: { lr: 1e-2, momentum: 0.9, weightDecay: 1e-4 },
   scheduler: { stepSize: 70, gamma: 0.1 },
   aug: {
@@ -65,7 +75,11 @@ const ENUMS: Record<string, string[]> = {
   method: ["aug", "naive", "unimodal"],
   "aug.aca.rule": ["paper", "ratio"],
   "aug.newClassifiers": ["trainable", "frozen"],
+  "model.encoder": ["resnet18", "i3d"],
 };
+
+/** List-valued keys that hold strings (every other list holds numbers). */
+const STRING_LISTS = new Set(["model.pretrained"]);
 
 /** Merge `overrides` into a copy of `base`, rejecting keys and types `base` does not have. */
 export function mergeJson<T>(base: T, overrides: Record<string, Json>, source = "config"): T {
@@ -126,6 +140,12 @@ function isObject(v: Json | undefined): v is Record<string, Json> {
 }
 
 function checkValue(key: string, current: Json, v: Json, source: string): Json {
+  if (Array.isArray(current) && STRING_LISTS.has(key)) {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+      throw new Error(`${source}: "${key}" must be a list of strings, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
   if (Array.isArray(current)) {
     if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
       throw new Error(`${source}: "${key}" must be a list of numbers, got ${JSON.stringify(v)}`);

@@ -10,6 +10,7 @@ import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
+import { loadPretrainedFiles } from "../models/pretrained.ts";
 import { writeFileAtomic } from "../io/safetensors.ts";
 import type { TrainConfig } from "./config.ts";
 import { batches, shuffled, type SplitData } from "./dataset.ts";
@@ -65,7 +66,13 @@ function modelOptions(c: TrainConfig, data: SplitData): ModelOptions {
   if (!modalities.every(Boolean)) {
     throw new Error(`config: "unimodal.modality" ${c.unimodal.modality} does not exist`);
   }
-  return { modalities, classes: data.classes, width: c.model.width, hidden: c.model.hidden };
+  return {
+    modalities,
+    classes: data.classes,
+    width: c.model.width,
+    hidden: c.model.hidden,
+    encoder: c.model.encoder,
+  };
 }
 
 function fusionWeights(c: TrainConfig, M: number): number[] {
@@ -148,6 +155,10 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     model = c.method === "aug"
       ? AugModel.create(gpu, rng, opts, c.aug.initialClassifiers)
       : JointModel.create(gpu, rng, opts);
+    const files = c.method === "unimodal"
+      ? [c.model.pretrained[c.unimodal.modality] ?? ""]
+      : c.model.pretrained;
+    for (const r of await loadPretrainedFiles(model.encoders, files, opts.modalities)) log(r);
   }
   await writeFileAtomic(
     join(runDir, "config.json"),

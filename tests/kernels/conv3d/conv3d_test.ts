@@ -1,4 +1,12 @@
-import { assertClose, forEachGemm, gpuTest, numericGrad, randn, thrown } from "../../_helpers.ts";
+import {
+  assertClose,
+  fixture,
+  forEachGemm,
+  gpuTest,
+  numericGrad,
+  randn,
+  thrown,
+} from "../../_helpers.ts";
 import { conv3dBackwardInputRef, conv3dBackwardWeightRef, conv3dRef } from "../../_reference3d.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -115,3 +123,32 @@ gpuTest("conv3d errors name the mismatched shapes", () => {
   const small = thrown(() => conv3dShape([1, 1, 2, 8, 8], [1, 1, 3, 3, 3]));
   if (!small.includes("too small")) throw new Error(`unclear: ${small}`);
 });
+
+for (const name of ["conv3d_same_7x7x7_s2", "conv3d_same_3x3x3_s1"]) {
+  gpuTest(
+    `conv3d with same padding matches the PyTorch fixture ${name} (y, dx, dw)`,
+    async (gpu) => {
+      const fx = await fixture(name);
+      const stride = fx.metadata.stride.split(",").map(Number) as [number, number, number];
+      const set = ParameterSet.create(gpu, [{
+        name: "w",
+        shape: fx.shape("w"),
+        data: fx.get("w"),
+      }]);
+      using _ = new Scope(gpu);
+      const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
+      x.requiresGrad = true;
+      const y = conv3d(x, set.get("w"), { stride, padding: "same" });
+      backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
+      assertClose(await y.read(), fx.get("y"), { atol: 2e-4, rtol: 1e-4 }, "y");
+      assertClose(await x.grad!.read(), fx.get("dx"), { atol: 2e-4, rtol: 1e-4 }, "dx");
+      assertClose(
+        (await set.read("grads")).get("w")!,
+        fx.get("dw"),
+        { atol: 1e-3, rtol: 1e-4 },
+        "dw",
+      );
+      set.destroy();
+    },
+  );
+}

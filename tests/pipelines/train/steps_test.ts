@@ -118,3 +118,50 @@ gpuTest(
     model.destroy();
   },
 );
+
+gpuTest(
+  "three-modality AUG iterations match PyTorch (1/2/1 classifiers, lambda 0.2, 3/2/1 channels)",
+  async (gpu) => {
+    const fx = await fixture("train_aug3");
+    const frames = Number(fx.metadata.frames);
+    const o: ModelOptions = {
+      modalities: ["rgb", "flow", "depth"].map((name, m) => ({
+        name,
+        inChannels: 3 - m,
+        frames,
+      })),
+      classes: Number(fx.metadata.classes),
+      width: Number(fx.metadata.width),
+      hidden: Number(fx.metadata.hidden),
+    };
+    const counts = fx.metadata.counts.split(",").map(Number);
+    const model = AugModel.create(gpu, new Rng(0), o, counts);
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const sgd = {
+      lr: Number(fx.metadata.lr),
+      momentum: Number(fx.metadata.momentum),
+      weightDecay: Number(fx.metadata.weight_decay),
+    };
+    const stats = Tensor.zeros(gpu, [9]).persist();
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const batch = {
+        inputs: [0, 1, 2].map((m) => Tensor.from(gpu, fx.get(`input${m}`), fx.shape(`input${m}`))),
+        labels: Tensor.from(gpu, fx.get("labels"), fx.shape("labels")),
+      };
+      const losses = augStep(model, batch, { lambda: Number(fx.metadata.lambda), sgd }, stats);
+      const got = await gpu.read(losses.map((l) => l.range));
+      got.forEach((l, m) =>
+        assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`)
+      );
+    }
+    const s = await stats.read();
+    for (let m = 0; m < 3; m++) {
+      const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
+      assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
+    }
+    await compareState(model, fx);
+    stats.dispose();
+    model.destroy();
+  },
+);

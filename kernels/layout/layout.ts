@@ -1,0 +1,64 @@
+/**
+ * Layout operations with autograd: swapping the two axes after the first (video
+ * [B, T, C, H, W] -> [B, C, T, H, W] for 3-D convolutions) and concatenation along channels
+ * (the Inception blocks' branch outputs).
+ */
+import swapSrc from "./swap_axes_forward.wgsl" with { type: "text" };
+import concatForwardSrc from "./concat_forward.wgsl" with { type: "text" };
+import concatBackwardSrc from "./concat_backward.wgsl" with { type: "text" };
+import { Tensor } from "../tensor.ts";
+import { accumulateGrad } from "../elementwise/elementwise.ts";
+import { gradOutput, record } from "../autograd/node.ts";
+import { groups1d } from "../runtime/gpu.ts";
+
+const swapKernel = { name: "swap_axes_forward", code: swapSrc };
+const concatForwardKernel = { name: "concat_forward", code: concatForwardSrc };
+const concatBackwardKernel = { name: "concat_backward", code: concatBackwardSrc };
+
+function swapInto(y: Tensor, x: Tensor, T: number, C: number, S: number): void {
+  x.gpu.dispatch(swapKernel, [x.range, y.range], { u: [x.size, T, C, S] }, groups1d(x.size, 256));
+}
+
+/** Swap axes 1 and 2 of a tensor of rank >= 3: [A, T, C, ...rest] -> [A, C, T, ...rest]. */
+export function swapAxes12(x: Tensor): Tensor {
+  if (x.shape.length < 3) throw new Error(`swapAxes12: expected rank >= 3, got [${x.shape}]`);
+  const [A, T, C, ...rest] = x.shape, S = rest.reduce((a, b) => a * b, 1);
+  const y = Tensor.empty(x.gpu, [A, C, T, ...rest]);
+  swapInto(y, x, T, C, S);
+  return record(y, [x], (g) => {
+    if (!x.requiresGrad) return;
+    const gx = Tensor.empty(x.gpu, x.shape);
+    swapInto(gx, g, C, T, S);
+    accumulateGrad(x, gx);
+  });
+}
+
+/** Concatenate [B, C_i, ...rest] tensors along axis 1. */
+export function concatChannels(parts: Tensor[]): Tensor {
+  const [B, , ...rest] = parts[0].shape, S = rest.reduce((a, b) => a * b, 1);
+  for (const p of parts) {
+    if (p.shape[0] !== B || p.shape.slice(2).join() !== rest.join()) {
+      throw new Error(`concatChannels: part [${p.shape}] does not match [${parts[0].shape}]`);
+    }
+  }
+  const Ctotal = parts.reduce((a, p) => a + p.shape[1], 0);
+  const y = Tensor.empty(parts[0].gpu, [B, Ctotal, ...rest]);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    offsets.push(at);
+    p.gpu.dispatch(concatForwardKernel, [p.range, y.range], {
+      u: [p.size, p.shape[1], S, Ctotal, at],
+    }, groups1d(p.size, 256));
+    at += p.shape[1];
+  }
+  return record(y, parts, (g) => {
+    parts.forEach((p, i) => {
+      const gp = gradOutput(p);
+      if (!gp) return;
+      p.gpu.dispatch(concatBackwardKernel, [g.range, gp.out.range], {
+        u: [p.size, p.shape[1], S, Ctotal, offsets[i], gp.accumulate ? 1 : 0],
+      }, groups1d(p.size, 256));
+    });
+  });
+}
