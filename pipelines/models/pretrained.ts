@@ -8,6 +8,7 @@
  * the trunk has no use for (unexpected, e.g. the classifier `logits.*`).
  */
 import { readSafetensors, type SafetensorsFile } from "../io/safetensors.ts";
+import { exists } from "../io/files.ts";
 import type { ModalityEncoder } from "./encoder.ts";
 import type { ModalitySpec } from "./multimodal.ts";
 
@@ -88,6 +89,12 @@ export async function loadPretrainedFiles(
   const lines: string[] = [];
   for (const [m, path] of files.entries()) {
     if (!path) continue;
+    if (!(await exists(path))) {
+      throw new Error(
+        `${path}: pretrained weights not found (convert the pytorch-i3d checkpoint with ` +
+          `tools/convert_i3d.py, or train from scratch with --set model.pretrained=[])`,
+      );
+    }
     const report = await loadPretrained(encoders[m], await readSafetensors(path));
     if (report.loaded.length === 0) {
       throw new Error(`${path}: no tensor matches the ${modalities[m].name} encoder`);

@@ -1,0 +1,25 @@
+/**
+ * NVGesture (RGB + optical flow + depth, three I3D encoders):
+ *   deno task train:nvgesture --data DIR [--prepare] [--config configs/nvgesture.json] ...
+ * DIR holds nvgesture_{train,test}_correct_v2.lst and Video_data/; --prepare extracts the frames
+ * with ffmpeg and computes the optical flow once (DIR/prepared/). The config's
+ * model.pretrained names the converted pytorch-i3d checkpoints (tools/convert_i3d.py): RGB and
+ * depth from rgb_imagenet, flow from flow_imagenet; `--set model.pretrained=[]` trains from
+ * scratch.
+ */
+import { runFromCli } from "./cli.ts";
+import { NV_SETTINGS, nvGestureSplits, prepareNvGesture } from "./data/nvgesture.ts";
+
+const args = Deno.args.filter((a) => a !== "--prepare");
+if (args.length !== Deno.args.length) {
+  const at = args.indexOf("--data");
+  if (at < 0) throw new Error("--prepare needs --data DIR");
+  await prepareNvGesture(args[at + 1]);
+}
+
+await runFromCli({
+  name: "nvgesture",
+  data: NV_SETTINGS,
+  open: (_gpu, dir, data) => nvGestureSplits(dir, data),
+}, args);
+Deno.exit(0);
