@@ -2,12 +2,13 @@
 """PyTorch reference fixtures for the 3-D kernels, the I3D encoder and three-modality AUG.
 
     /usr/bin/python3 tools/make_i3d_fixtures.py tests/fixtures
+    /usr/bin/python3 tools/make_i3d_fixtures.py DIR --full   # the real-size I3D, not committed
 
 - conv3d_same_*: conv3d with TensorFlow "same" padding (F.pad then conv, as the I3D port):
   y, dx, dw for a given dy.
 - i3d_mixed: one Inception block (Mixed_3b's layout at width 16, i.e. channels / 4) in
   training mode: output, input gradient, parameter gradients, updated BN running statistics.
-- i3d_w8_weights + i3d_features: a whole I3D (every block, channels / 8) with random weights
+- i3d_w8_weights + i3d_features_w8: a whole I3D (every block, channels / 8) with random weights
   and BN statistics, saved as a .pt state dict and converted by tools/convert_i3d.py (the
   converter and name mapping under test), and its eval-mode features on an input both sides
   compute from a formula (so the fixture stays small): x[i] = sin(0.7 i) cos(0.013 i).
@@ -79,19 +80,19 @@ def formula_input(shape):
     return torch.from_numpy((np.sin(0.7 * i) * np.cos(0.013 * i)).astype(np.float32)).reshape(shape)
 
 
-def features_case():
+def features_case(width=8):
     torch.manual_seed(9)
-    net = I3D(3, width=8)
+    net = I3D(3, width=width)
     randomize_bn(net, 2)
     net.eval()
     with tempfile.TemporaryDirectory() as tmp:
         pt = os.path.join(tmp, "rgb_random.pt")
         torch.save(net.state_dict(), pt)
-        convert_i3d.convert(pt, os.path.join(OUT, "i3d_w8_weights.safetensors"))
+        convert_i3d.convert(pt, os.path.join(OUT, f"i3d_w{width}_weights.safetensors"))
     shape = (2, 3, 80, 48, 48)
     with torch.no_grad():
         feats = net(formula_input(shape))
-    save("i3d_features", {"features": feats}, {"input": ",".join(map(str, shape)), "width": 8})
+    save(f"i3d_features_w{width}", {"features": feats}, {"input": ",".join(map(str, shape)), "width": width})
 
 
 def aug3_case(iterations=2, lam=0.2, B=4, T=2, S=64, K=5, W=4, hidden=16):
@@ -137,6 +138,9 @@ def aug3_case(iterations=2, lam=0.2, B=4, T=2, S=64, K=5, W=4, hidden=16):
 
 
 if __name__ == "__main__":
+    if "--full" in sys.argv:  # the real-size I3D (48 MB of weights: not committed; see the README)
+        features_case(64)
+        sys.exit(0)
     conv3d_same_case("conv3d_same_7x7x7_s2", (2, 3, 7, 9, 8), (4, 3, 7, 7, 7), (2, 2, 2))
     conv3d_same_case("conv3d_same_3x3x3_s1", (1, 5, 4, 6, 5), (6, 5, 3, 3, 3), (1, 1, 1))
     mixed_case()

@@ -67,7 +67,7 @@ gpuTest(
 gpuTest(
   "a whole I3D loaded through tools/convert_i3d.py gives PyTorch's features (80 frames, eval)",
   async (gpu) => {
-    const fx = await fixture("i3d_features");
+    const fx = await fixture("i3d_features_w8");
     const [B, C, T, H, W] = fx.metadata.input.split(",").map(Number);
     const enc = new I3DEncoder(
       I3D.create(gpu, new Rng(1), { inChannels: C, width: Number(fx.metadata.width) }),
