@@ -28,6 +28,17 @@ export {
   conv2dShape,
 } from "./kernels/conv2d/conv2d.ts";
 export type { Conv2dOptions, Conv2dShape } from "./kernels/conv2d/conv2d.ts";
+export {
+  conv3d,
+  conv3dBackwardInputInto,
+  conv3dBackwardWeightInto,
+  conv3dForwardInto,
+  conv3dShape,
+  samePadding,
+} from "./kernels/conv3d/conv3d.ts";
+export type { Conv3dOptions, Conv3dShape } from "./kernels/conv3d/conv3d.ts";
+export { avgpool3d, maxpool3d, type Pool3dOptions } from "./kernels/pool/pool3d.ts";
+export { concatChannels, swapAxes12 } from "./kernels/layout/layout.ts";
 export { batchNorm, type BatchNormOptions } from "./kernels/batchnorm/batchnorm.ts";
 export {
   accumulateGrad,
@@ -41,7 +52,13 @@ export {
 export { globalAvgPool, maxpool2d, type MaxPoolOptions } from "./kernels/pool/pool.ts";
 export { crossEntropy, oneHot, softmax } from "./kernels/loss/loss.ts";
 export { ParameterSet, type ParameterSpec, type SgdOptions } from "./kernels/optim/parameters.ts";
-export { fans, kaimingNormalFanOut, Rng, xavierNormal } from "./kernels/init/init.ts";
+export {
+  fans,
+  kaimingNormalFanOut,
+  Rng,
+  torchDefaultUniform,
+  xavierNormal,
+} from "./kernels/init/init.ts";
 export {
   accumulateTrainStats,
   ALL_TERMS,
@@ -59,7 +76,21 @@ export {
   writeSafetensors,
 } from "./pipelines/io/safetensors.ts";
 export { ResNet18, type ResNet18Options } from "./pipelines/models/resnet18.ts";
-export { Encoder, type EncoderOptions } from "./pipelines/models/encoder.ts";
+export {
+  createEncoder,
+  Encoder,
+  type EncoderKind,
+  type EncoderOptions,
+  I3DEncoder,
+  type ModalityEncoder,
+} from "./pipelines/models/encoder.ts";
+export { I3D, type I3DOptions } from "./pipelines/models/i3d.ts";
+export {
+  describeLoad,
+  loadPretrained,
+  loadPretrainedFiles,
+  type LoadReport,
+} from "./pipelines/models/pretrained.ts";
 export { type ClassifierLayer, ModalityClassifiers } from "./pipelines/models/classifiers.ts";
 export {
   AugModel,
@@ -136,6 +167,13 @@ export {
   type AvDigitsOptions,
   avDigitsSplits,
 } from "./pipelines/data/av_digits.ts";
+export {
+  NV_SETTINGS,
+  nvGestureSplits,
+  type NvSettings,
+  parseLst,
+  prepareNvGesture,
+} from "./pipelines/data/nvgesture.ts";
 export { parseSplitFile, readSplitFile, type SplitLine } from "./pipelines/data/split_files.ts";
 export { type DatasetEntry, planRun, runFromCli } from "./pipelines/cli.ts";
 export { reportRuns } from "./pipelines/report.ts";
