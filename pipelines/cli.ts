@@ -134,7 +134,7 @@ export async function runPlan<D>(
 /** Plan, open the data, train (or resume), and print the summary. */
 export async function runFromCli<D>(entry: DatasetEntry<D>, args = Deno.args): Promise<RunSummary> {
   const plan = await planRun(entry, args);
-  const gpu = await Gpu.create();
+  const gpu = await Gpu.create({ autotune: true });
   console.error(
     `${entry.name}: ${plan.train.method}, seed ${plan.train.seed}, ${gpu.adapterName} -> ${plan.runDir}`,
   );

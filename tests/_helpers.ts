@@ -152,3 +152,20 @@ export function numericGrad(
   }
   return g;
 }
+
+/**
+ * Run an entry script (pipelines/<name>.ts) in a subprocess and return its output; a failure
+ * throws with the output. Autotune choices go to `tuneFile`, never the user's cache.
+ */
+export async function runEntry(name: string, args: string[], tuneFile: string): Promise<string> {
+  const script = new URL(`../pipelines/${name}.ts`, import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    env: { MMBOOST_AUTOTUNE: tuneFile },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${name} ${args.join(" ")} failed:\n${text}`);
+  return text;
+}

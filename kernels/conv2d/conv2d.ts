@@ -97,29 +97,39 @@ function fields(s: Conv2dShape, M: number, N: number, K: number, C: number, acc 
   return [M, N, K, C, H, W, OH, OW, KH, KW, stride, pad, acc ? 1 : 0];
 }
 
-/** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
-export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
-  expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
+const shapeKey = (s: Conv2dShape) =>
+  [s.B, s.Ci, s.H, s.W, s.Co, s.KH, s.KW, s.stride, s.pad].join(",");
+const families = ["cpu", "gpu"] as const;
+
+function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
-  const v = FORWARD[y.gpu.gemm];
   y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
   }, [Math.ceil(N / v.cols), Math.ceil(s.Co / v.rows)]);
 }
 
-/** dx (+)= the input gradient given dy [B, Co, OH, OW]: one dispatch per stride phase. */
-export function conv2dBackwardInputInto(
-  dx: Tensor,
-  dy: Tensor,
-  w: Tensor,
-  s: Conv2dShape,
-  accumulate: boolean,
-): void {
-  expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
+/** Scratch tensors of the three shapes of a convolution, for autotuning. */
+function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
+  const gpu = x.gpu;
+  return {
+    x: Tensor.empty(gpu, [s.B, s.Ci, s.H, s.W]),
+    w: Tensor.empty(gpu, [s.Co, s.Ci, s.KH, s.KW]),
+    y: Tensor.empty(gpu, [s.B, s.Co, s.OH, s.OW]),
+  };
+}
+
+/** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
+export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
+  expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
+  const v = y.gpu.pick("conv2d_forward", shapeKey(s), families, y.gpu.gemm, () => {
+    const t = scratch(x, s);
+    return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
+  });
+  forward(FORWARD[v], y, x, w, s);
+}
+
+function backwardInput(v: Tiled, dx: Tensor, dy: Tensor, w: Tensor, s: Conv2dShape, acc: boolean) {
   const S = s.stride;
-  const v = dx.gpu.gemm === "cpu" && s.Ci <= 8
-    ? BACKWARD_INPUT.narrow
-    : BACKWARD_INPUT[dx.gpu.gemm];
   for (let rh = 0; rh < S; rh++) {
     for (let rw = 0; rw < S; rw++) {
       // input rows of this phase: ih = ih0 + S*t with (ih + pad) mod S = rh
@@ -131,14 +141,38 @@ export function conv2dBackwardInputInto(
       const KWw = rw < s.KW ? Math.ceil((s.KW - rw) / S) : 0;
       const N = s.B * Hh * Ww, K = s.Co * KHh * KWw;
       dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
-        u: [...fields(s, s.Ci, N, K, s.Co, accumulate), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
+        u: [...fields(s, s.Ci, N, K, s.Co, acc), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
       }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
     }
   }
 }
 
-/** dw (+)= the weight gradient given dy [B, Co, OH, OW] and x. */
-export function conv2dBackwardWeightInto(
+/** dx (+)= the input gradient given dy [B, Co, OH, OW]: one dispatch per stride phase. */
+export function conv2dBackwardInputInto(
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
+  const gpu = dx.gpu;
+  const fallback = gpu.gemm === "cpu" && s.Ci <= 8 ? "narrow" : gpu.gemm;
+  const v = gpu.pick(
+    "conv2d_backward_input",
+    shapeKey(s),
+    ["cpu", "narrow", "gpu"],
+    fallback,
+    () => {
+      const t = scratch(dx, s);
+      return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
+    },
+  );
+  backwardInput(BACKWARD_INPUT[v], dx, dy, w, s, accumulate);
+}
+
+function backwardWeight(
+  v: Tiled & { targetGroups: number },
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
@@ -146,7 +180,6 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
-  const v = BACKWARD_WEIGHT[dw.gpu.gemm];
   const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
   // split the reduction until the grid has about targetGroups workgroups (each split >= 512)
   const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
@@ -162,6 +195,22 @@ export function conv2dBackwardWeightInto(
     }, groups1d(M * N, 64));
     target.dispose();
   }
+}
+
+/** dw (+)= the weight gradient given dy [B, Co, OH, OW] and x. */
+export function conv2dBackwardWeightInto(
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  const gpu = dw.gpu;
+  const v = gpu.pick("conv2d_backward_weight", shapeKey(s), families, gpu.gemm, () => {
+    const t = scratch(dw, s);
+    return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
+  });
+  backwardWeight(BACKWARD_WEIGHT[v], dw, dy, x, s, accumulate);
 }
 
 /** Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW]. */

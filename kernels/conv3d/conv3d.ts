@@ -115,26 +115,37 @@ function fields(s: Conv3dShape, M: number, N: number, K: number, C: number, acc 
 
 const volume = (t: Triple) => t[0] * t[1] * t[2];
 
-/** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
-export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
-  expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
+const shapeKey = (s: Conv3dShape) =>
+  [s.B, s.Ci, s.Co, ...s.input, ...s.kernel, ...s.stride, ...s.pad, ...s.output].join(",");
+const families = ["cpu", "gpu"] as const;
+
+/** Scratch tensors of the three shapes of a convolution, for autotuning. */
+function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
+  return {
+    x: Tensor.empty(t.gpu, [s.B, s.Ci, ...s.input]),
+    w: Tensor.empty(t.gpu, [s.Co, s.Ci, ...s.kernel]),
+    y: Tensor.empty(t.gpu, [s.B, s.Co, ...s.output]),
+  };
+}
+
+function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   const N = s.B * volume(s.output), K = s.Ci * volume(s.kernel);
-  const v = FORWARD[y.gpu.gemm];
   y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
   }, [Math.ceil(N / v.cols), Math.ceil(s.Co / v.rows)]);
 }
 
-/** dx (+)= the input gradient given dy [B, Co, OD, OH, OW]: one dispatch per stride phase. */
-export function conv3dBackwardInputInto(
-  dx: Tensor,
-  dy: Tensor,
-  w: Tensor,
-  s: Conv3dShape,
-  accumulate: boolean,
-): void {
-  expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
-  const v = BACKWARD_INPUT[dx.gpu.gemm];
+/** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
+export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+  expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
+  const v = y.gpu.pick("conv3d_forward", shapeKey(s), families, y.gpu.gemm, () => {
+    const t = scratch(y, s);
+    return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
+  });
+  forward(FORWARD[v], y, x, w, s);
+}
+
+function backwardInput(v: Tiled, dx: Tensor, dy: Tensor, w: Tensor, s: Conv3dShape, acc: boolean) {
   // per dimension and phase r: first input index i0, count, taps
   const phases = [0, 1, 2].map((d) =>
     Array.from({ length: s.stride[d] }, (_, r) => {
@@ -147,37 +158,43 @@ export function conv3dBackwardInputInto(
       };
     })
   );
-  let dispatched = false;
   for (const a of phases[0]) {
     for (const b of phases[1]) {
       for (const c of phases[2]) {
         if (a.count * b.count * c.count === 0) continue;
         const N = s.B * a.count * b.count * c.count, K = s.Co * a.taps * b.taps * c.taps;
+        const phase = [a.r, b.r, c.r, a.i0, b.i0, c.i0, a.count, b.count, c.count];
         dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
           u: [
-            ...fields(s, s.Ci, N, K, s.Co, accumulate),
-            a.r,
-            b.r,
-            c.r,
-            a.i0,
-            b.i0,
-            c.i0,
-            a.count,
-            b.count,
-            c.count,
+            ...fields(s, s.Ci, N, K, s.Co, acc),
+            ...phase,
             Math.max(b.taps, 1),
             Math.max(c.taps, 1),
           ],
         }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
-        dispatched = true;
       }
     }
   }
-  if (!dispatched) throw new Error("conv3d backward-input: no input position is covered");
 }
 
-/** dw (+)= the weight gradient given dy [B, Co, OD, OH, OW] and x. */
-export function conv3dBackwardWeightInto(
+/** dx (+)= the input gradient given dy [B, Co, OD, OH, OW]: one dispatch per stride phase. */
+export function conv3dBackwardInputInto(
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv3dShape,
+  accumulate: boolean,
+): void {
+  expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
+  const v = dx.gpu.pick("conv3d_backward_input", shapeKey(s), families, dx.gpu.gemm, () => {
+    const t = scratch(dx, s);
+    return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
+  });
+  backwardInput(BACKWARD_INPUT[v], dx, dy, w, s, accumulate);
+}
+
+function backwardWeight(
+  v: Tiled & { targetGroups: number },
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
@@ -185,7 +202,6 @@ export function conv3dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const M = s.Co, N = s.Ci * volume(s.kernel), K = s.B * volume(s.output);
-  const v = BACKWARD_WEIGHT[dw.gpu.gemm];
   const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
   const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
   const kps = Math.ceil(K / splits);
@@ -200,6 +216,21 @@ export function conv3dBackwardWeightInto(
     }, groups1d(M * N, 64));
     target.dispose();
   }
+}
+
+/** dw (+)= the weight gradient given dy [B, Co, OD, OH, OW] and x. */
+export function conv3dBackwardWeightInto(
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv3dShape,
+  accumulate: boolean,
+): void {
+  const v = dw.gpu.pick("conv3d_backward_weight", shapeKey(s), families, dw.gpu.gemm, () => {
+    const t = scratch(dw, s);
+    return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
+  });
+  backwardWeight(BACKWARD_WEIGHT[v], dw, dy, x, s, accumulate);
 }
 
 /** Autograd conv3d (no bias): x [B,Ci,D,H,W], w [Co,Ci,KD,KH,KW] -> [B,Co,OD,OH,OW]. */

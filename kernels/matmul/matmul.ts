@@ -16,6 +16,8 @@ const variants = {
   cpu: { kernel: { name: "matmul_forward", code: src }, rows: 128, cols: 128 },
   gpu: { kernel: { name: "matmul_forward_gpu", code: gpuSrc }, rows: 64, cols: 64 },
 };
+type Variant = keyof typeof variants;
+const VARIANTS = Object.keys(variants) as Variant[];
 const biasKernel = { name: "bias_backward", code: biasSrc };
 
 /** How an operand is stored: as given ("n") or transposed ("t"). */
@@ -46,13 +48,21 @@ export function matmulInto(out: Tensor, a: Tensor, b: Tensor, options: MatmulOpt
   const [sa0, sa1] = ta ? [1, M] : [K, 1];
   const [sb0, sb1] = tb ? [1, K] : [N, 1];
   const flags = (options.bias ? 1 : 0) | (options.accumulate ? 2 : 0);
-  const v = variants[out.gpu.gemm];
-  out.gpu.dispatch(
-    v.kernel,
-    [a.range, b.range, options.bias?.range ?? out.gpu.dummy, out.range],
-    { u: [M, N, K, sa0, sa1, sb0, sb1, flags] },
-    [Math.ceil(N / v.cols), Math.ceil(M / v.rows)],
-  );
+  const gpu = out.gpu, u = [M, N, K, sa0, sa1, sb0, sb1, flags];
+  const record = (v: Variant, o: Tensor, x: Tensor, y: Tensor, bias?: Tensor) =>
+    gpu.dispatch(
+      variants[v].kernel,
+      [x.range, y.range, bias?.range ?? gpu.dummy, o.range],
+      { u },
+      [Math.ceil(N / variants[v].cols), Math.ceil(M / variants[v].rows)],
+    );
+  const key = `${M},${N},${K},${ta ? "t" : "n"}${tb ? "t" : "n"}`;
+  const v = gpu.pick("matmul_forward", key, VARIANTS, gpu.gemm, () => {
+    const [o, x, y] = [[M, N], a.shape, b.shape].map((d) => Tensor.empty(gpu, d));
+    const bias = options.bias ? Tensor.empty(gpu, [N]) : undefined;
+    return (variant) => record(variant, o, x, y, bias);
+  });
+  record(v, out, a, b, options.bias);
 }
 
 /** db[N] (+)= sum over rows of dy[M,N]: the bias gradient. */

@@ -9,6 +9,7 @@
  */
 import { BufferPool } from "./buffer_pool.ts";
 import { GpuTimer } from "./timer.ts";
+import { Autotuner, defaultTunePath, type TuneSetup } from "./autotune.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
 export interface Kernel {
@@ -42,6 +43,11 @@ export interface GpuOptions {
   gemm?: GemmVariant;
   /** Record GPU time per dispatch with timestamp queries (when the adapter has them). */
   profile?: boolean;
+  /**
+   * Choose kernel variants by measurement, cached on disk (see autotune.ts); the entry
+   * scripts turn it on. Ignored when `gemm` or MMBOOST_GEMM forces a family.
+   */
+  autotune?: boolean;
   powerPreference?: GPUPowerPreference;
 }
 
@@ -69,6 +75,10 @@ export class Gpu {
   dispatches = 0;
   /** The GEMM kernel family in use (see GemmVariant); may be changed between dispatches. */
   gemm: GemmVariant;
+  /** True when the family was forced (option or MMBOOST_GEMM): no autotuning then. */
+  readonly gemmForced: boolean;
+  /** Measured variant choices (null: always the family's default). */
+  tuner: Autotuner | null = null;
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
@@ -88,8 +98,9 @@ export class Gpu {
     try {
       env = Deno.env.get("MMBOOST_GEMM");
     } catch { /* no env permission: use the default */ }
-    this.gemm = gemm ??
-      (env === "cpu" || env === "gpu" ? env : info.isFallbackAdapter ? "cpu" : "gpu");
+    const forced = gemm ?? (env === "cpu" || env === "gpu" ? env : undefined);
+    this.gemmForced = forced !== undefined;
+    this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
     this.pool = new BufferPool(device);
     this.timer = profile && this.features.has("timestamp-query") ? new GpuTimer(device) : null;
@@ -123,7 +134,29 @@ export class Gpu {
     device.addEventListener("uncapturederror", (e) => {
       console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
-    return new Gpu(device, info, options.profile ?? false, options.gemm);
+    const gpu = new Gpu(device, info, options.profile ?? false, options.gemm);
+    const path = defaultTunePath(); // null: MMBOOST_AUTOTUNE=off
+    if (options.autotune && !gpu.gemmForced && path) gpu.tuner = await Autotuner.open(gpu, path);
+    return gpu;
+  }
+
+  /**
+   * The variant of `op` to record for the shape `key`: the tuner's measured choice when it has
+   * one, else `fallback` (and the shape is queued for the tuner, which records `setup`'s
+   * dispatches on scratch buffers when it measures).
+   */
+  pick<V extends string>(
+    op: string,
+    key: string,
+    variants: readonly V[],
+    fallback: V,
+    setup: TuneSetup<V>,
+  ): V {
+    if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
+    const c = this.tuner.choice(op, key) as V | undefined;
+    if (c !== undefined && variants.includes(c)) return c;
+    this.tuner.request(op, key, variants, setup as TuneSetup);
+    return fallback;
   }
 
   /** A one-line description of the adapter, for logs and reports. */

@@ -101,6 +101,19 @@ export async function readHistory(path: string, before = Infinity): Promise<Epoc
     .filter((r) => r.epoch < before);
 }
 
+/** Measure the kernel variants of shapes seen for the first time (when the gpu has a tuner). */
+async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
+  if (!gpu.tuner?.pending) return;
+  const t0 = performance.now();
+  const results = await gpu.tuner.tune(gpu);
+  const changed = results.filter((r) => r.choice !== gpu.gemm).length;
+  log(
+    `autotune: measured ${results.length} kernel shapes in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s, ${changed} away from the "${gpu.gemm}" default (cached in ${gpu.tuner.path ?? "memory"})`,
+  );
+}
+
 /** Train (or resume) one run; returns its history and the printed summary table. */
 export async function train(o: TrainOptions): Promise<RunSummary> {
   const { gpu, config: c, runDir } = o;
@@ -192,6 +205,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
         jointStep(model, batch, sgd, stats);
       }
       gpu.flush(); // the GPU runs this batch while the next one is prepared
+      await autotune(gpu, log);
       progress?.tick(idx.length);
     }
     const s = await stats.read();
@@ -215,6 +229,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
       missingRates: c.missingRates,
       seed: c.seed * 100003 + epoch,
     });
+    await autotune(gpu, log);
     const added: number[] = [];
     if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
       for (const m of assignClassifiers(trainStats.score, N, c.aug.aca)) {

@@ -1,4 +1,4 @@
-import { rejected } from "../_helpers.ts";
+import { rejected, runEntry } from "../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { makeCremaFixture } from "../_datasets.ts";
@@ -15,24 +15,13 @@ const TINY = [
   "--set=aug.aca.every=1",
 ];
 
-async function run(args: string[]): Promise<string> {
-  const script = new URL("../../pipelines/crema.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`train:crema ${args.join(" ")} failed:\n${text}`);
-  return text;
-}
-
 Deno.test({
   name: "train:crema runs one epoch on the generated CREMA-D folder, then resumes for a second",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     const root = await Deno.makeTempDir();
+    const run = (args: string[]) => runEntry("crema", args, join(root, "autotune.json"));
     const data = join(root, "crema"), out = join(root, "run");
     await makeCremaFixture(data);
     const config = new URL("../../configs/crema_cpu.json", import.meta.url).pathname;

@@ -1,21 +1,9 @@
-import { rejected } from "../_helpers.ts";
+import { rejected, runEntry } from "../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { makeNvFixture } from "../_datasets.ts";
 
 const WEIGHTS = new URL("../fixtures/i3d_w8_weights.safetensors", import.meta.url).pathname;
-
-async function run(args: string[]): Promise<string> {
-  const script = new URL("../../pipelines/nvgesture.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`train:nvgesture ${args.join(" ")} failed:\n${text}`);
-  return text;
-}
 
 Deno.test({
   name: "train:nvgesture prepares the generated NVGesture folder and trains one epoch (3 x I3D)",
@@ -23,6 +11,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const root = await Deno.makeTempDir();
+    const run = (args: string[]) => runEntry("nvgesture", args, join(root, "autotune.json"));
     const data = join(root, "nvgesture"), out = join(root, "run");
     await makeNvFixture(data);
     const config = new URL("../../configs/nvgesture.json", import.meta.url).pathname;
@@ -48,7 +37,9 @@ Deno.test({
       "--out",
       out,
     ]);
-    if (!text.includes("epoch 1/1")) throw new Error(text);
+    if (!text.includes("epoch 1/1") || !/autotune: measured \d+ kernel shapes/.test(text)) {
+      throw new Error(text);
+    }
     if (!/rgb: loaded \d+ tensors/.test(text) || !/depth: loaded .*kept random/.test(text)) {
       throw new Error(`no pretrained report:\n${text}`);
     }

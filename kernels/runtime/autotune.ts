@@ -1,0 +1,166 @@
+/**
+ * Measured kernel-variant choice, cached on disk per adapter and shape.
+ *
+ * Kernels with several variants (the GEMM-shaped ones: register-blocked for the software adapter,
+ * small blocks for GPUs, a narrow one for few channels) ask `gpu.pick(op, key, ...)` which one
+ * to record. Without a tuned choice the adapter's default runs and the request is queued; a later
+ * `await tuner.tune(gpu)` (the trainer calls it after the first steps) times every variant of
+ * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
+ * keyed by adapter, so a second run on the same machine makes the same choices without
+ * measuring. Overrides: MMBOOST_GEMM=cpu|gpu forces a family (no tuning), MMBOOST_AUTOTUNE=off
+ * disables tuning, MMBOOST_AUTOTUNE=PATH moves the cache file (default
+ * $XDG_CACHE_HOME/mmboost/autotune.json or ~/.cache/mmboost/autotune.json).
+ */
+import { dirname, join } from "node:path";
+import type { Gpu } from "./gpu.ts";
+import { Scope } from "../tensor.ts";
+
+/** Sets up scratch buffers for one shape and returns a recorder of one dispatch per variant. */
+export type TuneSetup<V extends string = string> = () => (variant: V) => void;
+
+/** One measured shape. */
+export interface TuneResult {
+  op: string;
+  key: string;
+  choice: string;
+  /** Median milliseconds per dispatch (wall clock, including the wait) by variant. */
+  ms: Record<string, number>;
+}
+
+interface Request {
+  op: string;
+  key: string;
+  variants: readonly string[];
+  setup: TuneSetup;
+}
+
+interface CacheFile {
+  version: 1;
+  adapters: Record<string, Record<string, string>>;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cache file: MMBOOST_AUTOTUNE (unless "off"), else the user's cache directory. */
+export function defaultTunePath(): string | null {
+  const set = env("MMBOOST_AUTOTUNE");
+  if (set === "off") return null;
+  if (set && set !== "on") return set;
+  const base = env("XDG_CACHE_HOME") ?? join(env("HOME") ?? ".", ".cache");
+  return join(base, "mmboost", "autotune.json");
+}
+
+async function readCache(path: string): Promise<CacheFile> {
+  try {
+    const parsed = JSON.parse(await Deno.readTextFile(path));
+    if (parsed?.version === 1 && typeof parsed.adapters === "object") return parsed;
+  } catch { /* missing or unreadable: start afresh (it is only a cache) */ }
+  return { version: 1, adapters: {} };
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** Variant choices for one adapter, measured on demand and kept in a JSON file. */
+export class Autotuner {
+  /** The cache file (null: in memory only). */
+  readonly path: string | null;
+  /** Identifies the adapter in the cache file. */
+  readonly adapter: string;
+  /** Shapes measured by this tuner (0 on a run that found every choice in the cache). */
+  measured = 0;
+  #choices: Map<string, string>;
+  #pending = new Map<string, Request>();
+
+  constructor(adapter: string, path: string | null, choices: Record<string, string> = {}) {
+    this.adapter = adapter;
+    this.path = path;
+    this.#choices = new Map(Object.entries(choices));
+  }
+
+  /** A tuner for the gpu's adapter with the choices cached at `path`. */
+  static async open(gpu: Gpu, path: string | null = defaultTunePath()): Promise<Autotuner> {
+    const i = gpu.adapterInfo;
+    const adapter = [i.vendor, i.architecture, i.device, i.description].join("|");
+    const cache = path ? await readCache(path) : null;
+    return new Autotuner(adapter, path, cache?.adapters[adapter]);
+  }
+
+  /** The recorded choice for a shape, if any. */
+  choice(op: string, key: string): string | undefined {
+    return this.#choices.get(`${op}|${key}`);
+  }
+
+  /** Queue a shape for measurement (once). */
+  request(op: string, key: string, variants: readonly string[], setup: TuneSetup): void {
+    const id = `${op}|${key}`;
+    if (!this.#pending.has(id)) this.#pending.set(id, { op, key, variants, setup });
+  }
+
+  /** Shapes waiting for `tune`. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Every recorded choice ("op|key" -> variant). */
+  get choices(): ReadonlyMap<string, string> {
+    return this.#choices;
+  }
+
+  /**
+   * Time every variant of each queued shape (after one warm-up run that also compiles it:
+   * enough repeats to fill about 30 ms, median of three), record the fastest and save.
+   */
+  async tune(gpu: Gpu): Promise<TuneResult[]> {
+    const results: TuneResult[] = [];
+    const requests = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const r of requests) {
+      const ms: Record<string, number> = {};
+      using _ = new Scope(gpu);
+      const record = r.setup();
+      for (const v of r.variants) {
+        record(v);
+        await gpu.sync();
+        let t = performance.now();
+        record(v);
+        await gpu.sync();
+        const once = performance.now() - t;
+        const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(once, 0.5))));
+        const reps: number[] = [];
+        for (let rep = 0; rep < 3; rep++) {
+          t = performance.now();
+          for (let i = 0; i < n; i++) record(v);
+          await gpu.sync();
+          reps.push((performance.now() - t) / n);
+        }
+        ms[v] = median(reps);
+      }
+      const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
+      this.#choices.set(`${r.op}|${r.key}`, choice);
+      results.push({ op: r.op, key: r.key, choice, ms });
+      this.measured++;
+    }
+    if (results.length) await this.save();
+    return results;
+  }
+
+  /** Merge this adapter's choices into the cache file (atomic write; other adapters kept). */
+  async save(): Promise<void> {
+    if (!this.path) return;
+    const cache = await readCache(this.path);
+    cache.adapters[this.adapter] = {
+      ...cache.adapters[this.adapter],
+      ...Object.fromEntries(this.#choices),
+    };
+    await Deno.mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp-${Deno.pid}`;
+    await Deno.writeTextFile(tmp, JSON.stringify(cache, null, 1) + "\n");
+    await Deno.rename(tmp, this.path);
+  }
+}

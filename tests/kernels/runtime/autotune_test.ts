@@ -1,0 +1,106 @@
+import { assertClose, gpuTest, randn } from "../../_helpers.ts";
+import { conv2dBackwardInputRef, conv2dRef } from "../../_reference.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import { Autotuner } from "../../../kernels/runtime/autotune.ts";
+import {
+  conv2dBackwardInputInto,
+  conv2dForwardInto,
+  conv2dShape,
+} from "../../../kernels/conv2d/conv2d.ts";
+import { join } from "node:path";
+
+gpuTest(
+  "autotune measures each new shape once, caches the choice on disk, and a second run reuses it",
+  async (gpu) => {
+    const dir = await Deno.makeTempDir(), path = join(dir, "sub", "autotune.json");
+    const s = conv2dShape([2, 8, 12, 12], [16, 8, 3, 3], { stride: 1, padding: 1 });
+    const rng = new Rng(60);
+    const x = randn(rng, 2 * 8 * 144), w = randn(rng, 16 * 8 * 9);
+    const run = async () => {
+      using _ = new Scope(gpu);
+      const y = Tensor.empty(gpu, [2, 16, 12, 12]);
+      conv2dForwardInto(
+        y,
+        Tensor.from(gpu, x, [2, 8, 12, 12]),
+        Tensor.from(gpu, w, [16, 8, 3, 3]),
+        s,
+      );
+      return await y.read();
+    };
+    try {
+      gpu.tuner = await Autotuner.open(gpu, path);
+      const first = await run(); // the default variant, and the shape is queued
+      if (gpu.tuner.pending !== 1) throw new Error(`pending ${gpu.tuner.pending}, want 1`);
+      const results = await gpu.tuner.tune(gpu);
+      if (results.length !== 1 || Object.keys(results[0].ms).join() !== "cpu,gpu") {
+        throw new Error(`unexpected results ${JSON.stringify(results)}`);
+      }
+      const choice = results[0].choice;
+      const tuned = await run(); // the measured variant: same numbers (same summation order)
+      assertClose(tuned, first, { atol: 1e-5, rtol: 1e-5 }, "tuned vs default");
+      assertClose(tuned, conv2dRef(x, w, s), { atol: 1e-4, rtol: 1e-4 }, "tuned vs reference");
+      // a second run (a new tuner on the same file) finds the choice and measures nothing
+      gpu.tuner = await Autotuner.open(gpu, path);
+      await run();
+      if (gpu.tuner.pending !== 0) throw new Error("the cached shape was queued again");
+      if ((await gpu.tuner.tune(gpu)).length !== 0 || gpu.tuner.measured !== 0) {
+        throw new Error("the second run measured again");
+      }
+      const cached = [...gpu.tuner.choices.values()];
+      if (cached.length !== 1 || cached[0] !== choice) {
+        throw new Error(`second run chose ${cached}, first ${choice}`);
+      }
+      const file = JSON.parse(await Deno.readTextFile(path));
+      if (Object.keys(file.adapters).length !== 1) throw new Error("one adapter expected");
+    } finally {
+      gpu.tuner = null;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+/** A tuner that always answers `variant`, to run every variant through the public ops. */
+class Forced extends Autotuner {
+  constructor(readonly variant: string) {
+    super("test", null);
+  }
+  override choice(): string {
+    return this.variant;
+  }
+}
+
+gpuTest(
+  "every conv2d backward-input variant (cpu, narrow, gpu) matches the reference",
+  async (gpu) => {
+    const rng = new Rng(61);
+    const cases: [number[], number[], number, number][] = [
+      [[2, 3, 9, 11], [5, 3, 3, 3], 2, 1],
+      [[2, 19, 6, 5], [70, 19, 3, 3], 1, 1],
+      [[1, 12, 8, 8], [6, 12, 7, 7], 2, 3],
+    ];
+    try {
+      for (const v of ["cpu", "narrow", "gpu"]) {
+        gpu.tuner = new Forced(v);
+        for (const [xs, ws, stride, padding] of cases) {
+          using _ = new Scope(gpu);
+          const s = conv2dShape(xs, ws, { stride, padding });
+          const w = randn(rng, ws.reduce((a, b) => a * b));
+          const dy = randn(rng, s.B * s.Co * s.OH * s.OW);
+          const dx = Tensor.empty(gpu, xs);
+          conv2dBackwardInputInto(
+            dx,
+            Tensor.from(gpu, dy, [s.B, s.Co, s.OH, s.OW]),
+            Tensor.from(gpu, w, ws),
+            s,
+            false,
+          );
+          const want = conv2dBackwardInputRef(dy, w, s);
+          assertClose(await dx.read(), want, { atol: 1e-4, rtol: 1e-4 }, `${v} [${xs}] * [${ws}]`);
+        }
+      }
+    } finally {
+      gpu.tuner = null;
+    }
+  },
+);
