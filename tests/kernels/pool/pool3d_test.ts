@@ -1,4 +1,4 @@
-import { assertClose, gpuTest, randn, thrown } from "../../_helpers.ts";
+import { assertClose, gpuTest, numericGrad, randn, thrown } from "../../_helpers.ts";
 import { avgpool3dRef, maxpool3dRef, type Pool3dGeo } from "../../_reference3d.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -93,4 +93,27 @@ gpuTest("3-D pool errors name the input shape", (gpu) => {
   if (!msg.includes("[1,2,4,4,4]")) throw new Error(`unclear: ${msg}`);
   const rank = thrown(() => maxpool3d(x.view([2, 4, 4, 4]), { kernel: 2 }));
   if (!rank.includes("maxpool3d input")) throw new Error(`unclear: ${rank}`);
+});
+
+gpuTest("3-D pool backward passes a float64 finite-difference check", async (gpu) => {
+  const rng = new Rng(42);
+  const shape = [1, 2, 4, 5, 5];
+  const cases: [Pool3dOptions, "max" | "avg"][] = [
+    [{ kernel: 3, stride: 2, padding: "same", zeroPad: true }, "max"],
+    [{ kernel: [2, 3, 3], stride: 1, padding: 1 }, "avg"],
+  ];
+  for (const [o, kind] of cases) {
+    using _ = new Scope(gpu);
+    // distinct values well apart, so no max changes within the finite-difference step
+    const x = Float32Array.from(randn(rng, 200).map((v, i) => v + 0.01 * i));
+    const g = geo(shape, o);
+    const r = randn(rng, g.planes * g.output[0] * g.output[1] * g.output[2]);
+    const X = Tensor.from(gpu, x, shape);
+    X.requiresGrad = true;
+    const y = kind === "max" ? maxpool3d(X, o) : avgpool3d(X, o);
+    backward(y, Tensor.from(gpu, r, y.shape));
+    const f = (v: Float64Array) =>
+      kind === "max" ? maxpool3dRef(v, r, g, true).y : avgpool3dRef(v, r, g).y;
+    assertClose(await X.grad!.read(), numericGrad(f, x, r), { atol: 1e-4, rtol: 1e-3 }, kind);
+  }
 });
