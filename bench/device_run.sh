@@ -12,6 +12,7 @@ ldconfig
 xz -dc .gpu/deno.xz > /tmp/mmb/deno && chmod +x /tmp/mmb/deno
 mkdir -p /tmp/mmb/denodir && tar -C /tmp/mmb/denodir -xJf .gpu/denodir.tar.xz
 export DENO_DIR=/tmp/mmb/denodir PATH="/tmp/mmb:$PATH" XDG_RUNTIME_DIR=/tmp/mmb
+export MMBOOST_AUTOTUNE="$OUT/autotune.json" # the measured variant choices come back too
 if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
@@ -24,7 +25,7 @@ if [[ $RUN == *tests* ]]; then
   deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
 fi
 if [[ $RUN == *kernels* ]]; then
-  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:-} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
+  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families gpu,tiled} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
 fi
 if [[ $RUN == *step* ]]; then
   STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"

@@ -9,9 +9,10 @@
  *   deno task bench --quick           matmul 1024 and the stem conv only
  *   deno task bench --peers tfjs      only some peers (tfjs, jax; none for ours alone)
  *   deno task bench --json out.json   also write the results as JSON
+ *   deno task bench --families gpu,tiled   also each named GEMM kernel family of ours
  */
 import { parseArgs } from "node:util";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
 import { Scope, Tensor } from "../kernels/tensor.ts";
 import { matmulInto } from "../kernels/matmul/matmul.ts";
 import {
@@ -35,10 +36,15 @@ const RESNET18_CONVS: [string, ConvCase][] = [
   ["layer4 512->512 3x3 @4", { B: 8, Ci: 512, H: 4, Co: 512, K: 3, stride: 1, pad: 1 }],
 ];
 
-/** Our kernels in the same shape as a peer. */
-function oursPeer(gpu: Gpu): Peer {
+/** Our kernels in the same shape as a peer; `family` forces a GEMM kernel family. */
+function oursPeer(gpu: Gpu, family?: GemmVariant): Peer {
   const prepared = (tensors: Tensor[], op: () => void): Prepared => ({
-    run: op,
+    run: () => {
+      const before = gpu.gemm;
+      gpu.gemm = family ?? before;
+      op();
+      gpu.gemm = before;
+    },
     sync: () => gpu.sync(),
     dispose: () => tensors.forEach((t) => t.dispose()),
   });
@@ -54,7 +60,7 @@ function oursPeer(gpu: Gpu): Peer {
       padding: c.pad,
     });
   return {
-    name: "mmboost",
+    name: family ? `mmboost:${family}` : "mmboost",
     matmul(n) {
       const a = rand([n, n]), b = rand([n, n]), c = Tensor.empty(gpu, [n, n]);
       return prepared([a, b, c], () => matmulInto(c, a, b));
@@ -134,7 +140,7 @@ function printRow(row: Row, peers: Peer[]): void {
     const t = row.ms[p.name];
     if (typeof t === "string") return `${p.name}: ${t}`;
     const rate = `${p.name} ${t.toFixed(1)} ms ${(row.gflop / t * 1e3).toFixed(2)} GFLOP/s`;
-    return p.name === "mmboost" || typeof ours !== "number"
+    return p.name.startsWith("mmboost") || typeof ours !== "number"
       ? rate
       : `${rate} (ours/${p.name} ${(ours / t).toFixed(2)})`;
   });
@@ -148,11 +154,17 @@ if (import.meta.main) {
       quick: { type: "boolean", default: false },
       peers: { type: "string", default: "tfjs,jax" },
       json: { type: "string" },
+      families: { type: "string", default: "" },
     },
   });
   const gpu = await Gpu.create();
   console.log(`adapter: ${gpu.adapterName}; Deno ${Deno.version.deno}`);
   const peers: Peer[] = [oursPeer(gpu)];
+  for (const f of values.families.split(",").filter((s) => s)) {
+    const family = GEMM_VARIANTS.find((v) => v === f);
+    if (!family) throw new Error(`--families: unknown family "${f}" (${GEMM_VARIANTS.join(", ")})`);
+    peers.push(oursPeer(gpu, family));
+  }
   const wanted = values.peers.split(",").filter((s) => s && s !== "none");
   const makers: Record<string, () => Promise<Peer>> = { tfjs: tfjsPeer, jax: jaxPeer };
   for (const name of wanted) {

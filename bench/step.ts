@@ -7,7 +7,9 @@
  * preinstalled PyTorch on a GPU machine.
  *
  *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
- *                        [--iters 5] [--profile] [--python /usr/bin/python3]
+ *                        [--iters 5] [--profile] [--python /usr/bin/python3] [--no-tune]
+ * Kernel variants are autotuned after the first step (kernels/runtime/autotune.ts; the choices
+ * are cached, MMBOOST_AUTOTUNE=PATH moves the cache) unless --no-tune.
  */
 import { parseArgs } from "node:util";
 import { Gpu } from "../kernels/runtime/gpu.ts";
@@ -27,12 +29,13 @@ const { values } = parseArgs({
     iters: { type: "string", default: "5" },
     profile: { type: "boolean", default: false },
     python: { type: "string", default: "python3" },
+    "no-tune": { type: "boolean", default: false },
   },
 });
 const B = Number(values.batch), width = Number(values.width), iters = Number(values.iters);
 const [fh, fw] = values.audio.split("x").map(Number);
 const [vc, vh, vw] = values.visual.split("x").map(Number);
-const gpu = await Gpu.create({ profile: values.profile });
+const gpu = await Gpu.create({ profile: values.profile, autotune: !values["no-tune"] });
 const rng = new Rng(0);
 const model = AugModel.create(gpu, rng, {
   modalities: [{ name: "audio", inChannels: 1, frames: 1 }, {
@@ -60,6 +63,17 @@ const step = () => {
 };
 step();
 await gpu.sync();
+if (gpu.tuner?.pending) {
+  const results = await gpu.tuner.tune(gpu);
+  step(); // compile the chosen variants
+  await gpu.sync();
+  console.log(`autotune: measured ${results.length} kernel shapes`);
+}
+if (gpu.tuner) {
+  const counts: Record<string, number> = {};
+  for (const v of gpu.tuner.choices.values()) counts[v] = (counts[v] ?? 0) + 1;
+  console.log(`kernel variants chosen (all cached shapes): ${JSON.stringify(counts)}`);
+}
 gpu.timer?.report(true);
 const times: number[] = [];
 for (let i = 0; i < iters; i++) {

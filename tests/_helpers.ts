@@ -1,5 +1,5 @@
 /** Shared test helpers: one GPU per test file, random data, closeness checks, fixtures. */
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { GEMM_VARIANTS, Gpu } from "../kernels/runtime/gpu.ts";
 import type { Rng } from "../kernels/init/init.ts";
 import { readSafetensors } from "../pipelines/io/safetensors.ts";
 
@@ -41,14 +41,14 @@ export async function rejected(p: Promise<unknown>): Promise<string> {
   return "";
 }
 
-/** Run `fn` once with each GEMM kernel family (the software-adapter and the GPU variants). */
+/** Run `fn` once with each GEMM kernel family (software-adapter, GPU and shared-memory tiled). */
 export async function forEachGemm(
   gpu: Gpu,
   fn: (variant: Gpu["gemm"]) => Promise<void>,
 ): Promise<void> {
   const before = gpu.gemm;
   try {
-    for (const v of ["cpu", "gpu"] as const) {
+    for (const v of GEMM_VARIANTS) {
       gpu.gemm = v;
       await fn(v);
     }

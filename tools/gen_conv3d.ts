@@ -4,7 +4,15 @@
  * input read zero, so TensorFlow "same" padding (front = total / 2, back = the rest) needs no
  * extra state; the output size carries the back pad.
  */
-import { type Block, CPU_NOTE, gemmKernel, GPU_BLOCK, GPU_NOTE } from "./gen_gemm.ts";
+import {
+  type Block,
+  CPU_NOTE,
+  gemmKernel,
+  GPU_BLOCK,
+  GPU_NOTE,
+  TILED_BLOCK,
+  TILED_NOTE,
+} from "./gen_gemm.ts";
 
 const geometry = [
   "M: u32",
@@ -183,12 +191,15 @@ export function conv3dKernels(): Record<string, string> {
   return {
     "conv3d/conv3d_forward.wgsl": forward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE),
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
+    "conv3d/conv3d_forward_tiled.wgsl": forward(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_input.wgsl": backwardInput(
       { TM: 8, TN: 16, WX: 16, WY: 4 },
       `${CPU_NOTE} 8 channels per invocation (the stems have 1-3 input channels).`,
     ),
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
+    "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_weight.wgsl": backwardWeight({ TM: 16, TN: 8, WX: 8, WY: 4 }, CPU_NOTE),
     "conv3d/conv3d_backward_weight_gpu.wgsl": backwardWeight(GPU_BLOCK, GPU_NOTE),
+    "conv3d/conv3d_backward_weight_tiled.wgsl": backwardWeight(TILED_BLOCK, TILED_NOTE),
   };
 }

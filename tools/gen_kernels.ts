@@ -2,7 +2,16 @@
  * The generated GEMM-shaped kernels: matmul and the three conv2d and conv3d passes (implicit GEMM).
  * `deno task gen` writes them; tests/tools/gen_kernels_test.ts fails when a file is stale.
  */
-import { type Block, CPU_BLOCK, CPU_NOTE, gemmKernel, GPU_BLOCK, GPU_NOTE } from "./gen_gemm.ts";
+import {
+  type Block,
+  CPU_BLOCK,
+  CPU_NOTE,
+  gemmKernel,
+  GPU_BLOCK,
+  GPU_NOTE,
+  TILED_BLOCK,
+  TILED_NOTE,
+} from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
 
 const conv2dFields = [
@@ -80,6 +89,7 @@ export function generatedKernels(): Record<string, string> {
     });
   out["matmul/matmul_forward.wgsl"] = matmul(CPU_BLOCK, CPU_NOTE);
   out["matmul/matmul_forward_gpu.wgsl"] = matmul(GPU_BLOCK, GPU_NOTE);
+  out["matmul/matmul_forward_tiled.wgsl"] = matmul(TILED_BLOCK, TILED_NOTE);
 
   const convForward = (b: Block, variant: string) =>
     gemmKernel({
@@ -113,6 +123,7 @@ export function generatedKernels(): Record<string, string> {
     });
   out["conv2d/conv2d_forward.wgsl"] = convForward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE);
   out["conv2d/conv2d_forward_gpu.wgsl"] = convForward(GPU_BLOCK, GPU_NOTE);
+  out["conv2d/conv2d_forward_tiled.wgsl"] = convForward(TILED_BLOCK, TILED_NOTE);
 
   const backwardInput = (b: Block, variant: string) =>
     gemmKernel({
@@ -174,6 +185,7 @@ ${put("dx")}`,
     `${CPU_NOTE} 4 channels per invocation, for few input channels (the stem).`,
   );
   out["conv2d/conv2d_backward_input_gpu.wgsl"] = backwardInput(GPU_BLOCK, GPU_NOTE);
+  out["conv2d/conv2d_backward_input_tiled.wgsl"] = backwardInput(TILED_BLOCK, TILED_NOTE);
 
   const backwardWeight = (b: Block, variant: string) =>
     gemmKernel({
@@ -214,6 +226,7 @@ ${put("dw")}`,
     CPU_NOTE,
   );
   out["conv2d/conv2d_backward_weight_gpu.wgsl"] = backwardWeight(GPU_BLOCK, GPU_NOTE);
+  out["conv2d/conv2d_backward_weight_tiled.wgsl"] = backwardWeight(TILED_BLOCK, TILED_NOTE);
 
   return { ...out, ...conv3dKernels() };
 }

@@ -4,11 +4,14 @@
  */
 import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
 import forwardGpuSrc from "./conv2d_forward_gpu.wgsl" with { type: "text" };
+import forwardTiledSrc from "./conv2d_forward_tiled.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
 import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { type: "text" };
 import backwardInputGpuSrc from "./conv2d_backward_input_gpu.wgsl" with { type: "text" };
+import backwardInputTiledSrc from "./conv2d_backward_input_tiled.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
+import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
 import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
@@ -24,6 +27,7 @@ interface Tiled {
 const FORWARD: Record<Gpu["gemm"], Tiled> = {
   cpu: { kernel: { name: "conv2d_forward", code: forwardSrc }, rows: 64, cols: 256 },
   gpu: { kernel: { name: "conv2d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
+  tiled: { kernel: { name: "conv2d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
 };
 const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
   cpu: { kernel: { name: "conv2d_backward_input", code: backwardInputSrc }, rows: 64, cols: 256 },
@@ -37,6 +41,11 @@ const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
     rows: 64,
     cols: 64,
   },
+  tiled: {
+    kernel: { name: "conv2d_backward_input_tiled", code: backwardInputTiledSrc },
+    rows: 64,
+    cols: 64,
+  },
 };
 const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
   cpu: {
@@ -47,6 +56,12 @@ const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
   },
   gpu: {
     kernel: { name: "conv2d_backward_weight_gpu", code: backwardWeightGpuSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 1024,
+  },
+  tiled: {
+    kernel: { name: "conv2d_backward_weight_tiled", code: backwardWeightTiledSrc },
     rows: 64,
     cols: 64,
     targetGroups: 1024,
@@ -99,7 +114,7 @@ function fields(s: Conv2dShape, M: number, N: number, K: number, C: number, acc 
 
 const shapeKey = (s: Conv2dShape) =>
   [s.B, s.Ci, s.H, s.W, s.Co, s.KH, s.KW, s.stride, s.pad].join(",");
-const families = ["cpu", "gpu"] as const;
+const families = ["cpu", "gpu", "tiled"] as const;
 
 function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
@@ -161,7 +176,7 @@ export function conv2dBackwardInputInto(
   const v = gpu.pick(
     "conv2d_backward_input",
     shapeKey(s),
-    ["cpu", "narrow", "gpu"],
+    ["cpu", "narrow", "gpu", "tiled"],
     fallback,
     () => {
       const t = scratch(dx, s);

@@ -7,10 +7,13 @@
  */
 import forwardSrc from "./conv3d_forward.wgsl" with { type: "text" };
 import forwardGpuSrc from "./conv3d_forward_gpu.wgsl" with { type: "text" };
+import forwardTiledSrc from "./conv3d_forward_tiled.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" };
 import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
+import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
+import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
 import splitReduceSrc from "../conv2d/split_reduce.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
@@ -25,11 +28,17 @@ interface Tiled {
 const FORWARD: Record<Gpu["gemm"], Tiled> = {
   cpu: { kernel: { name: "conv3d_forward", code: forwardSrc }, rows: 64, cols: 256 },
   gpu: { kernel: { name: "conv3d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
+  tiled: { kernel: { name: "conv3d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
 };
 const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
   cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 32, cols: 256 },
   gpu: {
     kernel: { name: "conv3d_backward_input_gpu", code: backwardInputGpuSrc },
+    rows: 64,
+    cols: 64,
+  },
+  tiled: {
+    kernel: { name: "conv3d_backward_input_tiled", code: backwardInputTiledSrc },
     rows: 64,
     cols: 64,
   },
@@ -43,6 +52,12 @@ const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
   },
   gpu: {
     kernel: { name: "conv3d_backward_weight_gpu", code: backwardWeightGpuSrc },
+    rows: 64,
+    cols: 64,
+    targetGroups: 1024,
+  },
+  tiled: {
+    kernel: { name: "conv3d_backward_weight_tiled", code: backwardWeightTiledSrc },
     rows: 64,
     cols: 64,
     targetGroups: 1024,
@@ -117,7 +132,7 @@ const volume = (t: Triple) => t[0] * t[1] * t[2];
 
 const shapeKey = (s: Conv3dShape) =>
   [s.B, s.Ci, s.Co, ...s.input, ...s.kernel, ...s.stride, ...s.pad, ...s.output].join(",");
-const families = ["cpu", "gpu"] as const;
+const families = ["cpu", "gpu", "tiled"] as const;
 
 /** Scratch tensors of the three shapes of a convolution, for autotuning. */
 function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {

@@ -6,6 +6,7 @@
  */
 import src from "./matmul_forward.wgsl" with { type: "text" };
 import gpuSrc from "./matmul_forward_gpu.wgsl" with { type: "text" };
+import tiledSrc from "./matmul_forward_tiled.wgsl" with { type: "text" };
 import biasSrc from "./bias_backward.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
@@ -15,6 +16,7 @@ import { gradOutput, record } from "../autograd/node.ts";
 const variants = {
   cpu: { kernel: { name: "matmul_forward", code: src }, rows: 128, cols: 128 },
   gpu: { kernel: { name: "matmul_forward_gpu", code: gpuSrc }, rows: 64, cols: 64 },
+  tiled: { kernel: { name: "matmul_forward_tiled", code: tiledSrc }, rows: 64, cols: 64 },
 };
 type Variant = keyof typeof variants;
 const VARIANTS = Object.keys(variants) as Variant[];

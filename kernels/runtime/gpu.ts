@@ -32,14 +32,18 @@ export interface Uniforms {
 
 /**
  * Which generated GEMM-kernel family to run: "cpu" (16x16 register blocks, no barriers: fastest
- * on the software adapter) or "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs).
+ * on the software adapter), "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs) or "tiled"
+ * (shared-memory 64x64 tiles with barriers: real GPUs).
  */
-export type GemmVariant = "cpu" | "gpu";
+export type GemmVariant = "cpu" | "gpu" | "tiled";
+
+/** Every GEMM family, in the order the autotuner tries them. */
+export const GEMM_VARIANTS: readonly GemmVariant[] = ["cpu", "gpu", "tiled"];
 
 /** Options for `Gpu.create`. */
 export interface GpuOptions {
   /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
-   * environment variable MMBOOST_GEMM=cpu|gpu overrides. */
+   * environment variable MMBOOST_GEMM=cpu|gpu|tiled overrides. */
   gemm?: GemmVariant;
   /** Record GPU time per dispatch with timestamp queries (when the adapter has them). */
   profile?: boolean;
@@ -98,7 +102,7 @@ export class Gpu {
     try {
       env = Deno.env.get("MMBOOST_GEMM");
     } catch { /* no env permission: use the default */ }
-    const forced = gemm ?? (env === "cpu" || env === "gpu" ? env : undefined);
+    const forced = gemm ?? GEMM_VARIANTS.find((v) => v === env);
     this.gemmForced = forced !== undefined;
     this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);

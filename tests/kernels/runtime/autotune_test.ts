@@ -33,7 +33,7 @@ gpuTest(
       const first = await run(); // the default variant, and the shape is queued
       if (gpu.tuner.pending !== 1) throw new Error(`pending ${gpu.tuner.pending}, want 1`);
       const results = await gpu.tuner.tune(gpu);
-      if (results.length !== 1 || Object.keys(results[0].ms).join() !== "cpu,gpu") {
+      if (results.length !== 1 || Object.keys(results[0].ms).join() !== "cpu,gpu,tiled") {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
       const choice = results[0].choice;
@@ -80,7 +80,7 @@ gpuTest(
       [[1, 12, 8, 8], [6, 12, 7, 7], 2, 3],
     ];
     try {
-      for (const v of ["cpu", "narrow", "gpu"]) {
+      for (const v of ["cpu", "narrow", "gpu", "tiled"]) {
         gpu.tuner = new Forced(v);
         for (const [xs, ws, stride, padding] of cases) {
           using _ = new Scope(gpu);
