@@ -114,23 +114,8 @@ def aug3_case(iterations=2, lam=0.2, B=4, T=2, S=64, K=5, W=4, hidden=16):
     out = {f"input{m}": x for m, x in enumerate(inputs)}
     out["labels"] = y
     out.update({"init." + k: v for k, v in mtf.state(named).items()})
-    for it in range(iterations):
-        opt.zero_grad(set_to_none=True)
-        feats = [mtf.encode(e, x.reshape(B * T, *x.shape[2:]), T) for e, x in zip(enc, inputs)]
-        for m in range(3):
-            z = [head(F.relu(lay(feats[m]))) for lay in cls[m]]
-            z_all = sum(z)
-            if len(z) == 1:
-                loss = F.cross_entropy(z_all, y)
-            else:
-                z_pre = sum(z[:-1])
-                target = y - lam * y * torch.softmax(z_pre.detach(), 1)
-                loss = F.cross_entropy(z_all, y) + F.cross_entropy(z_pre, y) + F.cross_entropy(z[-1], target)
-            loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            out[f"loss.{it}.{m}"] = loss.detach().reshape(1)
-            out[f"score.{it}.{m}"] = torch.softmax(z_all.detach(), 1)[torch.arange(B), labels].sum().reshape(1)
+    mtf.aug_iterations(lambda: [mtf.encode(e, x.reshape(B * T, *x.shape[2:]), T) for e, x in zip(enc, inputs)],
+                       cls, head, opt, labels, y, lam, iterations, out)
     out.update({"final." + k: v for k, v in mtf.state(named).items()})
     out.update({"final." + k: v for k, v in mtf.momenta(opt, named).items()})
     save("train_aug3", out, {"lambda": lam, "iterations": iterations, "width": W, "hidden": hidden,

@@ -119,6 +119,30 @@ def momenta(opt, prefix_modules):
     return out
 
 
+def aug_iterations(features, cls, head, opt, labels, y, lam, iterations, out):
+    """The reference loop: per iteration, forward every encoder (`features()`), then for each
+    modality in turn its boosting loss, backward, SGD step on what got a gradient; records each
+    modality's loss and confident score in `out`."""
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        feats = features()
+        for m in range(len(cls)):
+            z = [head(F.relu(lay(feats[m]))) for lay in cls[m]]
+            z_all = sum(z)
+            if len(z) == 1:
+                loss = F.cross_entropy(z_all, y)
+            else:
+                z_pre = sum(z[:-1])
+                target = y - lam * y * torch.softmax(z_pre.detach(), 1)
+                loss = F.cross_entropy(z_all, y) + F.cross_entropy(z_pre, y) + F.cross_entropy(z[-1], target)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            out[f"loss.{it}.{m}"] = loss.detach().reshape(1)
+            score = torch.softmax(z_all.detach(), 1)[torch.arange(len(labels)), labels].sum()
+            out[f"score.{it}.{m}"] = score.reshape(1)
+
+
 def aug_case(name, extra_video_layers, lam=0.5, iterations=2):
     torch.manual_seed(0)
     enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
@@ -136,23 +160,8 @@ def aug_case(name, extra_video_layers, lam=0.5, iterations=2):
     y = F.one_hot(labels, K).double()
     out = {"audio": audio, "video": video, "labels": y}
     out.update({"init." + k: v for k, v in state(named).items()})
-    for it in range(iterations):
-        opt.zero_grad(set_to_none=True)
-        feats = [encode(enc[0], audio, 1), encode(enc[1], video, T)]
-        for m in range(2):
-            z = [head(F.relu(l(feats[m]))) for l in cls[m]]
-            z_all = sum(z)
-            if len(z) == 1:
-                loss = F.cross_entropy(z_all, y)
-            else:
-                z_pre = sum(z[:-1])
-                target = y - lam * y * torch.softmax(z_pre.detach(), 1)
-                loss = F.cross_entropy(z_all, y) + F.cross_entropy(z_pre, y) + F.cross_entropy(z[-1], target)
-            loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            out[f"loss.{it}.{m}"] = loss.detach().reshape(1)
-            out[f"score.{it}.{m}"] = torch.softmax(z_all.detach(), 1)[torch.arange(B), labels].sum().reshape(1)
+    aug_iterations(lambda: [encode(enc[0], audio, 1), encode(enc[1], video, T)], cls, head, opt,
+                   labels, y, lam, iterations, out)
     out.update({"final." + k: v for k, v in state(named).items()})
     out.update({"final." + k: v for k, v in momenta(opt, named).items()})
     save(name, out, {"lambda": lam, "iterations": iterations, "width": WIDTH, "hidden": HIDDEN,

@@ -14,10 +14,10 @@ import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { ty
 import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
-import splitReduceSrc from "../conv2d/split_reduce.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
+import { dispatchSplitK, type SplitKKernel } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { type Gpu, groups1d } from "../runtime/gpu.ts";
+import type { Gpu } from "../runtime/gpu.ts";
 
 interface Tiled {
   kernel: { name: string; code: string };
@@ -43,7 +43,7 @@ const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
     cols: 64,
   },
 };
-const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
+const BACKWARD_WEIGHT: Record<Gpu["gemm"], SplitKKernel> = {
   cpu: {
     kernel: { name: "conv3d_backward_weight", code: backwardWeightSrc },
     rows: 64,
@@ -63,7 +63,6 @@ const BACKWARD_WEIGHT: Record<Gpu["gemm"], Tiled & { targetGroups: number }> = {
     targetGroups: 1024,
   },
 };
-const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
 
 type Triple = [number, number, number];
 
@@ -209,7 +208,7 @@ export function conv3dBackwardInputInto(
 }
 
 function backwardWeight(
-  v: Tiled & { targetGroups: number },
+  v: SplitKKernel,
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
@@ -217,20 +216,10 @@ function backwardWeight(
   accumulate: boolean,
 ): void {
   const M = s.Co, N = s.Ci * volume(s.kernel), K = s.B * volume(s.output);
-  const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
-  const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
-  const kps = Math.ceil(K / splits);
-  const gpu = dw.gpu;
-  const target = splits === 1 ? dw : Tensor.empty(gpu, [splits, M, N]);
-  gpu.dispatch(v.kernel, [dy.range, x.range, target.range], {
-    u: [...fields(s, M, N, K, s.Ci, splits === 1 && accumulate), kps],
-  }, [gx, gy, splits]);
-  if (splits > 1) {
-    gpu.dispatch(splitReduceKernel, [target.range, dw.range], {
-      u: [M * N, splits, accumulate ? 1 : 0],
-    }, groups1d(M * N, 64));
-    target.dispose();
-  }
+  dispatchSplitK(v, dw, [dy.range, x.range], [M, N, K], accumulate, (acc, kps) => [
+    ...fields(s, M, N, K, s.Ci, acc),
+    kps,
+  ]);
 }
 
 /** dw (+)= the weight gradient given dy [B, Co, OD, OH, OW] and x. */

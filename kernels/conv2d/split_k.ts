@@ -1,0 +1,47 @@
+/**
+ * Split-K dispatch of a weight-gradient kernel (conv2d and conv3d backward-weight): the
+ * reduction (K = batch x output positions) is split along grid z until the grid has about
+ * `targetGroups` workgroups (each split at least 512 long); split z writes slice z of a
+ * [splits, M, N] scratch tensor and `split_reduce` sums the slices into the output.
+ */
+import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
+import { type BufferRange, groups1d, type Kernel } from "../runtime/gpu.ts";
+import { Tensor } from "../tensor.ts";
+
+const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
+
+/** A weight-gradient kernel: its tile (rows x columns of the M x N output) and target grid. */
+export interface SplitKKernel {
+  kernel: Kernel;
+  rows: number;
+  cols: number;
+  targetGroups: number;
+}
+
+/**
+ * out [M, N] (+)= the kernel's result. `uniforms(accumulate, kps)` gives the kernel's Params;
+ * `inputs` are bound before the output.
+ */
+export function dispatchSplitK(
+  v: SplitKKernel,
+  out: Tensor,
+  inputs: BufferRange[],
+  [M, N, K]: [number, number, number],
+  accumulate: boolean,
+  uniforms: (accumulate: boolean, kps: number) => number[],
+): void {
+  const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
+  const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
+  const kps = Math.ceil(K / splits);
+  const gpu = out.gpu;
+  const target = splits === 1 ? out : Tensor.empty(gpu, [splits, M, N]);
+  gpu.dispatch(v.kernel, [...inputs, target.range], {
+    u: uniforms(splits === 1 && accumulate, kps),
+  }, [gx, gy, splits]);
+  if (splits > 1) {
+    gpu.dispatch(splitReduceKernel, [target.range, out.range], {
+      u: [M * N, splits, accumulate ? 1 : 0],
+    }, groups1d(M * N, 64));
+    target.dispose();
+  }
+}
