@@ -25,6 +25,7 @@ import type { Tensor } from "../../kernels/tensor.ts";
 import { type CropBox, resizedCrops, type RgbImage } from "../../kernels/image/image.ts";
 import type { SplitData } from "../train/dataset.ts";
 import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
+import { JpegPool } from "./jpeg_pool.ts";
 import { ffmpeg } from "./cremad.ts";
 import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
 import { exists, listJpegs } from "../io/files.ts";
@@ -48,6 +49,8 @@ export interface NvSettings {
 
 export const NV_SETTINGS: NvSettings = { frames: 64, testFrames: 80, maxStart: 16, size: 224 };
 const PREPARED = 256, FLOW = 128;
+/** Batch frames are decoded in parallel (about 256 JPEGs per sample). */
+const decoders = new JpegPool();
 
 /** Parse a .lst file; errors name the file, line and field. */
 export function parseLst(text: string, source: string): NvSample[] {
@@ -198,7 +201,6 @@ function nvSplit(
   frames: { color: string[]; depth: string[]; flow: string[] }[],
   s: NvSettings,
 ): SplitData {
-  const load = async (path: string) => decodeJpeg(await Deno.readFile(path), path);
   return {
     name,
     modalities: [{ name: "rgb", inChannels: 3, frames: s.frames }, {
@@ -217,7 +219,13 @@ function nvSplit(
     // training batches hold s.frames frames per sample, test batches s.testFrames
     async inputs(gpu: Gpu, indices: number[], training: boolean, rng: Rng): Promise<Tensor[]> {
       const T = training ? s.frames : s.testFrames;
-      const rgb: RgbImage[] = [], flow: RgbImage[] = [], depth: RgbImage[] = [];
+      // which files, where to crop (drawn in sample order, as before the parallel decode)
+      const paths: Record<"color" | "depth" | "flowX" | "flowY", string[]> = {
+        color: [],
+        depth: [],
+        flowX: [],
+        flowY: [],
+      };
       const boxes: CropBox[] = [], flowBoxes: CropBox[] = [], pads: number[] = [];
       for (const [b, i] of indices.entries()) {
         const dir = join(root, "prepared", samples[i].path), f = frames[i];
@@ -228,18 +236,11 @@ function nvSplit(
         for (let t = 0; t < T; t++) {
           const at = Math.min(start + t, f.color.length - 1);
           if (start + t >= f.color.length) pads.push(b * T + t); // zero-padded past the end
-          rgb.push(await load(join(dir, "color", f.color[at])));
-          depth.push(await load(join(dir, "depth", f.depth[Math.min(at, f.depth.length - 1)])));
-          const fi = Math.min(at, f.flow.length - 1);
-          const [fx, fy] = [
-            await load(join(dir, "flow_x", f.flow[fi])),
-            await load(join(dir, "flow_y", f.flow[fi])),
-          ];
-          const xy = new Uint8Array(fx.data.length);
-          for (let p = 0; p < FLOW * FLOW; p++) {
-            [xy[3 * p], xy[3 * p + 1]] = [fx.data[3 * p], fy.data[3 * p]];
-          }
-          flow.push({ width: FLOW, height: FLOW, data: xy });
+          paths.color.push(join(dir, "color", f.color[at]));
+          paths.depth.push(join(dir, "depth", f.depth[Math.min(at, f.depth.length - 1)]));
+          const fi = f.flow[Math.min(at, f.flow.length - 1)];
+          paths.flowX.push(join(dir, "flow_x", fi));
+          paths.flowY.push(join(dir, "flow_y", fi));
           boxes.push({ top, left, height: s.size, width: s.size, flip: false });
           flowBoxes.push({
             top: Math.round(top * k),
@@ -250,6 +251,21 @@ function nvSplit(
           });
         }
       }
+      const n = paths.color.length;
+      const all = await decoders.decode([
+        ...paths.color,
+        ...paths.depth,
+        ...paths.flowX,
+        ...paths.flowY,
+      ]);
+      const rgb = all.slice(0, n), depth = all.slice(n, 2 * n);
+      const flow: RgbImage[] = all.slice(2 * n, 3 * n).map((fx, j) => {
+        const fy = all[3 * n + j], xy = new Uint8Array(fx.data.length);
+        for (let p = 0; p < FLOW * FLOW; p++) {
+          [xy[3 * p], xy[3 * p + 1]] = [fx.data[3 * p], fy.data[3 * p]];
+        }
+        return { width: FLOW, height: FLOW, data: xy };
+      });
       const out = [
         resizedCrops(gpu, rgb, boxes, { height: s.size, width: s.size }),
         resizedCrops(gpu, flow, flowBoxes, {
