@@ -111,8 +111,10 @@ function fields(s: Conv2dShape, M: number, N: number, K: number, C: number, acc 
   return [M, N, K, C, H, W, OH, OW, KH, KW, stride, pad, acc ? 1 : 0];
 }
 
-const shapeKey = (s: Conv2dShape) =>
-  [s.B, s.Ci, s.H, s.W, s.Co, s.KH, s.KW, s.stride, s.pad].join(",");
+const shapeOf = (s: Conv2dShape) => ({
+  key: [s.B, s.Ci, s.H, s.W, s.Co, s.KH, s.KW, s.stride, s.pad].join(","),
+  flops: 2 * s.B * s.Co * s.OH * s.OW * s.Ci * s.KH * s.KW,
+});
 const families = ["cpu", "gpu", "tiled"] as const;
 
 function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
@@ -135,7 +137,7 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const v = y.gpu.pick("conv2d_forward", shapeKey(s), families, y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv2d_forward", shapeOf(s), families, y.gpu.gemm, () => {
     const t = scratch(x, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
@@ -174,7 +176,7 @@ export function conv2dBackwardInputInto(
   const fallback = gpu.gemm === "cpu" && s.Ci <= 8 ? "narrow" : gpu.gemm;
   const v = gpu.pick(
     "conv2d_backward_input",
-    shapeKey(s),
+    shapeOf(s),
     ["cpu", "narrow", "gpu", "tiled"],
     fallback,
     () => {
@@ -209,7 +211,7 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const v = gpu.pick("conv2d_backward_weight", shapeKey(s), families, gpu.gemm, () => {
+  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), families, gpu.gemm, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });

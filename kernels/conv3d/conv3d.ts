@@ -129,8 +129,10 @@ function fields(s: Conv3dShape, M: number, N: number, K: number, C: number, acc 
 
 const volume = (t: Triple) => t[0] * t[1] * t[2];
 
-const shapeKey = (s: Conv3dShape) =>
-  [s.B, s.Ci, s.Co, ...s.input, ...s.kernel, ...s.stride, ...s.pad, ...s.output].join(",");
+const shapeOf = (s: Conv3dShape) => ({
+  key: [s.B, s.Ci, s.Co, ...s.input, ...s.kernel, ...s.stride, ...s.pad, ...s.output].join(","),
+  flops: 2 * s.B * s.Co * volume(s.output) * s.Ci * volume(s.kernel),
+});
 const families = ["cpu", "gpu", "tiled"] as const;
 
 /** Scratch tensors of the three shapes of a convolution, for autotuning. */
@@ -152,7 +154,7 @@ function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): voi
 /** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
 export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
-  const v = y.gpu.pick("conv3d_forward", shapeKey(s), families, y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv3d_forward", shapeOf(s), families, y.gpu.gemm, () => {
     const t = scratch(y, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
@@ -200,7 +202,7 @@ export function conv3dBackwardInputInto(
   accumulate: boolean,
 ): void {
   expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
-  const v = dx.gpu.pick("conv3d_backward_input", shapeKey(s), families, dx.gpu.gemm, () => {
+  const v = dx.gpu.pick("conv3d_backward_input", shapeOf(s), families, dx.gpu.gemm, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
   });
@@ -230,7 +232,7 @@ export function conv3dBackwardWeightInto(
   s: Conv3dShape,
   accumulate: boolean,
 ): void {
-  const v = dw.gpu.pick("conv3d_backward_weight", shapeKey(s), families, dw.gpu.gemm, () => {
+  const v = dw.gpu.pick("conv3d_backward_weight", shapeOf(s), families, dw.gpu.gemm, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });

@@ -58,8 +58,8 @@ export function matmulInto(out: Tensor, a: Tensor, b: Tensor, options: MatmulOpt
       { u },
       [Math.ceil(N / variants[v].cols), Math.ceil(M / variants[v].rows)],
     );
-  const key = `${M},${N},${K},${ta ? "t" : "n"}${tb ? "t" : "n"}`;
-  const v = gpu.pick("matmul_forward", key, VARIANTS, gpu.gemm, () => {
+  const shape = { key: `${M},${N},${K},${ta ? "t" : "n"}${tb ? "t" : "n"}`, flops: 2 * M * N * K };
+  const v = gpu.pick("matmul_forward", shape, VARIANTS, gpu.gemm, () => {
     const [o, x, y] = [[M, N], a.shape, b.shape].map((d) => Tensor.empty(gpu, d));
     const bias = options.bias ? Tensor.empty(gpu, [N]) : undefined;
     return (variant) => record(variant, o, x, y, bias);

@@ -114,7 +114,8 @@ export class Autotuner {
 
   /**
    * Time every variant of each queued shape (after one warm-up run that also compiles it:
-   * enough repeats to fill about 30 ms, median of three), record the fastest and save.
+   * enough repeats to fill about 30 ms, median of three; a variant whose first timing is over
+   * 3x the fastest so far keeps that one timing), record the fastest and save.
    */
   async tune(gpu: Gpu): Promise<TuneResult[]> {
     const results: TuneResult[] = [];
@@ -124,6 +125,7 @@ export class Autotuner {
       const ms: Record<string, number> = {};
       using _ = new Scope(gpu);
       const record = r.setup();
+      let fastest = Infinity;
       for (const v of r.variants) {
         record(v);
         await gpu.sync();
@@ -131,6 +133,10 @@ export class Autotuner {
         record(v);
         await gpu.sync();
         const once = performance.now() - t;
+        if (once > 3 * fastest) { // clearly slower: one timing is enough
+          ms[v] = once;
+          continue;
+        }
         const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(once, 0.5))));
         const reps: number[] = [];
         for (let rep = 0; rep < 3; rep++) {
@@ -140,6 +146,7 @@ export class Autotuner {
           reps.push((performance.now() - t) / n);
         }
         ms[v] = median(reps);
+        fastest = Math.min(fastest, ms[v]);
       }
       const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
       this.#choices.set(`${r.op}|${r.key}`, choice);

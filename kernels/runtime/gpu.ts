@@ -60,6 +60,9 @@ const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the
   "wgpu's GL fallback). On a GPU machine install the vendor driver and the Vulkan loader " +
   "(libvulkan1). DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
 
+/** Work (2 x multiply-adds) under which a kernel shape is not autotuned: 20 MFLOP. */
+export const MIN_TUNE_FLOPS = 2e7;
+
 /** Workgroup counts for `n` invocations of `size`, folded into y above 65535 groups. */
 export function groups1d(n: number, size: number): [number, number] {
   const g = Math.max(1, Math.ceil(n / size));
@@ -145,18 +148,21 @@ export class Gpu {
   }
 
   /**
-   * The variant of `op` to record for the shape `key`: the tuner's measured choice when it has
-   * one, else `fallback` (and the shape is queued for the tuner, which records `setup`'s
-   * dispatches on scratch buffers when it measures).
+   * The variant of `op` to record for a shape (`key` names it, `flops` is its work): the
+   * tuner's measured choice when it has one, else `fallback` (and the shape is queued for the
+   * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
+   * MIN_TUNE_FLOPS keep the fallback without measuring.
    */
   pick<V extends string>(
     op: string,
-    key: string,
+    shape: { key: string; flops: number },
     variants: readonly V[],
     fallback: V,
     setup: TuneSetup<V>,
   ): V {
     if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
+    if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
+    const key = shape.key;
     const c = this.tuner.choice(op, key) as V | undefined;
     if (c !== undefined && variants.includes(c)) return c;
     this.tuner.request(op, key, variants, setup as TuneSetup);

@@ -14,18 +14,15 @@ gpuTest(
   "autotune measures each new shape once, caches the choice on disk, and a second run reuses it",
   async (gpu) => {
     const dir = await Deno.makeTempDir(), path = join(dir, "sub", "autotune.json");
-    const s = conv2dShape([2, 8, 12, 12], [16, 8, 3, 3], { stride: 1, padding: 1 });
+    // 21 MFLOP: above MIN_TUNE_FLOPS (smaller shapes keep the default without measuring)
+    const [xs, ws] = [[4, 16, 24, 24], [32, 16, 3, 3]];
+    const s = conv2dShape(xs, ws, { stride: 1, padding: 1 });
     const rng = new Rng(60);
-    const x = randn(rng, 2 * 8 * 144), w = randn(rng, 16 * 8 * 9);
+    const x = randn(rng, 4 * 16 * 576), w = randn(rng, 32 * 16 * 9);
     const run = async () => {
       using _ = new Scope(gpu);
-      const y = Tensor.empty(gpu, [2, 16, 12, 12]);
-      conv2dForwardInto(
-        y,
-        Tensor.from(gpu, x, [2, 8, 12, 12]),
-        Tensor.from(gpu, w, [16, 8, 3, 3]),
-        s,
-      );
+      const y = Tensor.empty(gpu, [4, 32, 24, 24]);
+      conv2dForwardInto(y, Tensor.from(gpu, x, xs), Tensor.from(gpu, w, ws), s);
       return await y.read();
     };
     try {
@@ -104,3 +101,21 @@ gpuTest(
     }
   },
 );
+
+gpuTest("shapes under MIN_TUNE_FLOPS keep the default and are not queued", async (gpu) => {
+  try {
+    gpu.tuner = new Autotuner("test", null);
+    using _ = new Scope(gpu);
+    const s = conv2dShape([1, 4, 8, 8], [4, 4, 3, 3], { stride: 1, padding: 1 });
+    conv2dForwardInto(
+      Tensor.empty(gpu, [1, 4, 8, 8]),
+      Tensor.zeros(gpu, [1, 4, 8, 8]),
+      Tensor.zeros(gpu, [4, 4, 3, 3]),
+      s,
+    );
+    if (gpu.tuner.pending !== 0) throw new Error("a tiny shape was queued");
+    await gpu.sync();
+  } finally {
+    gpu.tuner = null;
+  }
+});
