@@ -74,6 +74,8 @@ export class Autotuner {
   readonly adapter: string;
   /** Shapes measured by this tuner (0 on a run that found every choice in the cache). */
   measured = 0;
+  /** Why the last save failed (null: saved, or nothing to save). */
+  saveError: string | null = null;
   #choices: Map<string, string>;
   #pending = new Map<string, Request>();
 
@@ -157,17 +159,27 @@ export class Autotuner {
     return results;
   }
 
-  /** Merge this adapter's choices into the cache file (atomic write; other adapters kept). */
+  /**
+   * Merge this adapter's choices into the cache file (atomic write; other adapters kept). A
+   * cache that cannot be written (read-only home, full disk) is not an error: the choices stay
+   * in memory for this run and `saveError` says why.
+   */
   async save(): Promise<void> {
     if (!this.path) return;
-    const cache = await readCache(this.path);
-    cache.adapters[this.adapter] = {
-      ...cache.adapters[this.adapter],
-      ...Object.fromEntries(this.#choices),
-    };
-    await Deno.mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp-${Deno.pid}`;
-    await Deno.writeTextFile(tmp, JSON.stringify(cache, null, 1) + "\n");
-    await Deno.rename(tmp, this.path);
+    try {
+      const cache = await readCache(this.path);
+      cache.adapters[this.adapter] = {
+        ...cache.adapters[this.adapter],
+        ...Object.fromEntries(this.#choices),
+      };
+      await Deno.mkdir(dirname(this.path), { recursive: true });
+      await Deno.writeTextFile(tmp, JSON.stringify(cache, null, 1) + "\n");
+      await Deno.rename(tmp, this.path);
+      this.saveError = null;
+    } catch (e) {
+      this.saveError = `${this.path}: ${(e as Error).message}`;
+      await Deno.remove(tmp).catch(() => {});
+    }
   }
 }

@@ -110,7 +110,11 @@ async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
   log(
     `autotune: measured ${results.length} kernel shapes in ${
       ((performance.now() - t0) / 1000).toFixed(1)
-    } s, ${changed} away from the "${gpu.gemm}" default (cached in ${gpu.tuner.path ?? "memory"})`,
+    } s, ${changed} away from the "${gpu.gemm}" default (${
+      gpu.tuner.saveError
+        ? `kept in memory: cannot write ${gpu.tuner.saveError}`
+        : `cached in ${gpu.tuner.path ?? "memory"}`
+    })`,
   );
 }
 

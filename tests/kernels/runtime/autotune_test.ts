@@ -119,3 +119,28 @@ gpuTest("shapes under MIN_TUNE_FLOPS keep the default and are not queued", async
     gpu.tuner = null;
   }
 });
+
+gpuTest("a cache that cannot be written keeps the choices in memory and says why", async (gpu) => {
+  const dir = await Deno.makeTempDir();
+  const blocker = join(dir, "file");
+  await Deno.writeTextFile(blocker, "not a folder");
+  try {
+    gpu.tuner = await Autotuner.open(gpu, join(blocker, "autotune.json")); // parent is a file
+    using _ = new Scope(gpu);
+    const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
+    conv2dForwardInto(
+      Tensor.empty(gpu, [4, 32, 24, 24]),
+      Tensor.zeros(gpu, [4, 16, 24, 24]),
+      Tensor.zeros(gpu, [32, 16, 3, 3]),
+      s,
+    );
+    const results = await gpu.tuner.tune(gpu);
+    if (results.length !== 1 || gpu.tuner.choices.size !== 1) throw new Error("not measured");
+    if (!gpu.tuner.saveError?.includes("autotune.json")) {
+      throw new Error(`saveError: ${gpu.tuner.saveError}`);
+    }
+  } finally {
+    gpu.tuner = null;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
