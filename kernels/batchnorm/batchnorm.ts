@@ -2,6 +2,7 @@
  * Batch normalisation over [B, C, ...] (2-D images, or 3-D video with S = T*H*W), with
  * PyTorch's training semantics: normalise with the batch mean and biased variance, update the
  * running statistics with `momentum` and the unbiased variance; in eval, use the running ones.
+ * `relu: true` fuses the ReLU that usually follows (saves a pass over the activations each way).
  */
 import statsSrc from "./batchnorm_stats.wgsl" with { type: "text" };
 import forwardSrc from "./batchnorm_forward.wgsl" with { type: "text" };
@@ -21,6 +22,8 @@ export interface BatchNormOptions {
   training: boolean;
   momentum?: number;
   eps?: number;
+  /** Apply ReLU to the output, fused (the forward and both backward kernels handle it). */
+  relu?: boolean;
 }
 
 /**
@@ -54,8 +57,9 @@ export function batchNorm(
     }, [C]);
   }
   const y = Tensor.empty(gpu, x.shape);
+  const relu = options.relu ? 1 : 0;
   gpu.dispatch(forwardKernel, [x.range, stats.range, gamma.range, beta.range, y.range], {
-    u: [x.size, C, S],
+    u: [x.size, C, S, relu],
     f: [eps],
   }, groups1d(x.size, 256));
   if (!options.training) return y; // eval: no graph (running stats are constants)
@@ -65,7 +69,7 @@ export function batchNorm(
     if ((gg === null) !== (gb === null)) {
       throw new Error("batchnorm: gamma and beta must both train");
     }
-    const flags = gg ? 1 | (gg.accumulate ? 2 : 0) : 0;
+    const flags = (gg ? 1 | (gg.accumulate ? 2 : 0) : 0) | (relu ? 4 : 0);
     gpu.dispatch(
       reduceKernel,
       [
@@ -75,6 +79,8 @@ export function batchNorm(
         sums.range,
         gg ? gg.out.range : gpu.dummy,
         gb ? gb.out.range : gpu.dummy,
+        gamma.range,
+        beta.range,
       ],
       { u: [B, C, S, flags], f: [eps] },
       [C],
@@ -88,8 +94,9 @@ export function batchNorm(
         gamma.range,
         sums.range,
         gx.out.range,
+        beta.range,
       ], {
-        u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0],
+        u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0, relu],
         f: [eps],
       }, groups1d(x.size, 256));
     }

@@ -1,7 +1,9 @@
 // batchnorm_backward_reduce: per channel, over x, dy [B, C, S] with the batch stats:
 //   sums = [sum dy, sum dy * xhat], xhat = (x - mean) / sqrt(var + eps),
 // and the parameter gradients dbeta (+)= sum dy, dgamma (+)= sum dy * xhat (flags: 1 = write
-// them, 2 = accumulate). One workgroup of 256 per channel; grid (C).
+// them, 2 = accumulate). flags 4: a ReLU was fused into the forward, so dy is first masked by
+// z = xhat * gamma + beta > 0 (recomputed: ReLU's backward without reading its output).
+// One workgroup of 256 per channel; grid (C).
 struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -11,6 +13,8 @@ struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
 @group(0) @binding(4) var<storage, read_write> sums: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(7) var<storage, read> gamma: array<f32>;
+@group(0) @binding(8) var<storage, read> beta: array<f32>;
 
 var<workgroup> part: array<vec2f, 256>;
 
@@ -21,11 +25,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
   let n = p.B * p.S;
   let mean = stats[c];
   let invstd = inverseSqrt(stats[p.C + c] + p.eps);
+  let relu = (p.flags & 4u) != 0u;
+  let gc = gamma[c];
+  let bc = beta[c];
   var s = vec2f(0.0);
   for (var e = lid; e < n; e += 256u) {
     let i = ((e / p.S) * p.C + c) * p.S + e % p.S;
-    let g = dy[i];
-    s += vec2f(g, g * (x[i] - mean) * invstd);
+    let xhat = (x[i] - mean) * invstd;
+    let g = select(dy[i], 0.0, relu && xhat * gc + bc <= 0.0);
+    s += vec2f(g, g * xhat);
   }
   part[lid] = s;
   workgroupBarrier();

@@ -1,7 +1,8 @@
-// batchnorm_forward: y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c] over x [B, C, S].
+// batchnorm_forward: y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c] over x [B, C, S],
+// then max(y, 0) when relu = 1 (batch norm + ReLU fused: one pass instead of two).
 // stats = [mean[C], var[C]]: the batch statistics in training, the running ones in eval.
 // One invocation per element. Grid: groups1d(B*C*S, 256).
-struct Params { L: u32, C: u32, S: u32, eps: f32 }
+struct Params { L: u32, C: u32, S: u32, relu: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -16,5 +17,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= p.L) { return; }
   let c = (i / p.S) % p.C;
   let invstd = inverseSqrt(stats[p.C + c] + p.eps);
-  y[i] = (x[i] - stats[c]) * invstd * gamma[c] + beta[c];
+  let z = (x[i] - stats[c]) * invstd * gamma[c] + beta[c];
+  y[i] = select(z, max(z, 0.0), p.relu != 0u);
 }

@@ -1,7 +1,7 @@
 /**
  * I3D (Inflated Inception-v1) as the public pytorch-i3d port builds it, up to Mixed_5c:
  * Unit3D = conv3d without bias, with TensorFlow "same" padding computed per input size, then
- * BatchNorm3d (eps 0.001, momentum 0.01) and ReLU; stem Conv3d_1a_7x7 (7x7x7, stride 2),
+ * BatchNorm3d (eps 0.001, momentum 0.01) and ReLU (fused into the batch norm kernels); stem Conv3d_1a_7x7 (7x7x7, stride 2),
  * MaxPool3d_2a_3x3 (1x3x3, stride 1x2x2), Conv3d_2b_1x1, Conv3d_2c_3x3, MaxPool3d_3a_3x3,
  * Mixed_3b/3c, MaxPool3d_4a_3x3 (3x3x3, stride 2), Mixed_4b..4f, MaxPool3d_5a_2x2 (2x2x2,
  * stride 2), Mixed_5b/5c; the pools pad with zeros ("same"), as the port's MaxPool3dSamePadding.
@@ -18,7 +18,6 @@ import { Tensor } from "../../kernels/tensor.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { conv3d } from "../../kernels/conv3d/conv3d.ts";
 import { batchNorm } from "../../kernels/batchnorm/batchnorm.ts";
-import { relu } from "../../kernels/elementwise/elementwise.ts";
 import { maxpool3d } from "../../kernels/pool/pool3d.ts";
 import { concatChannels } from "../../kernels/layout/layout.ts";
 
@@ -142,12 +141,12 @@ export class I3D {
       padding: "same",
     });
     const p = (n: string) => this.params.get(`${name}.bn.${n}`);
-    const bn = batchNorm(y, p("weight"), p("bias"), this.running.get(`${name}.bn`)!, {
+    return batchNorm(y, p("weight"), p("bias"), this.running.get(`${name}.bn`)!, {
       training,
       eps: 1e-3,
       momentum: 0.01,
+      relu: true,
     });
-    return relu(bn);
   }
 
   /** One Inception block by name (e.g. "Mixed_3b") on its input [B, C, T, H, W]. */

@@ -109,16 +109,10 @@ export class ResNet18 {
     return conv2d(x, this.params.get(`${name}.weight`), { stride: c.stride, padding: c.pad });
   }
 
-  #bn(x: Tensor, name: string, training: boolean): Tensor {
-    return batchNorm(
-      x,
-      this.params.get(`${name}.weight`),
-      this.params.get(`${name}.bias`),
-      this.running.get(name)!,
-      {
-        training,
-      },
-    );
+  /** Batch norm, with the following ReLU fused when `relu`. */
+  #bn(x: Tensor, name: string, training: boolean, relu = false): Tensor {
+    const p = (n: string) => this.params.get(`${name}.${n}`);
+    return batchNorm(x, p("weight"), p("bias"), this.running.get(name)!, { training, relu });
   }
 
   /** x [B, inChannels, H, W] -> feature map [B, 8*width, H/32, W/32] (rounded up). */
@@ -126,12 +120,12 @@ export class ResNet18 {
     if (x.shape.length !== 4 || x.shape[1] !== this.inChannels) {
       throw new Error(`ResNet18 input: expected [B,${this.inChannels},H,W], got [${x.shape}]`);
     }
-    let h = relu(this.#bn(this.#conv(x, "conv1"), "bn1", training));
+    let h = this.#bn(this.#conv(x, "conv1"), "bn1", training, true);
     h = maxpool2d(h, { kernel: 3, stride: 2, padding: 1 });
     for (let stage = 1; stage <= 4; stage++) {
       for (let b = 0; b < 2; b++) {
         const p = `layer${stage}.${b}`;
-        const main = relu(this.#bn(this.#conv(h, `${p}.conv1`), `${p}.bn1`, training));
+        const main = this.#bn(this.#conv(h, `${p}.conv1`), `${p}.bn1`, training, true);
         const out = this.#bn(this.#conv(main, `${p}.conv2`), `${p}.bn2`, training);
         const shortcut = this.#convs.has(`${p}.downsample.0`)
           ? this.#bn(this.#conv(h, `${p}.downsample.0`), `${p}.downsample.1`, training)

@@ -4,6 +4,7 @@ import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { batchNorm } from "../../../kernels/batchnorm/batchnorm.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
+import { relu } from "../../../kernels/elementwise/elementwise.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -98,5 +99,42 @@ gpuTest(
     const yEval = batchNorm(x, set.get("gamma"), set.get("beta"), running, { training: false });
     assertClose(await yEval.read(), fx.get("y_eval"), TOL, "eval y");
     set.destroy();
+  },
+);
+
+gpuTest(
+  "batchnorm with a fused ReLU equals batchnorm then relu (y, dx, dgamma, dbeta; train and eval)",
+  async (gpu) => {
+    const rng = new Rng(22);
+    const [B, C, S] = [3, 5, 7];
+    const x = randn(rng, B * C * S), gamma = randn(rng, C), beta = randn(rng, C);
+    const dy = randn(rng, B * C * S);
+    const results: Float32Array[][] = [];
+    for (const fused of [false, true]) {
+      const set = bnParams(gpu, gamma, beta);
+      using _ = new Scope(gpu);
+      const X = Tensor.from(gpu, x, [B, C, S]);
+      X.requiresGrad = true;
+      const running = Tensor.zeros(gpu, [2, C]);
+      const bn = (training: boolean) =>
+        batchNorm(X, set.get("gamma"), set.get("beta"), running, { training, relu: fused });
+      const y = fused ? bn(true) : relu(bn(true));
+      backward(y, Tensor.from(gpu, dy, y.shape));
+      const yEval = fused ? bn(false) : relu(bn(false));
+      const grads = await set.read("grads");
+      results.push([
+        await y.read(),
+        await X.grad!.read(),
+        grads.get("gamma")!,
+        grads.get("beta")!,
+        await yEval.read(),
+      ]);
+      set.destroy();
+    }
+    const [plain, fused] = results;
+    if (!plain[0].some((v) => v === 0)) throw new Error("no value was clipped: a weak test");
+    ["y", "dx", "dgamma", "dbeta", "eval y"].forEach((name, i) =>
+      assertClose(fused[i], plain[i], { atol: 1e-6, rtol: 1e-6 }, name)
+    );
   },
 );
