@@ -10,6 +10,7 @@
  * between consecutive colour frames is computed with Horn-Schunck (pipelines/data/flow.ts) at
  * 128x128 and stored as 8-bit x/y images under flow_x/, flow_y/ (clipped to [-20, 20] pixels
  * at that scale). A "done" file marks a finished sample, so an interrupted prepare resumes.
+ * Samples are prepared in parallel worker threads (pipelines/data/nvgesture_prepare.ts).
  *
  * Batches (modalities rgb 3 ch, flow 2 ch, depth 1 ch; frames folded into the batch):
  * training takes 64 consecutive frames from a random start in [0, 16], zero-padded past the
@@ -24,10 +25,10 @@ import type { Rng } from "../../kernels/init/init.ts";
 import type { Tensor } from "../../kernels/tensor.ts";
 import { type CropBox, resizedCrops, type RgbImage } from "../../kernels/image/image.ts";
 import type { SplitData } from "../train/dataset.ts";
-import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
 import { JpegPool } from "./jpeg_pool.ts";
-import { ffmpeg } from "./cremad.ts";
-import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
+import { runInWorkers } from "./workers.ts";
+import { FLOW, PREPARED } from "./nvgesture_prepare.ts";
+import { Progress } from "../train/progress.ts";
 import { exists, listJpegs } from "../io/files.ts";
 
 /** One line of a .lst file. */
@@ -48,7 +49,6 @@ export interface NvSettings {
 }
 
 export const NV_SETTINGS: NvSettings = { frames: 64, testFrames: 80, maxStart: 16, size: 224 };
-const PREPARED = 256, FLOW = 128;
 /** Batch frames are decoded in parallel (about 256 JPEGs per sample). */
 const decoders = new JpegPool();
 
@@ -99,74 +99,26 @@ async function readLst(root: string, split: "train" | "test"): Promise<NvSample[
   throw new Error(`${join(root, name)}: split file not found`);
 }
 
-/** Decode frames [start, end) of a video to 256x256 JPEGs in `dir`. */
-async function extract(video: string, range: [number, number], dir: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  const [s, e] = range;
-  await ffmpeg([
-    "-i",
-    video,
-    "-vf",
-    `select='between(n\\,${s}\\,${e - 1})',scale=${PREPARED}:${PREPARED}`,
-    "-vsync",
-    "vfr",
-    "-q:v",
-    "2",
-    "-start_number",
-    "0",
-    join(dir, "%05d.jpg"),
-  ]);
-}
-
-/** Prepare every sample of both splits (frames and flow); returns counts. */
+/** Prepare every sample of both splits (frames and flow) in worker threads; returns counts. */
 export async function prepareNvGesture(
   root: string,
-  o: { log?: (l: string) => void } = {},
+  o: { log?: (l: string) => void; workers?: number } = {},
 ): Promise<{ prepared: number; kept: number }> {
   const log = o.log ?? ((l: string) => console.error(l));
   const samples = [...(await readLst(root, "train")), ...(await readLst(root, "test"))];
-  let prepared = 0, kept = 0;
+  const todo: NvSample[] = [];
   for (const s of samples) {
-    const out = join(root, "prepared", s.path);
-    if (await exists(join(out, "done"))) {
-      kept++;
-      continue;
-    }
-    await Deno.remove(out, { recursive: true }).catch(() => {});
-    await extract(join(root, s.path, "sk_color.avi"), s.color, join(out, "color"));
-    await extract(join(root, s.path, "sk_depth.avi"), s.depth, join(out, "depth"));
-    const names = await listJpegs(join(out, "color"));
-    if (names.length < 2) {
-      throw new Error(
-        `${join(root, s.path, "sk_color.avi")}: ${names.length} frames in ${s.color}`,
-      );
-    }
-    for (const d of ["flow_x", "flow_y"]) await Deno.mkdir(join(out, d), { recursive: true });
-    let prev = grey(
-      resizeRgb(decodeJpeg(await Deno.readFile(join(out, "color", names[0]))), FLOW, FLOW).data,
-    );
-    for (let t = 1; t < names.length; t++) {
-      const next = grey(
-        resizeRgb(decodeJpeg(await Deno.readFile(join(out, "color", names[t]))), FLOW, FLOW).data,
-      );
-      const f = hornSchunck(prev, next, FLOW, FLOW);
-      for (
-        const [d, q] of [["flow_x", quantiseFlow(f.u)], ["flow_y", quantiseFlow(f.v)]] as const
-      ) {
-        const rgb = new Uint8Array(3 * q.length);
-        q.forEach((x, i) => rgb.fill(x, 3 * i, 3 * i + 3));
-        await Deno.writeFile(
-          join(out, d, names[t - 1]),
-          encodeJpeg({ width: FLOW, height: FLOW, data: rgb }, 95),
-        );
-      }
-      prev = next;
-    }
-    await Deno.writeTextFile(join(out, "done"), "");
-    prepared++;
+    if (!(await exists(join(root, "prepared", s.path, "done")))) todo.push(s);
   }
-  log(`nvgesture prepare: ${samples.length} samples, ${prepared} prepared, ${kept} already done`);
-  return { prepared, kept };
+  const kept = samples.length - todo.length;
+  const progress = new Progress("nvgesture prepare", todo.length);
+  const size = o.workers ?? Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 2));
+  const url = new URL("./nvgesture_prepare_worker.ts", import.meta.url);
+  await runInWorkers(url, todo.map((sample) => ({ root, sample })), size, () => progress.tick(1));
+  log(
+    `nvgesture prepare: ${samples.length} samples, ${todo.length} prepared, ${kept} already done`,
+  );
+  return { prepared: todo.length, kept };
 }
 
 /** Train and test splits of a prepared NVGesture folder. */
