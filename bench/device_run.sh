@@ -2,7 +2,8 @@
 # One prepared run on a GPU machine that reaches no registry (see bench/README.md):
 # unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
 # loader packages (.gl/*.deb), then runs the test suite, the kernel bench and the step bench
-# (with PyTorch beside it) on the GPU's adapter. RUN picks parts (default "tests kernels step").
+# (with PyTorch beside it) on the GPU's adapter. RUN picks parts (default "tests kernels step";
+# "i3d" adds NVGesture's three-I3D step).
 # Logs and JSON go to $OUT (default ./out).
 set -uo pipefail
 OUT="${OUT:-$PWD/out}"
@@ -31,4 +32,8 @@ if [[ $RUN == *step* ]]; then
   STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
   timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
   timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
+fi
+if [[ $RUN == *i3d* ]]; then # NVGesture's step: three I3Ds, batch 2, 64 frames at 224
+  I3D="--model i3d --batch 2 --frames ${I3D_FRAMES:-64} --size 224 --iters 3"
+  timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $I3D 2>&1 | clean | tee "$OUT/step_i3d.log"
 fi

@@ -1,13 +1,16 @@
 /**
- * Step bench: one AUG training step (ResNet18 audio and visual encoders, one classifier each
- * sharing the head, per-modality loss/backward/SGD, stats on the GPU, no readback) in
- * samples/s, the median of `--iters` steps each waited for; with `--profile`, GPU time per
- * kernel from timestamp queries. Beside it, the same step in PyTorch (bench/step_torch.py) run
- * from this script when `--python` finds torch: Debian's python3-torch on a CPU machine, the
- * preinstalled PyTorch on a GPU machine.
+ * Step bench: one AUG training step (one classifier per modality sharing the head,
+ * per-modality loss/backward/SGD, stats on the GPU, no readback) in samples/s, the median of
+ * `--iters` steps each waited for; with `--profile`, GPU time per kernel from timestamp queries.
+ * Models: `--model resnet18` (CREMA-D's: audio 1xFxT and visual encoders) or `--model i3d`
+ * (NVGesture's: RGB, flow and depth I3Ds on [B, frames, C, size, size] clips, 25 classes).
+ * Beside it, the same step in PyTorch (bench/step_torch.py) run from this script when
+ * `--python` finds torch: Debian's python3-torch on a CPU machine, the preinstalled PyTorch on a
+ * GPU machine.
  *
  *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
  *                        [--iters 5] [--profile] [--python /usr/bin/python3] [--no-tune]
+ *   deno task bench:step --model i3d [--batch 2] [--frames 64] [--size 224]
  * Kernel variants are autotuned after the first step (kernels/runtime/autotune.ts; the choices
  * are cached, MMBOOST_AUTOTUNE=PATH moves the cache) unless --no-tune.
  */
@@ -30,34 +33,42 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: false },
     python: { type: "string", default: "python3" },
     "no-tune": { type: "boolean", default: false },
+    model: { type: "string", default: "resnet18" },
+    frames: { type: "string", default: "64" },
+    size: { type: "string", default: "224" },
   },
 });
+const i3d = values.model === "i3d";
+if (!i3d && values.model !== "resnet18") {
+  throw new Error(`--model: resnet18 or i3d, not ${values.model}`);
+}
 const B = Number(values.batch), width = Number(values.width), iters = Number(values.iters);
+const T = Number(values.frames), S = Number(values.size), K = i3d ? 25 : 6;
 const [fh, fw] = values.audio.split("x").map(Number);
 const [vc, vh, vw] = values.visual.split("x").map(Number);
 const gpu = await Gpu.create({ profile: values.profile, autotune: !values["no-tune"] });
 const rng = new Rng(0);
+const channels = i3d ? [3, 2, 1] : [1, vc];
 const model = AugModel.create(gpu, rng, {
-  modalities: [{ name: "audio", inChannels: 1, frames: 1 }, {
-    name: "visual",
-    inChannels: vc,
-    frames: 1,
-  }],
-  classes: 6,
+  modalities: channels.map((c, m) => ({ name: `m${m}`, inChannels: c, frames: i3d ? T : 1 })),
+  classes: K,
   width,
+  encoder: i3d ? "i3d" : "resnet18",
 });
 const rand = (shape: number[]) => {
   const d = new Float32Array(shape.reduce((a, b) => a * b));
   for (let i = 0; i < d.length; i++) d[i] = rng.normal();
   return Tensor.from(gpu, d, shape).persist();
 };
-const inputs = [rand([B, 1, fh, fw]), rand([B, vc, vh, vw])];
-const labels = oneHot(gpu, Array.from({ length: B }, (_, i) => i % 6), 6).persist();
-const stats = Tensor.zeros(gpu, [6]).persist();
+const inputs = i3d
+  ? channels.map((c) => rand([B, T, c, S, S]))
+  : [rand([B, 1, fh, fw]), rand([B, vc, vh, vw])];
+const labels = oneHot(gpu, Array.from({ length: B }, (_, i) => i % K), K).persist();
+const stats = Tensor.zeros(gpu, [3 * channels.length]).persist();
 const step = () => {
   using _ = new Scope(gpu);
   augStep(model, { inputs, labels }, {
-    lambda: 0.5,
+    lambda: i3d ? 0.2 : 0.5,
     sgd: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 },
   }, stats);
 };
@@ -85,10 +96,13 @@ for (let i = 0; i < iters; i++) {
 times.sort((a, b) => a - b);
 const ms = times[Math.floor(times.length / 2)];
 console.log(`adapter: ${gpu.adapterName}`);
+const setting = i3d
+  ? `3 x I3D, batch ${B}, width ${width}, clips ${T}x${S}x${S}`
+  : `batch ${B}, width ${width}, audio 1x${fh}x${fw}, visual ${vc}x${vh}x${vw}`;
 console.log(
-  `mmboost AUG step: batch ${B}, width ${width}, audio 1x${fh}x${fw}, visual ${vc}x${vh}x${vw}: ${
-    ms.toFixed(1)
-  } ms, ${(B / ms * 1000).toFixed(2)} samples/s (median of ${iters})`,
+  `mmboost AUG step: ${setting}: ${ms.toFixed(1)} ms, ${
+    (B / ms * 1000).toFixed(2)
+  } samples/s (median of ${iters})`,
 );
 if (gpu.timer) {
   const rows = gpu.timer.report();
@@ -117,6 +131,12 @@ try {
       values.visual,
       "--iters",
       String(iters),
+      "--model",
+      values.model,
+      "--frames",
+      String(T),
+      "--size",
+      String(S),
     ],
     stdout: "piped",
     stderr: "piped",

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch twin of bench/step.ts: the same AUG training step (two ResNet18 encoders, one
-classifier each sharing a head, per-modality loss/backward/SGD step), timed the same way.
+"""PyTorch twin of bench/step.ts: the same AUG training step (two ResNet18 encoders, or with
+--model i3d three I3Ds for RGB, flow and depth; one classifier each sharing a head,
+per-modality loss/backward/SGD step), timed the same way.
 
     python3 bench/step_torch.py --batch 16 --width 64 --audio 257x188 --visual 3x112x112 --iters 5
+    python3 bench/step_torch.py --model i3d --batch 2 --frames 64 --size 224
 
 Prints one JSON line: {"device", "step_ms" (median), "samples_per_s"}. On CUDA, TF32 is off so
 the comparison is fp32 to fp32.
@@ -17,6 +19,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from make_train_fixtures import ResNet18, encode, linear  # noqa: E402
+from i3d_torch import I3D  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--batch", type=int, default=16)
@@ -24,8 +27,13 @@ p.add_argument("--width", type=int, default=64)
 p.add_argument("--audio", default="257x188")
 p.add_argument("--visual", default="3x112x112")
 p.add_argument("--iters", type=int, default=5)
-p.add_argument("--classes", type=int, default=6)
+p.add_argument("--classes", type=int, default=0)
+p.add_argument("--model", default="resnet18")
+p.add_argument("--frames", type=int, default=64)
+p.add_argument("--size", type=int, default=224)
 a = p.parse_args()
+i3d = a.model == "i3d"
+K = a.classes or (25 if i3d else 6)
 dev = "cuda" if torch.cuda.is_available() else "cpu"
 if dev == "cuda":
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -34,19 +42,24 @@ if dev == "cuda":
 torch.manual_seed(0)
 fh, fw = map(int, a.audio.split("x"))
 vc, vh, vw = map(int, a.visual.split("x"))
-enc = [ResNet18(1, a.width).to(dev), ResNet18(vc, a.width).to(dev)]
-cls = [linear(8 * a.width, 256).to(dev), linear(8 * a.width, 256).to(dev)]
-head = linear(256, a.classes).to(dev)
+if i3d:
+    enc = [I3D(c, a.width, logits=False).to(dev) for c in (3, 2, 1)]
+    D = enc[0].features
+    inputs = [torch.randn(a.batch, c, a.frames, a.size, a.size, device=dev) for c in (3, 2, 1)]
+else:
+    enc = [ResNet18(1, a.width).to(dev), ResNet18(vc, a.width).to(dev)]
+    D = 8 * a.width
+    inputs = [torch.randn(a.batch, 1, fh, fw, device=dev), torch.randn(a.batch, vc, vh, vw, device=dev)]
+cls = [linear(D, 256).to(dev) for _ in enc]
+head = linear(256, K).to(dev)
 opt = torch.optim.SGD([q for m in enc + cls + [head] for q in m.parameters()], lr=0.01, momentum=0.9, weight_decay=1e-4)
-audio = torch.randn(a.batch, 1, fh, fw, device=dev)
-video = torch.randn(a.batch, vc, vh, vw, device=dev)
-y = F.one_hot(torch.arange(a.batch, device=dev) % a.classes, a.classes).float()
+y = F.one_hot(torch.arange(a.batch, device=dev) % K, K).float()
 
 
 def step():
     opt.zero_grad(set_to_none=True)
-    feats = [encode(enc[0], audio, 1), encode(enc[1], video, 1)]
-    for m in range(2):
+    feats = [e(x) if i3d else encode(e, x, 1) for e, x in zip(enc, inputs)]
+    for m in range(len(enc)):
         loss = F.cross_entropy(head(F.relu(cls[m](feats[m]))), y)
         loss.backward()
         opt.step()
