@@ -10,6 +10,7 @@ import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { 
 import backwardInputGpuSrc from "./conv2d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardInputTiledSrc from "./conv2d_backward_input_tiled.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
@@ -47,9 +48,15 @@ const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
     cols: 64,
   },
 };
-const BACKWARD_WEIGHT: Record<Gpu["gemm"], SplitKKernel> = {
+const BACKWARD_WEIGHT: Record<Gpu["gemm"] | "narrow", SplitKKernel> = {
   cpu: {
     kernel: { name: "conv2d_backward_weight", code: backwardWeightSrc },
+    rows: 64,
+    cols: 128,
+    targetGroups: 64,
+  },
+  narrow: {
+    kernel: { name: "conv2d_backward_weight_narrow", code: backwardWeightNarrowSrc },
     rows: 64,
     cols: 64,
     targetGroups: 64,
@@ -211,7 +218,9 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), families, gpu.gemm, () => {
+  const fallback = gpu.gemm === "cpu" && s.Ci * s.KH * s.KW < 128 ? "narrow" : gpu.gemm;
+  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), variants, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });
