@@ -198,7 +198,14 @@ export function conv3dKernels(): Record<string, string> {
     ),
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),
-    "conv3d/conv3d_backward_weight.wgsl": backwardWeight({ TM: 16, TN: 8, WX: 8, WY: 4 }, CPU_NOTE),
+    "conv3d/conv3d_backward_weight.wgsl": backwardWeight(
+      { TM: 16, TN: 16, WX: 8, WY: 4 },
+      `${CPU_NOTE} 16x16 blocks.`,
+    ),
+    "conv3d/conv3d_backward_weight_narrow.wgsl": backwardWeight(
+      { TM: 16, TN: 8, WX: 8, WY: 4 },
+      `${CPU_NOTE} 16x8 blocks, for short rows (Ci*KD*KH*KW < 128).`,
+    ),
     "conv3d/conv3d_backward_weight_gpu.wgsl": backwardWeight(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_weight_tiled.wgsl": backwardWeight(TILED_BLOCK, TILED_NOTE),
   };

@@ -12,6 +12,7 @@ import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" 
 import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightNarrowSrc from "./conv3d_backward_weight_narrow.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
@@ -43,9 +44,15 @@ const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
     cols: 64,
   },
 };
-const BACKWARD_WEIGHT: Record<Gpu["gemm"], SplitKKernel> = {
+const BACKWARD_WEIGHT: Record<Gpu["gemm"] | "narrow", SplitKKernel> = {
   cpu: {
     kernel: { name: "conv3d_backward_weight", code: backwardWeightSrc },
+    rows: 64,
+    cols: 128,
+    targetGroups: 64,
+  },
+  narrow: {
+    kernel: { name: "conv3d_backward_weight_narrow", code: backwardWeightNarrowSrc },
     rows: 64,
     cols: 64,
     targetGroups: 64,
@@ -232,7 +239,10 @@ export function conv3dBackwardWeightInto(
   s: Conv3dShape,
   accumulate: boolean,
 ): void {
-  const v = dw.gpu.pick("conv3d_backward_weight", shapeOf(s), families, dw.gpu.gemm, () => {
+  const gpu = dw.gpu;
+  const fallback = gpu.gemm === "cpu" && s.Ci * volume(s.kernel) < 128 ? "narrow" : gpu.gemm;
+  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), variants, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });
