@@ -189,11 +189,11 @@ ${put("dw")}`,
 /** File name (relative to kernels/) -> generated source, for the conv3d kernels. */
 export function conv3dKernels(): Record<string, string> {
   return {
-    "conv3d/conv3d_forward.wgsl": forward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE),
+    "conv3d/conv3d_forward.wgsl": forward({ TM: 16, TN: 16, WX: 8, WY: 4 }, CPU_NOTE),
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_forward_tiled.wgsl": forward(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_input.wgsl": backwardInput(
-      { TM: 8, TN: 16, WX: 16, WY: 4 },
+      { TM: 8, TN: 16, WX: 8, WY: 4 },
       `${CPU_NOTE} 8 channels per invocation (the stems have 1-3 input channels).`,
     ),
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),

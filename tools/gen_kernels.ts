@@ -121,7 +121,7 @@ export function generatedKernels(): Record<string, string> {
       loadB: (s) => `ld(xb${s} + xc, ih${s} + kh, iw${s} + kw)`,
       store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
     });
-  out["conv2d/conv2d_forward.wgsl"] = convForward({ TM: 16, TN: 16, WX: 16, WY: 4 }, CPU_NOTE);
+  out["conv2d/conv2d_forward.wgsl"] = convForward({ TM: 16, TN: 16, WX: 8, WY: 4 }, CPU_NOTE);
   out["conv2d/conv2d_forward_gpu.wgsl"] = convForward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_forward_tiled.wgsl"] = convForward(TILED_BLOCK, TILED_NOTE);
 
@@ -177,7 +177,7 @@ ${put("dx")}`,
       store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
     });
   out["conv2d/conv2d_backward_input.wgsl"] = backwardInput(
-    { TM: 16, TN: 16, WX: 16, WY: 4 },
+    { TM: 16, TN: 16, WX: 8, WY: 4 },
     `${CPU_NOTE} 16 channels per invocation, for Ci > 8.`,
   );
   out["conv2d/conv2d_backward_input_narrow.wgsl"] = backwardInput(

@@ -27,12 +27,12 @@ interface Tiled {
 }
 
 const FORWARD: Record<Gpu["gemm"], Tiled> = {
-  cpu: { kernel: { name: "conv3d_forward", code: forwardSrc }, rows: 64, cols: 256 },
+  cpu: { kernel: { name: "conv3d_forward", code: forwardSrc }, rows: 64, cols: 128 },
   gpu: { kernel: { name: "conv3d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
   tiled: { kernel: { name: "conv3d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
 };
 const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
-  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 32, cols: 256 },
+  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 32, cols: 128 },
   gpu: {
     kernel: { name: "conv3d_backward_input_gpu", code: backwardInputGpuSrc },
     rows: 64,
