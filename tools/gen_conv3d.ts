@@ -193,8 +193,12 @@ export function conv3dKernels(): Record<string, string> {
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_forward_tiled.wgsl": forward(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_input.wgsl": backwardInput(
-      { TM: 8, TN: 16, WX: 8, WY: 4 },
-      `${CPU_NOTE} 8 channels per invocation (the stems have 1-3 input channels).`,
+      { TM: 16, TN: 16, WX: 8, WY: 4 },
+      `${CPU_NOTE} 16 channels per invocation, for Ci > 8.`,
+    ),
+    "conv3d/conv3d_backward_input_narrow.wgsl": backwardInput(
+      { TM: 4, TN: 16, WX: 8, WY: 4 },
+      `${CPU_NOTE} 4 channels per invocation, for few input channels (the stems: 1-3).`,
     ),
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),

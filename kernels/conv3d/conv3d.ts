@@ -9,6 +9,7 @@ import forwardSrc from "./conv3d_forward.wgsl" with { type: "text" };
 import forwardGpuSrc from "./conv3d_forward_gpu.wgsl" with { type: "text" };
 import forwardTiledSrc from "./conv3d_forward_tiled.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" };
+import backwardInputNarrowSrc from "./conv3d_backward_input_narrow.wgsl" with { type: "text" };
 import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
@@ -31,8 +32,13 @@ const FORWARD: Record<Gpu["gemm"], Tiled> = {
   gpu: { kernel: { name: "conv3d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
   tiled: { kernel: { name: "conv3d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
 };
-const BACKWARD_INPUT: Record<Gpu["gemm"], Tiled> = {
-  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 32, cols: 128 },
+const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
+  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 64, cols: 128 },
+  narrow: {
+    kernel: { name: "conv3d_backward_input_narrow", code: backwardInputNarrowSrc },
+    rows: 16,
+    cols: 128,
+  },
   gpu: {
     kernel: { name: "conv3d_backward_input_gpu", code: backwardInputGpuSrc },
     rows: 64,
@@ -209,7 +215,10 @@ export function conv3dBackwardInputInto(
   accumulate: boolean,
 ): void {
   expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
-  const v = dx.gpu.pick("conv3d_backward_input", shapeOf(s), families, dx.gpu.gemm, () => {
+  const gpu = dx.gpu;
+  const fallback = gpu.gemm === "cpu" && s.Ci <= 8 ? "narrow" : gpu.gemm;
+  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const v = gpu.pick("conv3d_backward_input", shapeOf(s), variants, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
   });
