@@ -1,14 +1,13 @@
 /** Pooling: maxpool2d (any window, stride, padding) and global average pooling, with autograd. */
 import maxForwardSrc from "./maxpool2d_forward.wgsl" with { type: "text" };
-import maxBackwardSrc from "./maxpool2d_backward.wgsl" with { type: "text" };
 import avgForwardSrc from "./global_avgpool_forward.wgsl" with { type: "text" };
 import avgBackwardSrc from "./global_avgpool_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
+import { maxpoolBackwardInto } from "./pool3d.ts";
 
 const maxForwardKernel = { name: "maxpool2d_forward", code: maxForwardSrc };
-const maxBackwardKernel = { name: "maxpool2d_backward", code: maxBackwardSrc };
 const avgForwardKernel = { name: "global_avgpool_forward", code: avgForwardSrc };
 const avgBackwardKernel = { name: "global_avgpool_backward", code: avgBackwardSrc };
 
@@ -39,9 +38,13 @@ export function maxpool2d(x: Tensor, o: MaxPoolOptions): Tensor {
   return record(y, [x], (g) => {
     const gx = gradOutput(x);
     if (!gx) return;
-    x.gpu.dispatch(maxBackwardKernel, [g.range, idx.range, gx.out.range], {
-      u: [x.size, ...geo, gx.accumulate ? 1 : 0],
-    }, groups1d(x.size, 256));
+    maxpoolBackwardInto(gx.out, g, idx, {
+      planes: B * C,
+      input: [1, H, W],
+      output: [1, OH, OW],
+      kernel: [1, o.kernel, o.kernel],
+      stride: [1, o.stride, o.stride],
+    }, gx.accumulate);
   });
 }
 

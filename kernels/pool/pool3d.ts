@@ -4,7 +4,7 @@
  * one per dimension, or TensorFlow's "same" (front = total div 2).
  */
 import maxForwardSrc from "./maxpool3d_forward.wgsl" with { type: "text" };
-import maxBackwardSrc from "./maxpool3d_backward.wgsl" with { type: "text" };
+import scatterSrc from "./maxpool3d_backward_scatter.wgsl" with { type: "text" };
 import avgForwardSrc from "./avgpool3d_forward.wgsl" with { type: "text" };
 import avgBackwardSrc from "./avgpool3d_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
@@ -13,7 +13,7 @@ import { groups1d } from "../runtime/gpu.ts";
 import { samePadding } from "../conv3d/conv3d.ts";
 
 const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
-const maxBackwardKernel = { name: "maxpool3d_backward", code: maxBackwardSrc };
+const scatterKernel = { name: "maxpool3d_backward_scatter", code: scatterSrc };
 const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
 const avgBackwardKernel = { name: "avgpool3d_backward", code: avgBackwardSrc };
 
@@ -61,10 +61,56 @@ export function maxpool3d(x: Tensor, o: Pool3dOptions): Tensor {
   return record(y, [x], (g) => {
     const gx = gradOutput(x);
     if (!gx) return;
-    x.gpu.dispatch(maxBackwardKernel, [g.range, idx.range, gx.out.range], {
-      u: [x.size, ...geo, gx.accumulate ? 1 : 0],
-    }, groups1d(x.size, 256));
+    maxpoolBackwardInto(gx.out, g, idx, {
+      planes: B * C,
+      input: x.shape.slice(2) as Triple,
+      output: out,
+      kernel: triple(o.kernel),
+      stride: triple(o.stride ?? o.kernel),
+    }, gx.accumulate);
   });
+}
+
+/** The shape of a max pool, for its backward. */
+export interface MaxPoolGeometry {
+  /** B * C */
+  planes: number;
+  input: Triple;
+  output: Triple;
+  kernel: Triple;
+  stride: Triple;
+}
+
+/**
+ * dx (+)= the max pool's input gradient: dy [planes, output] scattered to the forward's argmax
+ * `idx` (positions within each input plane, 0xffffffff for a padded zero), in classes of
+ * outputs whose windows cannot overlap (see maxpool3d_backward_scatter.wgsl). 2-D pools use it
+ * with D = 1.
+ */
+export function maxpoolBackwardInto(
+  dx: Tensor,
+  dy: Tensor,
+  idx: Tensor,
+  g: MaxPoolGeometry,
+  accumulate: boolean,
+): void {
+  const gpu = dx.gpu;
+  if (!accumulate) gpu.encoder().clearBuffer(dx.buffer, dx.offset, dx.byteSize);
+  const q = [0, 1, 2].map((d) => Math.ceil(g.kernel[d] / g.stride[d]));
+  const isz = g.input[0] * g.input[1] * g.input[2];
+  const count = (d: number, c: number) => c < g.output[d] ? Math.ceil((g.output[d] - c) / q[d]) : 0;
+  for (let cd = 0; cd < q[0]; cd++) {
+    for (let ch = 0; ch < q[1]; ch++) {
+      for (let cw = 0; cw < q[2]; cw++) {
+        const n = [count(0, cd), count(1, ch), count(2, cw)];
+        const L = g.planes * n[0] * n[1] * n[2];
+        if (L === 0) continue;
+        gpu.dispatch(scatterKernel, [dy.range, idx.range, dx.range], {
+          u: [L, isz, ...g.output, cd, ch, cw, ...q, ...n],
+        }, groups1d(L, 256));
+      }
+    }
+  }
 }
 
 /** Autograd 3-D average pool (padded positions count as zeros in the mean). */

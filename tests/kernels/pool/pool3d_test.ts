@@ -5,6 +5,8 @@ import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { avgpool3d, maxpool3d, type Pool3dOptions } from "../../../kernels/pool/pool3d.ts";
 import { samePadding } from "../../../kernels/conv3d/conv3d.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
+import { add } from "../../../kernels/elementwise/elementwise.ts";
+import { maxpool2d } from "../../../kernels/pool/pool.ts";
 
 type Triple = [number, number, number];
 
@@ -117,3 +119,32 @@ gpuTest("3-D pool backward passes a float64 finite-difference check", async (gpu
     assertClose(await X.grad!.read(), numericGrad(f, x, r), { atol: 1e-4, rtol: 1e-3 }, kind);
   }
 });
+
+gpuTest(
+  "max pool gradients accumulate when the input feeds two pools (2-D and 3-D)",
+  async (gpu) => {
+    const rng = new Rng(43);
+    using _ = new Scope(gpu);
+    const shape = [2, 3, 3, 7, 6], o: Pool3dOptions = { kernel: 3, stride: 2, padding: 1 };
+    const x = randn(rng, 2 * 3 * 3 * 7 * 6), g = geo(shape, o);
+    const dy = randn(rng, g.planes * g.output[0] * g.output[1] * g.output[2]);
+    const X = Tensor.from(gpu, x, shape);
+    X.requiresGrad = true;
+    const DY = Tensor.from(gpu, dy, [shape[0], shape[1], ...g.output]);
+    backward(add(maxpool3d(X, o), maxpool3d(X, o)), DY);
+    const want = maxpool3dRef(x, dy, g, false).dx.map((v) => 2 * v);
+    assertClose(await X.grad!.read(), want, { atol: 1e-5, rtol: 1e-5 }, "3-D, twice");
+    // 2-D: the same scatter with D = 1
+    const X2 = Tensor.from(gpu, x.subarray(0, 2 * 3 * 7 * 6), [2, 3, 7, 6]);
+    X2.requiresGrad = true;
+    const g2 = geo([2, 3, 1, 7, 6], { kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1] });
+    const dy2 = randn(rng, 6 * g2.output[1] * g2.output[2]);
+    const p2 = { kernel: 3, stride: 2, padding: 1 };
+    backward(
+      add(maxpool2d(X2, p2), maxpool2d(X2, p2)),
+      Tensor.from(gpu, dy2, [2, 3, g2.output[1], g2.output[2]]),
+    );
+    const want2 = maxpool3dRef(x.subarray(0, 2 * 3 * 7 * 6), dy2, g2, false).dx.map((v) => 2 * v);
+    assertClose(await X2.grad!.read(), want2, { atol: 1e-5, rtol: 1e-5 }, "2-D, twice");
+  },
+);
