@@ -14,66 +14,27 @@ import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with 
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
-import { dispatchSplitK, type SplitKKernel } from "./split_k.ts";
+import { dispatchSplitK, type SplitKKernel, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import type { Gpu } from "../runtime/gpu.ts";
+import { defaultVariant, type TiledKernel, variantsOf, variantTable } from "../runtime/variants.ts";
 
-/** A generated kernel with the tile of outputs (rows x columns) one workgroup covers. */
-interface Tiled {
-  kernel: { name: string; code: string };
-  rows: number;
-  cols: number;
-}
-
-const FORWARD: Record<Gpu["gemm"], Tiled> = {
-  cpu: { kernel: { name: "conv2d_forward", code: forwardSrc }, rows: 64, cols: 128 },
-  gpu: { kernel: { name: "conv2d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
-  tiled: { kernel: { name: "conv2d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
-};
-const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
-  cpu: { kernel: { name: "conv2d_backward_input", code: backwardInputSrc }, rows: 64, cols: 128 },
-  narrow: {
-    kernel: { name: "conv2d_backward_input_narrow", code: backwardInputNarrowSrc },
-    rows: 16,
-    cols: 256,
-  },
-  gpu: {
-    kernel: { name: "conv2d_backward_input_gpu", code: backwardInputGpuSrc },
-    rows: 64,
-    cols: 64,
-  },
-  tiled: {
-    kernel: { name: "conv2d_backward_input_tiled", code: backwardInputTiledSrc },
-    rows: 64,
-    cols: 64,
-  },
-};
-const BACKWARD_WEIGHT: Record<Gpu["gemm"] | "narrow", SplitKKernel> = {
-  cpu: {
-    kernel: { name: "conv2d_backward_weight", code: backwardWeightSrc },
-    rows: 64,
-    cols: 128,
-    targetGroups: 64,
-  },
-  narrow: {
-    kernel: { name: "conv2d_backward_weight_narrow", code: backwardWeightNarrowSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 64,
-  },
-  gpu: {
-    kernel: { name: "conv2d_backward_weight_gpu", code: backwardWeightGpuSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 1024,
-  },
-  tiled: {
-    kernel: { name: "conv2d_backward_weight_tiled", code: backwardWeightTiledSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 1024,
-  },
-};
+const FORWARD = variantTable("conv2d_forward", {
+  cpu: forwardSrc,
+  gpu: forwardGpuSrc,
+  tiled: forwardTiledSrc,
+});
+const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
+  cpu: backwardInputSrc,
+  narrow: backwardInputNarrowSrc,
+  gpu: backwardInputGpuSrc,
+  tiled: backwardInputTiledSrc,
+});
+const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
+  cpu: backwardWeightSrc,
+  narrow: backwardWeightNarrowSrc,
+  gpu: backwardWeightGpuSrc,
+  tiled: backwardWeightTiledSrc,
+}));
 
 /** Stride and zero padding (same in both spatial dimensions). */
 export interface Conv2dOptions {
@@ -122,9 +83,8 @@ const shapeOf = (s: Conv2dShape) => ({
   key: [s.B, s.Ci, s.H, s.W, s.Co, s.KH, s.KW, s.stride, s.pad].join(","),
   flops: 2 * s.B * s.Co * s.OH * s.OW * s.Ci * s.KH * s.KW,
 });
-const families = ["cpu", "gpu", "tiled"] as const;
 
-function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
+function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
   y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
@@ -144,14 +104,21 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const v = y.gpu.pick("conv2d_forward", shapeOf(s), families, y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv2d_forward", shapeOf(s), variantsOf(FORWARD), y.gpu.gemm, () => {
     const t = scratch(x, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
   forward(FORWARD[v], y, x, w, s);
 }
 
-function backwardInput(v: Tiled, dx: Tensor, dy: Tensor, w: Tensor, s: Conv2dShape, acc: boolean) {
+function backwardInput(
+  v: TiledKernel,
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv2dShape,
+  acc: boolean,
+) {
   const S = s.stride;
   for (let rh = 0; rh < S; rh++) {
     for (let rw = 0; rw < S; rw++) {
@@ -180,11 +147,11 @@ export function conv2dBackwardInputInto(
 ): void {
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   const gpu = dx.gpu;
-  const fallback = gpu.gemm === "cpu" && s.Ci <= 8 ? "narrow" : gpu.gemm;
+  const fallback = defaultVariant(gpu, s.Ci <= 8);
   const v = gpu.pick(
     "conv2d_backward_input",
     shapeOf(s),
-    ["cpu", "narrow", "gpu", "tiled"],
+    variantsOf(BACKWARD_INPUT),
     fallback,
     () => {
       const t = scratch(dx, s);
@@ -218,8 +185,8 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const fallback = gpu.gemm === "cpu" && s.Ci * s.KH * s.KW < 128 ? "narrow" : gpu.gemm;
-  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const fallback = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
+  const variants = variantsOf(BACKWARD_WEIGHT);
   const v = gpu.pick("conv2d_backward_weight", shapeOf(s), variants, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);

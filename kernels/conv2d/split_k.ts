@@ -5,17 +5,29 @@
  * [splits, M, N] scratch tensor and `split_reduce` sums the slices into the output.
  */
 import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
-import { type BufferRange, groups1d, type Kernel } from "../runtime/gpu.ts";
+import { type BufferRange, groups1d } from "../runtime/gpu.ts";
+import type { TiledKernel } from "../runtime/variants.ts";
 import { Tensor } from "../tensor.ts";
 
 const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };
 
-/** A weight-gradient kernel: its tile (rows x columns of the M x N output) and target grid. */
-export interface SplitKKernel {
-  kernel: Kernel;
-  rows: number;
-  cols: number;
+/** A weight-gradient kernel, its tile and the grid size its split aims for. */
+export interface SplitKKernel extends TiledKernel {
   targetGroups: number;
+}
+
+/**
+ * Split-K targets per variant: the software adapter's kernels ("cpu", "narrow") want about 64
+ * workgroups (its cores), a GPU's about 1024.
+ */
+export function splitKTable<V extends string>(
+  table: Record<V, TiledKernel>,
+): Record<V, SplitKKernel> {
+  const entries = Object.entries(table) as [V, TiledKernel][];
+  return Object.fromEntries(entries.map(([v, k]) => [v, {
+    ...k,
+    targetGroups: v === "cpu" || v === "narrow" ? 64 : 1024,
+  }])) as Record<V, SplitKKernel>;
 }
 
 /**

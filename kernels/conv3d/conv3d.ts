@@ -17,65 +17,27 @@ import backwardWeightNarrowSrc from "./conv3d_backward_weight_narrow.wgsl" with 
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
-import { dispatchSplitK, type SplitKKernel } from "../conv2d/split_k.ts";
+import { dispatchSplitK, type SplitKKernel, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import type { Gpu } from "../runtime/gpu.ts";
+import { defaultVariant, type TiledKernel, variantsOf, variantTable } from "../runtime/variants.ts";
 
-interface Tiled {
-  kernel: { name: string; code: string };
-  rows: number;
-  cols: number;
-}
-
-const FORWARD: Record<Gpu["gemm"], Tiled> = {
-  cpu: { kernel: { name: "conv3d_forward", code: forwardSrc }, rows: 64, cols: 128 },
-  gpu: { kernel: { name: "conv3d_forward_gpu", code: forwardGpuSrc }, rows: 64, cols: 64 },
-  tiled: { kernel: { name: "conv3d_forward_tiled", code: forwardTiledSrc }, rows: 64, cols: 64 },
-};
-const BACKWARD_INPUT: Record<Gpu["gemm"] | "narrow", Tiled> = {
-  cpu: { kernel: { name: "conv3d_backward_input", code: backwardInputSrc }, rows: 64, cols: 128 },
-  narrow: {
-    kernel: { name: "conv3d_backward_input_narrow", code: backwardInputNarrowSrc },
-    rows: 16,
-    cols: 128,
-  },
-  gpu: {
-    kernel: { name: "conv3d_backward_input_gpu", code: backwardInputGpuSrc },
-    rows: 64,
-    cols: 64,
-  },
-  tiled: {
-    kernel: { name: "conv3d_backward_input_tiled", code: backwardInputTiledSrc },
-    rows: 64,
-    cols: 64,
-  },
-};
-const BACKWARD_WEIGHT: Record<Gpu["gemm"] | "narrow", SplitKKernel> = {
-  cpu: {
-    kernel: { name: "conv3d_backward_weight", code: backwardWeightSrc },
-    rows: 64,
-    cols: 128,
-    targetGroups: 64,
-  },
-  narrow: {
-    kernel: { name: "conv3d_backward_weight_narrow", code: backwardWeightNarrowSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 64,
-  },
-  gpu: {
-    kernel: { name: "conv3d_backward_weight_gpu", code: backwardWeightGpuSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 1024,
-  },
-  tiled: {
-    kernel: { name: "conv3d_backward_weight_tiled", code: backwardWeightTiledSrc },
-    rows: 64,
-    cols: 64,
-    targetGroups: 1024,
-  },
-};
+const FORWARD = variantTable("conv3d_forward", {
+  cpu: forwardSrc,
+  gpu: forwardGpuSrc,
+  tiled: forwardTiledSrc,
+});
+const BACKWARD_INPUT = variantTable("conv3d_backward_input", {
+  cpu: backwardInputSrc,
+  narrow: backwardInputNarrowSrc,
+  gpu: backwardInputGpuSrc,
+  tiled: backwardInputTiledSrc,
+});
+const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
+  cpu: backwardWeightSrc,
+  narrow: backwardWeightNarrowSrc,
+  gpu: backwardWeightGpuSrc,
+  tiled: backwardWeightTiledSrc,
+}));
 
 type Triple = [number, number, number];
 
@@ -146,7 +108,6 @@ const shapeOf = (s: Conv3dShape) => ({
   key: [s.B, s.Ci, s.Co, ...s.input, ...s.kernel, ...s.stride, ...s.pad, ...s.output].join(","),
   flops: 2 * s.B * s.Co * volume(s.output) * s.Ci * volume(s.kernel),
 });
-const families = ["cpu", "gpu", "tiled"] as const;
 
 /** Scratch tensors of the three shapes of a convolution, for autotuning. */
 function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
@@ -157,7 +118,7 @@ function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
   };
 }
 
-function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   const N = s.B * volume(s.output), K = s.Ci * volume(s.kernel);
   y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
@@ -167,14 +128,21 @@ function forward(v: Tiled, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): voi
 /** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
 export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
-  const v = y.gpu.pick("conv3d_forward", shapeOf(s), families, y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv3d_forward", shapeOf(s), variantsOf(FORWARD), y.gpu.gemm, () => {
     const t = scratch(y, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
   forward(FORWARD[v], y, x, w, s);
 }
 
-function backwardInput(v: Tiled, dx: Tensor, dy: Tensor, w: Tensor, s: Conv3dShape, acc: boolean) {
+function backwardInput(
+  v: TiledKernel,
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv3dShape,
+  acc: boolean,
+) {
   // per dimension and phase r: first input index i0, count, taps
   const phases = [0, 1, 2].map((d) =>
     Array.from({ length: s.stride[d] }, (_, r) => {
@@ -216,8 +184,8 @@ export function conv3dBackwardInputInto(
 ): void {
   expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
   const gpu = dx.gpu;
-  const fallback = gpu.gemm === "cpu" && s.Ci <= 8 ? "narrow" : gpu.gemm;
-  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const fallback = defaultVariant(gpu, s.Ci <= 8);
+  const variants = variantsOf(BACKWARD_INPUT);
   const v = gpu.pick("conv3d_backward_input", shapeOf(s), variants, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
@@ -249,8 +217,8 @@ export function conv3dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const fallback = gpu.gemm === "cpu" && s.Ci * volume(s.kernel) < 128 ? "narrow" : gpu.gemm;
-  const variants = ["cpu", "narrow", "gpu", "tiled"] as const;
+  const fallback = defaultVariant(gpu, s.Ci * volume(s.kernel) < 128);
+  const variants = variantsOf(BACKWARD_WEIGHT);
   const v = gpu.pick("conv3d_backward_weight", shapeOf(s), variants, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);

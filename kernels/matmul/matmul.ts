@@ -11,15 +11,11 @@ import biasSrc from "./bias_backward.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
+import { variantsOf, variantTable } from "../runtime/variants.ts";
 
-/** Kernel and tile (rows x columns of C per workgroup) of each GEMM variant. */
-const variants = {
-  cpu: { kernel: { name: "matmul_forward", code: src }, rows: 128, cols: 128 },
-  gpu: { kernel: { name: "matmul_forward_gpu", code: gpuSrc }, rows: 64, cols: 64 },
-  tiled: { kernel: { name: "matmul_forward_tiled", code: tiledSrc }, rows: 64, cols: 64 },
-};
-type Variant = keyof typeof variants;
-const VARIANTS = Object.keys(variants) as Variant[];
+/** The GEMM variants (tiles read from the generated headers). */
+const VARIANTS = variantTable("matmul_forward", { cpu: src, gpu: gpuSrc, tiled: tiledSrc });
+type Variant = keyof typeof VARIANTS;
 const biasKernel = { name: "bias_backward", code: biasSrc };
 
 /** How an operand is stored: as given ("n") or transposed ("t"). */
@@ -51,20 +47,20 @@ export function matmulInto(out: Tensor, a: Tensor, b: Tensor, options: MatmulOpt
   const [sb0, sb1] = tb ? [1, K] : [N, 1];
   const flags = (options.bias ? 1 : 0) | (options.accumulate ? 2 : 0);
   const gpu = out.gpu, u = [M, N, K, sa0, sa1, sb0, sb1, flags];
-  const record = (v: Variant, o: Tensor, x: Tensor, y: Tensor, bias?: Tensor) =>
+  const run = (v: Variant, o: Tensor, x: Tensor, y: Tensor, bias?: Tensor) =>
     gpu.dispatch(
-      variants[v].kernel,
+      VARIANTS[v].kernel,
       [x.range, y.range, bias?.range ?? gpu.dummy, o.range],
       { u },
-      [Math.ceil(N / variants[v].cols), Math.ceil(M / variants[v].rows)],
+      [Math.ceil(N / VARIANTS[v].cols), Math.ceil(M / VARIANTS[v].rows)],
     );
   const shape = { key: `${M},${N},${K},${ta ? "t" : "n"}${tb ? "t" : "n"}`, flops: 2 * M * N * K };
-  const v = gpu.pick("matmul_forward", shape, VARIANTS, gpu.gemm, () => {
+  const v = gpu.pick("matmul_forward", shape, variantsOf(VARIANTS), gpu.gemm, () => {
     const [o, x, y] = [[M, N], a.shape, b.shape].map((d) => Tensor.empty(gpu, d));
     const bias = options.bias ? Tensor.empty(gpu, [N]) : undefined;
-    return (variant) => record(variant, o, x, y, bias);
+    return (variant) => run(variant, o, x, y, bias);
   });
-  record(v, out, a, b, options.bias);
+  run(v, out, a, b, options.bias);
 }
 
 /** db[N] (+)= sum over rows of dy[M,N]: the bias gradient. */

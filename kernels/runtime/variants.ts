@@ -1,0 +1,45 @@
+/**
+ * The variants of a generated GEMM-shaped op (matmul, the conv passes): one kernel per family
+ * ("cpu", "gpu", "tiled", and "narrow" where few channels need a smaller block), each with the
+ * tile of outputs one workgroup covers, read from the "// Tile: R x C" line the generator writes
+ * into its header (tools/gen_gemm.ts).
+ */
+import type { Gpu, Kernel } from "./gpu.ts";
+
+/** A kernel and the rows x columns of output one workgroup computes. */
+export interface TiledKernel {
+  kernel: Kernel;
+  rows: number;
+  cols: number;
+}
+
+/** A generated kernel with the tile its header declares. */
+export function tiledKernel(name: string, code: string): TiledKernel {
+  const m = code.match(/^\/\/ Tile: (\d+) x (\d+) outputs per workgroup\.$/m);
+  if (!m) throw new Error(`kernel ${name}: no "// Tile: R x C" line in its header`);
+  return { kernel: { name, code }, rows: Number(m[1]), cols: Number(m[2]) };
+}
+
+/** The variants of op `base`: kernel `base` for "cpu", `base_<variant>` for the others. */
+export function variantTable<V extends string>(
+  base: string,
+  sources: Record<V, string>,
+): Record<V, TiledKernel> {
+  const entries = Object.entries(sources) as [V, string][];
+  return Object.fromEntries(
+    entries.map(([v, code]) => [v, tiledKernel(v === "cpu" ? base : `${base}_${v}`, code)]),
+  ) as Record<V, TiledKernel>;
+}
+
+/** The variant names of a table, for `gpu.pick`. */
+export function variantsOf<V extends string>(table: Record<V, unknown>): V[] {
+  return Object.keys(table) as V[];
+}
+
+/**
+ * The variant to run without a measured choice: the adapter's family, or "narrow" on the
+ * software adapter when `small` (few input channels or short weight rows).
+ */
+export function defaultVariant(gpu: Gpu, small: boolean): Gpu["gemm"] | "narrow" {
+  return gpu.gemm === "cpu" && small ? "narrow" : gpu.gemm;
+}
