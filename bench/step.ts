@@ -16,6 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import { Gpu } from "../kernels/runtime/gpu.ts";
+import { tunePending } from "../kernels/runtime/autotune.ts";
 import { Rng } from "../kernels/init/init.ts";
 import { Scope, Tensor } from "../kernels/tensor.ts";
 import { oneHot } from "../kernels/loss/loss.ts";
@@ -74,11 +75,11 @@ const step = () => {
 };
 step();
 await gpu.sync();
-if (gpu.tuner?.pending) {
-  const results = await gpu.tuner.tune(gpu);
+const tuned = await tunePending(gpu);
+if (tuned) {
+  console.log(tuned);
   step(); // compile the chosen variants
   await gpu.sync();
-  console.log(`autotune: measured ${results.length} kernel shapes`);
 }
 if (gpu.tuner) {
   const counts: Record<string, number> = {};

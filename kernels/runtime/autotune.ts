@@ -23,6 +23,8 @@ export interface TuneResult {
   op: string;
   key: string;
   choice: string;
+  /** The variant that ran before the measurement (the adapter's default for the shape). */
+  fallback: string;
   /** Median milliseconds per dispatch (wall clock, including the wait) by variant. */
   ms: Record<string, number>;
 }
@@ -31,6 +33,7 @@ interface Request {
   op: string;
   key: string;
   variants: readonly string[];
+  fallback: string;
   setup: TuneSetup;
 }
 
@@ -98,10 +101,16 @@ export class Autotuner {
     return this.#choices.get(`${op}|${key}`);
   }
 
-  /** Queue a shape for measurement (once). */
-  request(op: string, key: string, variants: readonly string[], setup: TuneSetup): void {
+  /** Queue a shape for measurement (once); `fallback` is what runs until it is measured. */
+  request(
+    op: string,
+    key: string,
+    variants: readonly string[],
+    fallback: string,
+    setup: TuneSetup,
+  ): void {
     const id = `${op}|${key}`;
-    if (!this.#pending.has(id)) this.#pending.set(id, { op, key, variants, setup });
+    if (!this.#pending.has(id)) this.#pending.set(id, { op, key, variants, fallback, setup });
   }
 
   /** Shapes waiting for `tune`. */
@@ -152,7 +161,7 @@ export class Autotuner {
       }
       const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
       this.#choices.set(`${r.op}|${r.key}`, choice);
-      results.push({ op: r.op, key: r.key, choice, ms });
+      results.push({ op: r.op, key: r.key, choice, fallback: r.fallback, ms });
       this.measured++;
     }
     if (results.length) await this.save();
@@ -182,4 +191,22 @@ export class Autotuner {
       await Deno.remove(tmp).catch(() => {});
     }
   }
+}
+
+/**
+ * Measure the shapes the gpu's tuner has queued, if any; returns the line to log (null when there
+ * was nothing to measure). The trainer calls it after each step, the step bench after its first.
+ */
+export async function tunePending(gpu: Gpu): Promise<string | null> {
+  const tuner = gpu.tuner;
+  if (!tuner?.pending) return null;
+  const t0 = performance.now();
+  const results = await tuner.tune(gpu);
+  const changed = results.filter((r) => r.choice !== r.fallback).length;
+  const where = tuner.saveError
+    ? `kept in memory: cannot write ${tuner.saveError}`
+    : `cached in ${tuner.path ?? "memory"}`;
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  return `autotune: measured ${results.length} kernel shapes in ${secs} s, ${changed} away from ` +
+    `the default (${where})`;
 }

@@ -165,7 +165,7 @@ export class Gpu {
     const key = shape.key;
     const c = this.tuner.choice(op, key) as V | undefined;
     if (c !== undefined && variants.includes(c)) return c;
-    this.tuner.request(op, key, variants, setup as TuneSetup);
+    this.tuner.request(op, key, variants, fallback, setup as TuneSetup);
     return fallback;
   }
 

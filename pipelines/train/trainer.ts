@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { Rng } from "../../kernels/init/init.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
+import { tunePending } from "../../kernels/runtime/autotune.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
@@ -103,19 +104,8 @@ export async function readHistory(path: string, before = Infinity): Promise<Epoc
 
 /** Measure the kernel variants of shapes seen for the first time (when the gpu has a tuner). */
 async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
-  if (!gpu.tuner?.pending) return;
-  const t0 = performance.now();
-  const results = await gpu.tuner.tune(gpu);
-  const changed = results.filter((r) => r.choice !== gpu.gemm).length;
-  log(
-    `autotune: measured ${results.length} kernel shapes in ${
-      ((performance.now() - t0) / 1000).toFixed(1)
-    } s, ${changed} away from the "${gpu.gemm}" default (${
-      gpu.tuner.saveError
-        ? `kept in memory: cannot write ${gpu.tuner.saveError}`
-        : `cached in ${gpu.tuner.path ?? "memory"}`
-    })`,
-  );
+  const line = await tunePending(gpu);
+  if (line) log(line);
 }
 
 /** Train (or resume) one run; returns its history and the printed summary table. */

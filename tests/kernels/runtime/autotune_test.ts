@@ -33,6 +33,7 @@ gpuTest(
       if (results.length !== 1 || Object.keys(results[0].ms).join() !== "cpu,gpu,tiled") {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
+      if (results[0].fallback !== gpu.gemm) throw new Error(`fallback ${results[0].fallback}`);
       const choice = results[0].choice;
       const tuned = await run(); // the measured variant: same numbers (same summation order)
       assertClose(tuned, first, { atol: 1e-5, rtol: 1e-5 }, "tuned vs default");
