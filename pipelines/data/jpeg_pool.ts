@@ -1,12 +1,13 @@
 /**
- * Parallel JPEG decoding: a pool of Web Workers (pipelines/data/jpeg_worker.ts) that each read and
- * decode a share of the files. jpeg-js is pure JavaScript, so one thread decodes about one 256x256
+ * Parallel JPEG decoding: a pool of Web Workers (pipelines/data/jpeg_worker.ts, on the job protocol
+ * of workers.ts) that each read and decode a share of the files. Unlike `runInWorkers` the workers
+ * stay up between batches. jpeg-js is pure JavaScript, so one thread decodes about one 256x256
  * frame per few milliseconds; NVGesture batches need 256 frames per sample (64 RGB, depth and two
  * flow images). Workers start on first use and stop after a second without work (the timer does
  * not keep the process alive).
  */
 import type { RgbImage } from "../../kernels/image/image.ts";
-import type { DecodeReply, DecodeRequest } from "./jpeg_worker.ts";
+import type { Reply } from "./workers.ts";
 
 const IDLE_MS = 1000;
 
@@ -14,7 +15,7 @@ const IDLE_MS = 1000;
 export class JpegPool {
   readonly size: number;
   #workers: Worker[] = [];
-  #waiting = new Map<number, (r: DecodeReply) => void>();
+  #waiting = new Map<number, (r: Reply<RgbImage[]>) => void>();
   #next = 0;
   #idle: number | undefined;
 
@@ -28,9 +29,9 @@ export class JpegPool {
     const url = new URL("./jpeg_worker.ts", import.meta.url).href;
     for (let i = 0; i < this.size; i++) {
       const w = new Worker(url, { type: "module" });
-      w.onmessage = (e: MessageEvent<DecodeReply>) => {
-        this.#waiting.get(e.data.id)?.(e.data);
-        this.#waiting.delete(e.data.id);
+      w.onmessage = (e: MessageEvent<Reply<RgbImage[]>>) => {
+        this.#waiting.get(e.data.i)?.(e.data);
+        this.#waiting.delete(e.data.i);
       };
       this.#workers.push(w);
     }
@@ -42,12 +43,11 @@ export class JpegPool {
     clearTimeout(this.#idle);
     this.#start();
     const share = Math.ceil(paths.length / this.size);
-    const parts: Promise<DecodeReply>[] = [];
+    const parts: Promise<Reply<RgbImage[]>>[] = [];
     for (let w = 0; w * share < paths.length; w++) {
-      const id = this.#next++;
-      const request: DecodeRequest = { id, paths: paths.slice(w * share, (w + 1) * share) };
-      parts.push(new Promise((resolve) => this.#waiting.set(id, resolve)));
-      this.#workers[w].postMessage(request);
+      const i = this.#next++;
+      parts.push(new Promise((resolve) => this.#waiting.set(i, resolve)));
+      this.#workers[w].postMessage({ i, job: paths.slice(w * share, (w + 1) * share) });
     }
     const replies = await Promise.all(parts);
     if (this.#waiting.size === 0) {
@@ -55,12 +55,10 @@ export class JpegPool {
       Deno.unrefTimer(id);
       this.#idle = id;
     }
-    return replies.flatMap((r) =>
-      r.images.map((img) => {
-        if ("error" in img) throw new Error(img.error);
-        return img;
-      })
-    );
+    return replies.flatMap((r) => {
+      if ("error" in r) throw new Error(r.error);
+      return r.result;
+    });
   }
 
   /** Stop the workers now (they start again on the next decode). */
@@ -68,9 +66,7 @@ export class JpegPool {
     clearTimeout(this.#idle);
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
-    for (const resolve of this.#waiting.values()) {
-      resolve({ id: -1, images: [{ error: "JPEG pool closed" }] });
-    }
+    for (const resolve of this.#waiting.values()) resolve({ i: -1, error: "JPEG pool closed" });
     this.#waiting.clear();
   }
 }

@@ -4,8 +4,8 @@
  * per worker at a time; the first error stops the pool and rejects with the job's message.
  */
 
-/** What a worker posts back. */
-type Reply<R> = { i: number; result: R } | { i: number; error: string };
+/** What a worker posts back for job i. */
+export type Reply<R> = { i: number; result: R } | { i: number; error: string };
 
 /** Run `jobs` in `size` workers of `module`; `onResult` sees each result as it arrives. */
 export function runInWorkers<J, R>(
@@ -50,17 +50,24 @@ export function runInWorkers<J, R>(
   });
 }
 
-/** In a worker module: answer jobs with `handle` (errors are posted back as messages). */
-export function serveJobs<J, R>(handle: (job: J) => Promise<R>): void {
+/**
+ * In a worker module: answer jobs with `handle` (errors are posted back as messages);
+ * `transfer` names buffers of a result to move instead of copy.
+ */
+export function serveJobs<J, R>(
+  handle: (job: J) => Promise<R>,
+  transfer: (result: R) => Transferable[] = () => [],
+): void {
   const scope = self as unknown as {
     onmessage: ((e: MessageEvent<{ i: number; job: J }>) => void) | null;
-    postMessage(message: Reply<R>): void;
+    postMessage(message: Reply<R>, transfer: Transferable[]): void;
   };
   scope.onmessage = async (e) => {
     try {
-      scope.postMessage({ i: e.data.i, result: await handle(e.data.job) });
+      const result = await handle(e.data.job);
+      scope.postMessage({ i: e.data.i, result }, transfer(result));
     } catch (err) {
-      scope.postMessage({ i: e.data.i, error: (err as Error).message });
+      scope.postMessage({ i: e.data.i, error: (err as Error).message }, []);
     }
   };
 }
