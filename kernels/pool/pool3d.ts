@@ -30,8 +30,16 @@ export interface Pool3dOptions {
 
 const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
 
-/** Output sizes and the geometry uniforms (sizes, window, stride, front pads). */
-function geometry(x: Tensor, o: Pool3dOptions, op: string): { out: Triple; geo: number[] } {
+/** A pool's geometry with the front pads of each dimension. */
+interface PoolGeometry extends MaxPoolGeometry {
+  pad: Triple;
+}
+
+/** The geometry uniforms the pool kernels share: sizes, window, stride, front pads. */
+const uniforms = (g: PoolGeometry) => [...g.input, ...g.output, ...g.kernel, ...g.stride, ...g.pad];
+
+/** Sizes, window, stride and pads of a pool over x; errors name the input shape. */
+function geometry(x: Tensor, o: Pool3dOptions, op: string): PoolGeometry {
   expectShape(x, `${op} input`, 5);
   const size = x.shape.slice(2) as Triple, k = triple(o.kernel), s = triple(o.stride ?? o.kernel);
   const pads = [0, 1, 2].map((d) => {
@@ -46,28 +54,21 @@ function geometry(x: Tensor, o: Pool3dOptions, op: string): { out: Triple; geo: 
   if (out.some((v) => v < 1)) {
     throw new Error(`${op}: input [${x.shape}] smaller than the window [${k}]`);
   }
-  return { out, geo: [...size, ...out, ...k, ...s, ...pads.map((p) => p[0])] };
+  const pad = pads.map((p) => p[0]) as Triple;
+  return { planes: x.shape[0] * x.shape[1], input: size, output: out, kernel: k, stride: s, pad };
 }
 
-/** Autograd 3-D max pool; the argmax is kept for the backward gather. */
+/** Autograd 3-D max pool; the argmax is kept for the backward scatter. */
 export function maxpool3d(x: Tensor, o: Pool3dOptions): Tensor {
-  const { out, geo } = geometry(x, o, "maxpool3d");
-  const [B, C] = x.shape;
-  const y = Tensor.empty(x.gpu, [B, C, ...out]);
+  const g = geometry(x, o, "maxpool3d");
+  const y = Tensor.empty(x.gpu, [x.shape[0], x.shape[1], ...g.output]);
   const idx = Tensor.empty(x.gpu, y.shape); // u32 argmax in an f32-sized buffer
   x.gpu.dispatch(maxForwardKernel, [x.range, y.range, idx.range], {
-    u: [y.size, ...geo, o.zeroPad ? 1 : 0],
+    u: [y.size, ...uniforms(g), o.zeroPad ? 1 : 0],
   }, groups1d(y.size, 256));
-  return record(y, [x], (g) => {
+  return record(y, [x], (dy) => {
     const gx = gradOutput(x);
-    if (!gx) return;
-    maxpoolBackwardInto(gx.out, g, idx, {
-      planes: B * C,
-      input: x.shape.slice(2) as Triple,
-      output: out,
-      kernel: triple(o.kernel),
-      stride: triple(o.stride ?? o.kernel),
-    }, gx.accumulate);
+    if (gx) maxpoolBackwardInto(gx.out, dy, idx, g, gx.accumulate);
   });
 }
 
@@ -115,19 +116,18 @@ export function maxpoolBackwardInto(
 
 /** Autograd 3-D average pool (padded positions count as zeros in the mean). */
 export function avgpool3d(x: Tensor, o: Pool3dOptions): Tensor {
-  const { out, geo } = geometry(x, o, "avgpool3d");
-  const [B, C] = x.shape;
-  const y = Tensor.empty(x.gpu, [B, C, ...out]);
+  const g = geometry(x, o, "avgpool3d"), geo = uniforms(g);
+  const y = Tensor.empty(x.gpu, [x.shape[0], x.shape[1], ...g.output]);
   x.gpu.dispatch(
     avgForwardKernel,
     [x.range, y.range],
     { u: [y.size, ...geo] },
     groups1d(y.size, 256),
   );
-  return record(y, [x], (g) => {
+  return record(y, [x], (dy) => {
     const gx = gradOutput(x);
     if (!gx) return;
-    x.gpu.dispatch(avgBackwardKernel, [g.range, gx.out.range], {
+    x.gpu.dispatch(avgBackwardKernel, [dy.range, gx.out.range], {
       u: [x.size, ...geo, gx.accumulate ? 1 : 0],
     }, groups1d(x.size, 256));
   });
