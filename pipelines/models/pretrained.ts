@@ -87,6 +87,7 @@ export async function loadPretrainedFiles(
     );
   }
   const lines: string[] = [];
+  const read = new Map<string, SafetensorsFile>(); // RGB and depth share the RGB checkpoint
   for (const [m, path] of files.entries()) {
     if (!path) continue;
     if (!(await exists(path))) {
@@ -95,7 +96,8 @@ export async function loadPretrainedFiles(
           `tools/convert_i3d.py, or train from scratch with --set model.pretrained=[])`,
       );
     }
-    const report = await loadPretrained(encoders[m], await readSafetensors(path));
+    if (!read.has(path)) read.set(path, await readSafetensors(path));
+    const report = await loadPretrained(encoders[m], read.get(path)!);
     if (report.loaded.length === 0) {
       throw new Error(`${path}: no tensor matches the ${modalities[m].name} encoder`);
     }
