@@ -39,7 +39,8 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   tiled: backwardWeightTiledSrc,
 }));
 
-type Triple = [number, number, number];
+/** One value per dimension (D, H, W). */
+export type Triple = [number, number, number];
 
 /** Stride and padding, one value for all three dimensions or one per dimension (D, H, W). */
 export interface Conv3dOptions {
@@ -60,7 +61,8 @@ export interface Conv3dShape {
   pad: Triple;
 }
 
-const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
+/** A per-dimension value from one number or a triple. */
+export const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
 
 /** TensorFlow "same" padding of one dimension: [front, back] (the pytorch-i3d rule). */
 export function samePadding(size: number, kernel: number, stride: number): [number, number] {

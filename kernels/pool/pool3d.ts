@@ -10,14 +10,12 @@ import avgBackwardSrc from "./avgpool3d_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
-import { samePadding } from "../conv3d/conv3d.ts";
+import { samePadding, type Triple, triple } from "../conv3d/conv3d.ts";
 
 const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
 const scatterKernel = { name: "maxpool3d_backward_scatter", code: scatterSrc };
 const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
 const avgBackwardKernel = { name: "avgpool3d_backward", code: avgBackwardSrc };
-
-type Triple = [number, number, number];
 
 /** Window, stride (default: the window) and padding (default 0) of a 3-D pool. */
 export interface Pool3dOptions {
@@ -27,8 +25,6 @@ export interface Pool3dOptions {
   /** Max pool only: padded positions hold 0 instead of being skipped (the I3D port). */
   zeroPad?: boolean;
 }
-
-const triple = (v: number | Triple): Triple => typeof v === "number" ? [v, v, v] : v;
 
 /** A pool's geometry with the front pads of each dimension. */
 interface PoolGeometry extends MaxPoolGeometry {
