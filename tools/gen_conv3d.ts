@@ -6,6 +6,7 @@
  */
 import {
   type Block,
+  CPU_CONV_BLOCK,
   CPU_NOTE,
   gemmKernel,
   GPU_BLOCK,
@@ -189,12 +190,12 @@ ${put("dw")}`,
 /** File name (relative to kernels/) -> generated source, for the conv3d kernels. */
 export function conv3dKernels(): Record<string, string> {
   return {
-    "conv3d/conv3d_forward.wgsl": forward({ TM: 16, TN: 16, WX: 8, WY: 4 }, CPU_NOTE),
+    "conv3d/conv3d_forward.wgsl": forward(CPU_CONV_BLOCK, CPU_NOTE),
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_forward_tiled.wgsl": forward(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_input.wgsl": backwardInput(
-      { TM: 16, TN: 16, WX: 8, WY: 4 },
-      `${CPU_NOTE} 16 channels per invocation, for Ci > 8.`,
+      CPU_CONV_BLOCK,
+      `${CPU_NOTE} 32 channels per invocation, for Ci > 8.`,
     ),
     "conv3d/conv3d_backward_input_narrow.wgsl": backwardInput(
       { TM: 4, TN: 16, WX: 8, WY: 4 },
@@ -203,8 +204,8 @@ export function conv3dKernels(): Record<string, string> {
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),
     "conv3d/conv3d_backward_weight.wgsl": backwardWeight(
-      { TM: 16, TN: 16, WX: 8, WY: 4 },
-      `${CPU_NOTE} 16x16 blocks.`,
+      CPU_CONV_BLOCK,
+      `${CPU_NOTE} 32x16 blocks.`,
     ),
     "conv3d/conv3d_backward_weight_narrow.wgsl": backwardWeight(
       { TM: 16, TN: 8, WX: 8, WY: 4 },

@@ -5,6 +5,7 @@
 import {
   type Block,
   CPU_BLOCK,
+  CPU_CONV_BLOCK,
   CPU_NOTE,
   gemmKernel,
   GPU_BLOCK,
@@ -121,7 +122,7 @@ export function generatedKernels(): Record<string, string> {
       loadB: (s) => `ld(xb${s} + xc, ih${s} + kh, iw${s} + kw)`,
       store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
     });
-  out["conv2d/conv2d_forward.wgsl"] = convForward({ TM: 16, TN: 16, WX: 8, WY: 4 }, CPU_NOTE);
+  out["conv2d/conv2d_forward.wgsl"] = convForward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/conv2d_forward_gpu.wgsl"] = convForward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_forward_tiled.wgsl"] = convForward(TILED_BLOCK, TILED_NOTE);
 
@@ -177,8 +178,8 @@ ${put("dx")}`,
       store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
     });
   out["conv2d/conv2d_backward_input.wgsl"] = backwardInput(
-    { TM: 16, TN: 16, WX: 8, WY: 4 },
-    `${CPU_NOTE} 16 channels per invocation, for Ci > 8.`,
+    CPU_CONV_BLOCK,
+    `${CPU_NOTE} 32 channels per invocation, for Ci > 8.`,
   );
   out["conv2d/conv2d_backward_input_narrow.wgsl"] = backwardInput(
     { TM: 4, TN: 16, WX: 16, WY: 4 },
@@ -222,8 +223,8 @@ ${put("dw")}`,
       store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,
     });
   out["conv2d/conv2d_backward_weight.wgsl"] = backwardWeight(
-    { TM: 16, TN: 16, WX: 8, WY: 4 },
-    `${CPU_NOTE} 16x16 blocks: 12-28 % faster than 16x8 on the ResNet18 layers.`,
+    CPU_CONV_BLOCK,
+    `${CPU_NOTE} 32x16 blocks.`,
   );
   out["conv2d/conv2d_backward_weight_narrow.wgsl"] = backwardWeight(
     { TM: 16, TN: 8, WX: 8, WY: 4 },
