@@ -16,7 +16,7 @@ import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { 
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, type TiledKernel, variantsOf, variantTable } from "../runtime/variants.ts";
+import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
   cpu: forwardSrc,
@@ -104,7 +104,7 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const v = y.gpu.pick("conv2d_forward", shapeOf(s), variantsOf(FORWARD), y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv2d_forward", shapeOf(s), FORWARD, y.gpu.gemm, () => {
     const t = scratch(x, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
@@ -151,7 +151,7 @@ export function conv2dBackwardInputInto(
   const v = gpu.pick(
     "conv2d_backward_input",
     shapeOf(s),
-    variantsOf(BACKWARD_INPUT),
+    BACKWARD_INPUT,
     fallback,
     () => {
       const t = scratch(dx, s);
@@ -186,8 +186,7 @@ export function conv2dBackwardWeightInto(
 ): void {
   const gpu = dw.gpu;
   const fallback = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
-  const variants = variantsOf(BACKWARD_WEIGHT);
-  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), variants, fallback, () => {
+  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), BACKWARD_WEIGHT, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });

@@ -19,7 +19,7 @@ import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { 
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, type TiledKernel, variantsOf, variantTable } from "../runtime/variants.ts";
+import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
 
 const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
@@ -130,7 +130,7 @@ function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape
 /** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
 export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
-  const v = y.gpu.pick("conv3d_forward", shapeOf(s), variantsOf(FORWARD), y.gpu.gemm, () => {
+  const v = y.gpu.pick("conv3d_forward", shapeOf(s), FORWARD, y.gpu.gemm, () => {
     const t = scratch(y, s);
     return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
   });
@@ -187,8 +187,7 @@ export function conv3dBackwardInputInto(
   expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
   const gpu = dx.gpu;
   const fallback = defaultVariant(gpu, s.Ci <= 8);
-  const variants = variantsOf(BACKWARD_INPUT);
-  const v = gpu.pick("conv3d_backward_input", shapeOf(s), variants, fallback, () => {
+  const v = gpu.pick("conv3d_backward_input", shapeOf(s), BACKWARD_INPUT, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
   });
@@ -220,8 +219,7 @@ export function conv3dBackwardWeightInto(
 ): void {
   const gpu = dw.gpu;
   const fallback = defaultVariant(gpu, s.Ci * volume(s.kernel) < 128);
-  const variants = variantsOf(BACKWARD_WEIGHT);
-  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), variants, fallback, () => {
+  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), BACKWARD_WEIGHT, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });

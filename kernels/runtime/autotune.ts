@@ -7,7 +7,8 @@
  * `await tuner.tune(gpu)` (the trainer calls it after the first steps) times every variant of
  * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
  * keyed by adapter, so a second run on the same machine makes the same choices without
- * measuring. Overrides: MMBOOST_GEMM=cpu|gpu forces a family (no tuning), MMBOOST_AUTOTUNE=off
+ * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
+ * (variants.ts), so kernels changed since (a new version) are measured again. Overrides: MMBOOST_GEMM=cpu|gpu forces a family (no tuning), MMBOOST_AUTOTUNE=off
  * disables tuning, MMBOOST_AUTOTUNE=PATH moves the cache file (default
  * $XDG_CACHE_HOME/mmboost/autotune.json or ~/.cache/mmboost/autotune.json).
  */

@@ -10,6 +10,7 @@
 import { BufferPool } from "./buffer_pool.ts";
 import { GpuTimer } from "./timer.ts";
 import { Autotuner, defaultTunePath, type TuneSetup } from "./autotune.ts";
+import { fingerprint, type TiledKernel, variantsOf } from "./variants.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
 export interface Kernel {
@@ -151,18 +152,20 @@ export class Gpu {
    * The variant of `op` to record for a shape (`key` names it, `flops` is its work): the
    * tuner's measured choice when it has one, else `fallback` (and the shape is queued for the
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
-   * MIN_TUNE_FLOPS keep the fallback without measuring.
+   * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
+   * fingerprint of `table`'s kernels, so changed kernels are measured again.
    */
   pick<V extends string>(
     op: string,
     shape: { key: string; flops: number },
-    variants: readonly V[],
+    table: Readonly<Record<V, TiledKernel>>,
     fallback: V,
     setup: TuneSetup<V>,
   ): V {
+    const variants = variantsOf(table);
     if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
-    const key = shape.key;
+    const key = `${shape.key}#${fingerprint(table)}`;
     const c = this.tuner.choice(op, key) as V | undefined;
     if (c !== undefined && variants.includes(c)) return c;
     this.tuner.request(op, key, variants, fallback, setup as TuneSetup);

@@ -31,9 +31,30 @@ export function variantTable<V extends string>(
   ) as Record<V, TiledKernel>;
 }
 
-/** The variant names of a table, for `gpu.pick`. */
+/** The variant names of a table. */
 export function variantsOf<V extends string>(table: Record<V, unknown>): V[] {
   return Object.keys(table) as V[];
+}
+
+const fingerprints = new WeakMap<object, string>();
+
+/**
+ * A short hash (FNV-1a, 32 bits, hex) of a table's variant names, tiles and kernel sources. The
+ * autotune cache keys its choices by it, so a measured choice is never reused for kernels that
+ * have since changed (a new version of mmboost, a regenerated kernel): they are measured anew.
+ */
+export function fingerprint(table: Readonly<Record<string, TiledKernel>>): string {
+  let hash = fingerprints.get(table);
+  if (hash === undefined) {
+    const text = Object.entries(table)
+      .map(([v, k]) => `${v}:${k.rows}x${k.cols}:${k.kernel.code}`)
+      .join("\n");
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    hash = (h >>> 0).toString(16).padStart(8, "0");
+    fingerprints.set(table, hash);
+  }
+  return hash;
 }
 
 /**

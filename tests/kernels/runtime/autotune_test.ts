@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 
 gpuTest(
-  "autotune measures each new shape once, caches the choice on disk, and a second run reuses it",
+  "autotune measures each new shape once, caches the choice on disk, a second run reuses it, changed kernels are measured again",
   async (gpu) => {
     const dir = await Deno.makeTempDir(), path = join(dir, "sub", "autotune.json");
     // 21 MFLOP: above MIN_TUNE_FLOPS (smaller shapes keep the default without measuring)
@@ -51,6 +51,13 @@ gpuTest(
       }
       const file = JSON.parse(await Deno.readTextFile(path));
       if (Object.keys(file.adapters).length !== 1) throw new Error("one adapter expected");
+      // a choice measured for other kernels (another version: another fingerprint) is not reused
+      const text = await Deno.readTextFile(path);
+      if (!/#[0-9a-f]{8}"/.test(text)) throw new Error(`no kernel fingerprint in ${text}`);
+      await Deno.writeTextFile(path, text.replace(/#[0-9a-f]{8}"/g, '#00000000"'));
+      gpu.tuner = await Autotuner.open(gpu, path);
+      await run();
+      if (gpu.tuner.pending !== 1) throw new Error("a choice for changed kernels was reused");
     } finally {
       gpu.tuner = null;
       await Deno.remove(dir, { recursive: true });
