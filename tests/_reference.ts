@@ -126,6 +126,44 @@ export function batchNormRef(
   return { y, mean, variance };
 }
 
+/**
+ * Training-mode batch norm backward in float64 (optionally through a fused ReLU): dx, dgamma,
+ * dbeta for output gradient dy.
+ */
+export function batchNormBackwardRef(
+  x: Arr,
+  dy: Arr,
+  gamma: Arr,
+  beta: Arr,
+  [B, C, S]: [number, number, number],
+  relu: boolean,
+  eps = 1e-5,
+) {
+  const { mean, variance } = batchNormRef(x, gamma, beta, B, C, S, eps);
+  const n = B * S, dx = new Float64Array(B * C * S);
+  const dgamma = new Float64Array(C), dbeta = new Float64Array(C);
+  const at = (b: number, c: number, i: number) => (b * C + c) * S + i;
+  for (let c = 0; c < C; c++) {
+    const invstd = 1 / Math.sqrt(variance[c] + eps);
+    const xhat = (k: number) => (x[k] - mean[c]) * invstd;
+    const g = (k: number) => (relu && xhat(k) * gamma[c] + beta[c] <= 0 ? 0 : dy[k]);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < S; i++) {
+        const k = at(b, c, i);
+        dbeta[c] += g(k);
+        dgamma[c] += g(k) * xhat(k);
+      }
+    }
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < S; i++) {
+        const k = at(b, c, i);
+        dx[k] = gamma[c] * invstd * (g(k) - dbeta[c] / n - xhat(k) * dgamma[c] / n);
+      }
+    }
+  }
+  return { dx, dgamma, dbeta };
+}
+
 /** Max pool over [B, C, H, W] with -inf padding; returns y and the argmax (plane index). */
 export function maxpoolRef(
   x: Arr,

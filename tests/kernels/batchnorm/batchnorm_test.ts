@@ -1,10 +1,10 @@
 import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
-import { batchNormRef } from "../../_reference.ts";
+import { batchNormBackwardRef, batchNormRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { batchNorm } from "../../../kernels/batchnorm/batchnorm.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
-import { relu } from "../../../kernels/elementwise/elementwise.ts";
+import { add, relu } from "../../../kernels/elementwise/elementwise.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -136,5 +136,44 @@ gpuTest(
     ["y", "dx", "dgamma", "dbeta", "eval y"].forEach((name, i) =>
       assertClose(fused[i], plain[i], { atol: 1e-6, rtol: 1e-6 }, name)
     );
+  },
+);
+
+gpuTest(
+  "batchnorm forward and backward match the float64 reference on the four-per-invocation " +
+    "path (vec4 within a channel and straddling two) and the one-per-invocation path",
+  async (gpu) => {
+    const rng = new Rng(23);
+    // sizes % 4 == 0 take the vec4 kernels: S = 4 (aligned), 5 and 49 (vec4s straddle channels);
+    // [3, 5, 7] (105 values) takes the scalar ones
+    const shapes: [number, number, number][] = [[2, 3, 4], [4, 3, 5], [2, 8, 49], [3, 5, 7]];
+    for (const shape of shapes) {
+      for (const fused of [false, true]) {
+        const [B, C, S] = shape;
+        const x = randn(rng, B * C * S), dy = randn(rng, B * C * S);
+        const gamma = randn(rng, C), beta = randn(rng, C);
+        const set = bnParams(gpu, gamma, beta);
+        using _ = new Scope(gpu);
+        const X = Tensor.from(gpu, x, shape);
+        X.requiresGrad = true;
+        const y = batchNorm(X, set.get("gamma"), set.get("beta"), Tensor.zeros(gpu, [2, C]), {
+          training: true,
+          relu: fused,
+        });
+        // y + X: the input gradient accumulates onto the identity's (the accumulate path)
+        backward(add(y, X), Tensor.from(gpu, dy, shape));
+        const fwd = batchNormRef(x, gamma, beta, B, C, S).y.map((
+          v,
+        ) => (fused ? Math.max(v, 0) : v));
+        const ref = batchNormBackwardRef(x, dy, gamma, beta, shape, fused);
+        const what = `[${shape}] relu ${fused}`;
+        assertClose(await y.read(), fwd, TOL, `y ${what}`);
+        assertClose(await X.grad!.read(), ref.dx.map((v, i) => v + dy[i]), TOL, `dx ${what}`);
+        const grads = await set.read("grads");
+        assertClose(grads.get("gamma")!, ref.dgamma, TOL, `dgamma ${what}`);
+        assertClose(grads.get("beta")!, ref.dbeta, TOL, `dbeta ${what}`);
+        set.destroy();
+      }
+    }
   },
 );
