@@ -11,6 +11,7 @@ import {
   gemmKernel,
   GPU_BLOCK,
   GPU_NOTE,
+  odometer,
   TILED_BLOCK,
   TILED_NOTE,
 } from "./gen_gemm.ts";
@@ -89,6 +90,12 @@ function forward(b: Block, variant: string): string {
       `let pp${s} = n${s} % osz; let xb${s} = (n${s} / osz) * p.C * isz; ` +
       `let yb${s} = (n${s} / osz) * p.M * osz + pp${s}; ${corner(`pp${s}`, `${s}`)}`,
     decodeK: `let kr = k % ksz; let xc = (k / ksz) * isz; ${tap("kr", "")}`,
+    kCounter: {
+      init: "var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var ikd = (k0 / khw) % p.KD; " +
+        "var xc = (k0 / ksz) * isz;",
+      decode: "let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);",
+      step: odometer([["ikw", "p.KW"], ["ikh", "p.KH"], ["ikd", "p.KD"]], "xc += isz;"),
+    },
     loadA: (r) => `w[wr${r} + k]`,
     loadB: (s) => `ld(xb${s} + xc, id${s} + kd, ih${s} + kh, iw${s} + kw)`,
     store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * osz] = ${v};`,
@@ -148,6 +155,13 @@ ${put("dx")}`,
       "let jh = jr / p.KWw; let jw = jr % p.KWw; " +
       "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
       "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
+    kCounter: {
+      init: "let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; " +
+        "var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;",
+      decode: "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
+        "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
+      step: odometer([["jw", "p.KWw"], ["jh", "p.KHh"], ["jd", "kdd"]], "co += 1u;"),
+    },
     loadA: (r) => `w[wo + wr${r}]`,
     loadB: (s) => `ldy(yb${s} + yo, qd${s} - jjd, qh${s} - jjh, qw${s} - jjw)`,
     store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * isz, ${v});`,
@@ -181,6 +195,14 @@ ${put("dw")}`,
       `let kr${s} = n${s} % ksz; let xc${s} = (n${s} / ksz) * isz; ${tap(`kr${s}`, `${s}`)}`,
     decodeK: "let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; " +
       `let xo = (k / osz) * p.C * isz; ${corner("pp", "")}`,
+    kCounter: {
+      init: "var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var iod = (k0 / ohw) % p.OD; " +
+        "var ib = k0 / osz;",
+      decode: "let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; " +
+        "let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); " +
+        "let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);",
+      step: odometer([["iow", "p.OW"], ["ioh", "p.OH"], ["iod", "p.OD"]], "ib += 1u;"),
+    },
     loadA: (r) => `dy[yo + yr${r}]`,
     loadB: (s) => `ld(xo + xc${s}, id + kd${s}, ih + kh${s}, iw + kw${s})`,
     store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,

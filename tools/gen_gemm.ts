@@ -41,6 +41,25 @@ export interface GemmSpec extends Block {
   store: (v: string, i: string, j: string, r: number, s: number) => string;
   /** The k range of this invocation; default the whole [0, K). */
   kRange?: string;
+  /**
+   * Incremental decoding of k for the register-blocked loop: `init` sets counters for k0 before
+   * the loop, `decode` reads them at the top of each iteration (instead of decodeK), `step`
+   * advances them at its end (see `odometer`). Integer division is emulated lane by lane on the
+   * software adapter, so dividing k every iteration cost about 8 % of a convolution. The tiled
+   * form, which decodes scattered k, keeps decodeK.
+   */
+  kCounter?: { init: string; decode: string; step: string };
+}
+
+/**
+ * Statements advancing mixed-radix counters by one, fastest first: digits [["a", "A"],
+ * ["b", "B"]] and carry "c += 1u;" count a over [0, A), then b over [0, B), then run the carry.
+ */
+export function odometer(digits: [string, string][], carry: string): string {
+  return digits.reduceRight(
+    (inner, [name, limit]) => `${name} += 1u; if (${name} == ${limit}) { ${name} = 0u; ${inner} }`,
+    carry,
+  );
 }
 
 /** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
@@ -116,14 +135,17 @@ export function gemmKernel(spec: GemmSpec): string {
     emit(`  ${range(TN).map((s) => `var c${q}_${s} = vec4f(0.0);`).join(" ")}`);
   }
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
+  if (spec.kCounter) emit(`  ${spec.kCounter.init}`);
   emit("  for (var k = k0; k < k1; k++) {");
-  if (spec.decodeK) emit(`    ${spec.decodeK}`);
+  const decode = spec.kCounter?.decode ?? spec.decodeK;
+  if (decode) emit(`    ${decode}`);
   for (let s = 0; s < TN; s++) emit(`    let b${s} = ${spec.loadB(s)};`);
   for (let q = 0; q < Q; q++) {
     const a = range(4).map((i) => spec.loadA(4 * q + i));
     emit(`    let a${q} = vec4f(${a.join(", ")});`);
     for (let s = 0; s < TN; s++) emit(`    c${q}_${s} = fma(a${q}, vec4f(b${s}), c${q}_${s});`);
   }
+  if (spec.kCounter) emit(`    ${spec.kCounter.step}`);
   emit("  }");
   for (let q = 0; q < Q; q++) {
     for (let i = 0; i < 4; i++) {

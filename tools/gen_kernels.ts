@@ -10,6 +10,7 @@ import {
   gemmKernel,
   GPU_BLOCK,
   GPU_NOTE,
+  odometer,
   TILED_BLOCK,
   TILED_NOTE,
 } from "./gen_gemm.ts";
@@ -218,6 +219,13 @@ ${put("dw")}`,
       decodeK: "let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; " +
         "let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); " +
         "let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);",
+      kCounter: {
+        init: "var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var ib = k0 / ohw;",
+        decode: "let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; " +
+          "let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); " +
+          "let iw = i32(iow * p.stride) - i32(p.pad);",
+        step: odometer([["iow", "p.OW"], ["ioh", "p.OH"]], "ib += 1u;"),
+      },
       loadA: (r) => `dy[yo + yr${r}]`,
       loadB: (s) => `ld(xo + xc${s}, ih + kh${s}, iw + kw${s})`,
       store: (v, i, j) => `put(zo + (${i}) * p.N + ${j}, ${v});`,

@@ -135,8 +135,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var ib = k0 / ohw;
   for (var k = k0; k < k1; k++) {
-    let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+    let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
     let b0 = ld(xo + xc0, ih + kh0, iw + kw0);
     let b1 = ld(xo + xc1, ih + kh1, iw + kw1);
     let b2 = ld(xo + xc2, ih + kh2, iw + kw2);
@@ -289,6 +290,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c7_13 = fma(a7, vec4f(b13), c7_13);
     c7_14 = fma(a7, vec4f(b14), c7_14);
     c7_15 = fma(a7, vec4f(b15), c7_15);
+    iow += 1u; if (iow == p.OW) { iow = 0u; ioh += 1u; if (ioh == p.OH) { ioh = 0u; ib += 1u; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(zo + (row0 + 0u) * p.N + col0 + 0u, c0_0[0]); }

@@ -83,8 +83,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c2_0 = vec4f(0.0); var c2_1 = vec4f(0.0); var c2_2 = vec4f(0.0); var c2_3 = vec4f(0.0); var c2_4 = vec4f(0.0); var c2_5 = vec4f(0.0); var c2_6 = vec4f(0.0); var c2_7 = vec4f(0.0);
   var c3_0 = vec4f(0.0); var c3_1 = vec4f(0.0); var c3_2 = vec4f(0.0); var c3_3 = vec4f(0.0); var c3_4 = vec4f(0.0); var c3_5 = vec4f(0.0); var c3_6 = vec4f(0.0); var c3_7 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var ib = k0 / ohw;
   for (var k = k0; k < k1; k++) {
-    let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+    let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
     let b0 = ld(xo + xc0, ih + kh0, iw + kw0);
     let b1 = ld(xo + xc1, ih + kh1, iw + kw1);
     let b2 = ld(xo + xc2, ih + kh2, iw + kw2);
@@ -129,6 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c3_5 = fma(a3, vec4f(b5), c3_5);
     c3_6 = fma(a3, vec4f(b6), c3_6);
     c3_7 = fma(a3, vec4f(b7), c3_7);
+    iow += 1u; if (iow == p.OW) { iow = 0u; ioh += 1u; if (ioh == p.OH) { ioh = 0u; ib += 1u; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(zo + (row0 + 0u) * p.N + col0 + 0u, c0_0[0]); }

@@ -137,8 +137,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
-    let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+    let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
     let b0 = ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw);
     let b1 = ldy(yb1 + yo, qd1 - jjd, qh1 - jjh, qw1 - jjw);
     let b2 = ldy(yb2 + yo, qd2 - jjd, qh2 - jjh, qw2 - jjw);
@@ -291,6 +292,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c7_13 = fma(a7, vec4f(b13), c7_13);
     c7_14 = fma(a7, vec4f(b14), c7_14);
     c7_15 = fma(a7, vec4f(b15), c7_15);
+    jw += 1u; if (jw == p.KWw) { jw = 0u; jh += 1u; if (jh == p.KHh) { jh = 0u; jd += 1u; if (jd == kdd) { jd = 0u; co += 1u; } } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(xb0 + (row0 + 0u) * isz, c0_0[0]); }

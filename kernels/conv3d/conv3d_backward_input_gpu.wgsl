@@ -50,8 +50,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp3 = n3 % pvol; let pq3 = pp3 % phw; let id3 = p.id0 + p.sd * (pp3 / phw); let ih3 = p.ih0 + p.sh * (pq3 / p.Ww); let iw3 = p.iw0 + p.sw * (pq3 % p.Ww); let yb3 = (n3 / pvol) * p.C * osz; let xb3 = (n3 / pvol) * p.M * isz + (id3 * p.H + ih3) * p.W + iw3; let qd3 = i32((id3 + p.pd) / p.sd); let qh3 = i32((ih3 + p.ph) / p.sh); let qw3 = i32((iw3 + p.pw) / p.sw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
-    let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+    let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
     let b0 = ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw);
     let b1 = ldy(yb1 + yo, qd1 - jjd, qh1 - jjh, qw1 - jjw);
     let b2 = ldy(yb2 + yo, qd2 - jjd, qh2 - jjh, qw2 - jjw);
@@ -61,6 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_1 = fma(a0, vec4f(b1), c0_1);
     c0_2 = fma(a0, vec4f(b2), c0_2);
     c0_3 = fma(a0, vec4f(b3), c0_3);
+    jw += 1u; if (jw == p.KWw) { jw = 0u; jh += 1u; if (jh == p.KHh) { jh = 0u; jd += 1u; if (jd == kdd) { jd = 0u; co += 1u; } } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(xb0 + (row0 + 0u) * isz, c0_0[0]); }

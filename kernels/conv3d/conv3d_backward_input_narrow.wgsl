@@ -74,8 +74,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp15 = n15 % pvol; let pq15 = pp15 % phw; let id15 = p.id0 + p.sd * (pp15 / phw); let ih15 = p.ih0 + p.sh * (pq15 / p.Ww); let iw15 = p.iw0 + p.sw * (pq15 % p.Ww); let yb15 = (n15 / pvol) * p.C * osz; let xb15 = (n15 / pvol) * p.M * isz + (id15 * p.H + ih15) * p.W + iw15; let qd15 = i32((id15 + p.pd) / p.sd); let qh15 = i32((ih15 + p.ph) / p.sh); let qw15 = i32((iw15 + p.pw) / p.sw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0); var c0_4 = vec4f(0.0); var c0_5 = vec4f(0.0); var c0_6 = vec4f(0.0); var c0_7 = vec4f(0.0); var c0_8 = vec4f(0.0); var c0_9 = vec4f(0.0); var c0_10 = vec4f(0.0); var c0_11 = vec4f(0.0); var c0_12 = vec4f(0.0); var c0_13 = vec4f(0.0); var c0_14 = vec4f(0.0); var c0_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
-    let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+    let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
     let b0 = ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw);
     let b1 = ldy(yb1 + yo, qd1 - jjd, qh1 - jjh, qw1 - jjw);
     let b2 = ldy(yb2 + yo, qd2 - jjd, qh2 - jjh, qw2 - jjw);
@@ -109,6 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_13 = fma(a0, vec4f(b13), c0_13);
     c0_14 = fma(a0, vec4f(b14), c0_14);
     c0_15 = fma(a0, vec4f(b15), c0_15);
+    jw += 1u; if (jw == p.KWw) { jw = 0u; jh += 1u; if (jh == p.KHh) { jh = 0u; jd += 1u; if (jd == kdd) { jd = 0u; co += 1u; } } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(xb0 + (row0 + 0u) * isz, c0_0[0]); }

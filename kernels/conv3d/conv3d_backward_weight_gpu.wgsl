@@ -48,8 +48,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let kr3 = n3 % ksz; let xc3 = (n3 / ksz) * isz; let kd3 = i32(kr3 / khw); let kh3 = i32((kr3 % khw) / p.KW); let kw3 = i32(kr3 % p.KW);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var iod = (k0 / ohw) % p.OD; var ib = k0 / osz;
   for (var k = k0; k < k1; k++) {
-    let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+    let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
     let b0 = ld(xo + xc0, id + kd0, ih + kh0, iw + kw0);
     let b1 = ld(xo + xc1, id + kd1, ih + kh1, iw + kw1);
     let b2 = ld(xo + xc2, id + kd2, ih + kh2, iw + kw2);
@@ -59,6 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_1 = fma(a0, vec4f(b1), c0_1);
     c0_2 = fma(a0, vec4f(b2), c0_2);
     c0_3 = fma(a0, vec4f(b3), c0_3);
+    iow += 1u; if (iow == p.OW) { iow = 0u; ioh += 1u; if (ioh == p.OH) { ioh = 0u; iod += 1u; if (iod == p.OD) { iod = 0u; ib += 1u; } } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(zo + (row0 + 0u) * p.N + col0 + 0u, c0_0[0]); }

@@ -43,8 +43,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp3 = n3 % osz; let xb3 = (n3 / osz) * p.C * isz; let yb3 = (n3 / osz) * p.M * osz + pp3; let od3 = pp3 / ohw; let oq3 = pp3 % ohw; let id3 = i32(od3 * p.sd) - i32(p.pd); let ih3 = i32((oq3 / p.OW) * p.sh) - i32(p.ph); let iw3 = i32((oq3 % p.OW) * p.sw) - i32(p.pw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var ikd = (k0 / khw) % p.KD; var xc = (k0 / ksz) * isz;
   for (var k = k0; k < k1; k++) {
-    let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+    let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
     let b0 = ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw);
     let b1 = ld(xb1 + xc, id1 + kd, ih1 + kh, iw1 + kw);
     let b2 = ld(xb2 + xc, id2 + kd, ih2 + kh, iw2 + kw);
@@ -54,6 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_1 = fma(a0, vec4f(b1), c0_1);
     c0_2 = fma(a0, vec4f(b2), c0_2);
     c0_3 = fma(a0, vec4f(b3), c0_3);
+    ikw += 1u; if (ikw == p.KW) { ikw = 0u; ikh += 1u; if (ikh == p.KH) { ikh = 0u; ikd += 1u; if (ikd == p.KD) { ikd = 0u; xc += isz; } } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { y[yb0 + (row0 + 0u) * osz] = c0_0[0]; }
