@@ -119,6 +119,11 @@ export function generatedKernels(): Record<string, string> {
         `let iw${s} = i32((pp${s} % p.OW) * p.stride) - i32(p.pad);`,
       decodeK: "let kr = k % khw; let xc = (k / khw) * hw; " +
         "let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);",
+      kCounter: {
+        init: "var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var xc = (k0 / khw) * hw;",
+        decode: "let kh = i32(ikh); let kw = i32(ikw);",
+        step: odometer([["ikw", "p.KW"], ["ikh", "p.KH"]], "xc += hw;"),
+      },
       loadA: (r) => `w[wr${r} + k]`,
       loadB: (s) => `ld(xb${s} + xc, ih${s} + kh, iw${s} + kw)`,
       store: (v, i, _j, _r, s) => `y[yb${s} + (${i}) * ohw] = ${v};`,
@@ -174,6 +179,13 @@ ${put("dx")}`,
       decodeK: "let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; " +
         "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
         "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
+      kCounter: {
+        init: "let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; " +
+          "var co = k0 / taps;",
+        decode: "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
+          "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
+        step: odometer([["l", "p.KWw"], ["j", "khh"]], "co += 1u;"),
+      },
       loadA: (r) => `w[wo + wr${r}]`,
       loadB: (s) => `ldy(yb${s} + yo, qh${s} - jj, qw${s} - ll)`,
       store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,

@@ -18,22 +18,37 @@ struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
 
 var<workgroup> part: array<vec2f, 256>;
 
+// The channel's values, read once per workgroup.
+struct Channel { mean: f32, invstd: f32, gamma: f32, beta: f32, relu: bool }
+
+// [g, g * xhat] of element i, g being dy masked by the fused ReLU when there is one.
+fn term(i: u32, ch: Channel) -> vec2f {
+  let xhat = (x[i] - ch.mean) * ch.invstd;
+  let g = select(dy[i], 0.0, ch.relu && xhat * ch.gamma + ch.beta <= 0.0);
+  return vec2f(g, g * xhat);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
   let c = wid.x;
   let lid = lid3.x;
-  let n = p.B * p.S;
-  let mean = stats[c];
-  let invstd = inverseSqrt(stats[p.C + c] + p.eps);
-  let relu = (p.flags & 4u) != 0u;
-  let gc = gamma[c];
-  let bc = beta[c];
+  let ch = Channel(
+    stats[c],
+    inverseSqrt(stats[p.C + c] + p.eps),
+    gamma[c],
+    beta[c],
+    (p.flags & 4u) != 0u,
+  );
   var s = vec2f(0.0);
-  for (var e = lid; e < n; e += 256u) {
-    let i = ((e / p.S) * p.C + c) * p.S + e % p.S;
-    let xhat = (x[i] - mean) * invstd;
-    let g = select(dy[i], 0.0, relu && xhat * gc + bc <= 0.0);
-    s += vec2f(g, g * xhat);
+  if (p.S >= 256u) { // large planes one by one, lanes across each (no division per element)
+    for (var b = 0u; b < p.B; b++) {
+      let base = (b * p.C + c) * p.S;
+      for (var e = lid; e < p.S; e += 256u) { s += term(base + e, ch); }
+    }
+  } else { // small planes as one flat range, so that the lanes stay busy
+    for (var e = lid; e < p.B * p.S; e += 256u) {
+      s += term(((e / p.S) * p.C + c) * p.S + e % p.S, ch);
+    }
   }
   part[lid] = s;
   workgroupBarrier();

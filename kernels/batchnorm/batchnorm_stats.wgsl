@@ -25,20 +25,35 @@ fn reduce(lid: u32, v: f32) -> f32 {
   return total;
 }
 
+// Sum over channel c's values of (x - shift), or of its square. Large planes (S >= 256) are
+// walked plane by plane with the 256 lanes across each (no integer division per element, which
+// the software adapter does lane by lane); small ones as one flat range (lanes stay busy).
+fn channelSum(c: u32, lid: u32, shift: f32, square: bool) -> f32 {
+  var s = 0.0;
+  if (p.S >= 256u) {
+    for (var b = 0u; b < p.B; b++) {
+      let base = (b * p.C + c) * p.S;
+      for (var e = lid; e < p.S; e += 256u) {
+        let d = x[base + e] - shift;
+        s += select(d, d * d, square);
+      }
+    }
+  } else {
+    for (var e = lid; e < p.B * p.S; e += 256u) {
+      let d = x[((e / p.S) * p.C + c) * p.S + e % p.S] - shift;
+      s += select(d, d * d, square);
+    }
+  }
+  return s;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
   let c = wid.x;
   let lid = lid3.x;
   let n = p.B * p.S;
-  var s = 0.0;
-  for (var e = lid; e < n; e += 256u) { s += x[((e / p.S) * p.C + c) * p.S + e % p.S]; }
-  let mean = reduce(lid, s) / f32(n);
-  var q = 0.0;
-  for (var e = lid; e < n; e += 256u) {
-    let d = x[((e / p.S) * p.C + c) * p.S + e % p.S] - mean;
-    q += d * d;
-  }
-  let variance = reduce(lid, q) / f32(n);
+  let mean = reduce(lid, channelSum(c, lid, 0.0, false)) / f32(n);
+  let variance = reduce(lid, channelSum(c, lid, mean, true)) / f32(n);
   if (lid == 0u) {
     stats[c] = mean;
     stats[p.C + c] = variance;

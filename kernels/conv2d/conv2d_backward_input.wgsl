@@ -136,8 +136,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
-    let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+    let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
     let b0 = ldy(yb0 + yo, qh0 - jj, qw0 - ll);
     let b1 = ldy(yb1 + yo, qh1 - jj, qw1 - ll);
     let b2 = ldy(yb2 + yo, qh2 - jj, qw2 - ll);
@@ -290,6 +291,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c7_13 = fma(a7, vec4f(b13), c7_13);
     c7_14 = fma(a7, vec4f(b14), c7_14);
     c7_15 = fma(a7, vec4f(b15), c7_15);
+    l += 1u; if (l == p.KWw) { l = 0u; j += 1u; if (j == khh) { j = 0u; co += 1u; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(xb0 + (row0 + 0u) * hw, c0_0[0]); }

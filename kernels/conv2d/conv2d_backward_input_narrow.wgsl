@@ -73,8 +73,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp15 = n15 % phw; let ih15 = p.ih0 + p.stride * (pp15 / p.Ww); let iw15 = p.iw0 + p.stride * (pp15 % p.Ww); let yb15 = (n15 / phw) * p.C * ohw; let xb15 = (n15 / phw) * p.M * hw + ih15 * p.W + iw15; let qh15 = i32((ih15 + p.pad) / p.stride); let qw15 = i32((iw15 + p.pad) / p.stride);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0); var c0_4 = vec4f(0.0); var c0_5 = vec4f(0.0); var c0_6 = vec4f(0.0); var c0_7 = vec4f(0.0); var c0_8 = vec4f(0.0); var c0_9 = vec4f(0.0); var c0_10 = vec4f(0.0); var c0_11 = vec4f(0.0); var c0_12 = vec4f(0.0); var c0_13 = vec4f(0.0); var c0_14 = vec4f(0.0); var c0_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
-    let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+    let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
     let b0 = ldy(yb0 + yo, qh0 - jj, qw0 - ll);
     let b1 = ldy(yb1 + yo, qh1 - jj, qw1 - ll);
     let b2 = ldy(yb2 + yo, qh2 - jj, qw2 - ll);
@@ -108,6 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_13 = fma(a0, vec4f(b13), c0_13);
     c0_14 = fma(a0, vec4f(b14), c0_14);
     c0_15 = fma(a0, vec4f(b15), c0_15);
+    l += 1u; if (l == p.KWw) { l = 0u; j += 1u; if (j == khh) { j = 0u; co += 1u; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { put(xb0 + (row0 + 0u) * hw, c0_0[0]); }

@@ -130,8 +130,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var xc = (k0 / khw) * hw;
   for (var k = k0; k < k1; k++) {
-    let kr = k % khw; let xc = (k / khw) * hw; let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);
+    let kh = i32(ikh); let kw = i32(ikw);
     let b0 = ld(xb0 + xc, ih0 + kh, iw0 + kw);
     let b1 = ld(xb1 + xc, ih1 + kh, iw1 + kw);
     let b2 = ld(xb2 + xc, ih2 + kh, iw2 + kw);
@@ -284,6 +285,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c7_13 = fma(a7, vec4f(b13), c7_13);
     c7_14 = fma(a7, vec4f(b14), c7_14);
     c7_15 = fma(a7, vec4f(b15), c7_15);
+    ikw += 1u; if (ikw == p.KW) { ikw = 0u; ikh += 1u; if (ikh == p.KH) { ikh = 0u; xc += hw; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { y[yb0 + (row0 + 0u) * ohw] = c0_0[0]; }

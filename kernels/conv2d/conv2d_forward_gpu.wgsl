@@ -43,8 +43,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp3 = n3 % ohw; let xb3 = (n3 / ohw) * p.C * hw; let yb3 = (n3 / ohw) * p.M * ohw + pp3; let ih3 = i32((pp3 / p.OW) * p.stride) - i32(p.pad); let iw3 = i32((pp3 % p.OW) * p.stride) - i32(p.pad);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var xc = (k0 / khw) * hw;
   for (var k = k0; k < k1; k++) {
-    let kr = k % khw; let xc = (k / khw) * hw; let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);
+    let kh = i32(ikh); let kw = i32(ikw);
     let b0 = ld(xb0 + xc, ih0 + kh, iw0 + kw);
     let b1 = ld(xb1 + xc, ih1 + kh, iw1 + kw);
     let b2 = ld(xb2 + xc, ih2 + kh, iw2 + kw);
@@ -54,6 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c0_1 = fma(a0, vec4f(b1), c0_1);
     c0_2 = fma(a0, vec4f(b2), c0_2);
     c0_3 = fma(a0, vec4f(b3), c0_3);
+    ikw += 1u; if (ikw == p.KW) { ikw = 0u; ikh += 1u; if (ikh == p.KH) { ikh = 0u; xc += hw; } }
   }
   if (row0 + 0u < p.M) {
     if (col0 + 0u < p.N) { y[yb0 + (row0 + 0u) * ohw] = c0_0[0]; }
