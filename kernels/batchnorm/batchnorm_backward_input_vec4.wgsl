@@ -33,11 +33,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.L / 4u) { return; }
   let e = 4u * i;
-  let c = channel(e);
+  let plane = e / p.S;
+  let c = plane % p.C;
   let v = x[i];
   let d = dy[i];
   var g: vec4f;
-  if (c == channel(e + 3u)) {
+  if (e - plane * p.S + 3u < p.S) { // all four in channel c
     g = grad(v, d, c);
   } else {
     g = vec4f(

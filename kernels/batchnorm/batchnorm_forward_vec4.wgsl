@@ -28,10 +28,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.L / 4u) { return; }
   let e = 4u * i;
-  let c = channel(e);
+  let plane = e / p.S;
+  let c = plane % p.C;
   let v = x[i];
   var z: vec4f;
-  if (c == channel(e + 3u)) {
+  if (e - plane * p.S + 3u < p.S) { // all four in channel c
     z = (v - stats[c]) * inverseSqrt(stats[p.C + c] + p.eps) * gamma[c] + beta[c];
   } else {
     z = vec4f(
