@@ -191,7 +191,7 @@ if (import.meta.main) {
   if (values.json) {
     await Deno.writeTextFile(
       values.json,
-      JSON.stringify({ adapter: gpu.adapterName, rows }, null, 2),
+      JSON.stringify({ adapter: gpu.adapterName, rows }, null, 2) + "\n", // as deno fmt leaves it
     );
   }
   Deno.exit(0); // peers keep devices alive; end the process explicitly
