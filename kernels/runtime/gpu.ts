@@ -172,6 +172,11 @@ export class Gpu {
     return fallback;
   }
 
+  /** Compute pipelines compiled so far (the autotuner tells a first, compiling run by it). */
+  get pipelineCount(): number {
+    return this.#pipelines.size;
+  }
+
   /** A one-line description of the adapter, for logs and reports. */
   get adapterName(): string {
     const i = this.adapterInfo;
