@@ -36,7 +36,7 @@ export class ParameterSet {
 
   private constructor(gpu: Gpu, specs: ParameterSpec[]) {
     this.gpu = gpu;
-    const align = gpu.offsetAlignment / 4;
+    const align = Math.max(gpu.offsetAlignment / 4, 4); // elements; 4: the SGD kernel reads vec4s
     this.offsets = new Map();
     let at = 0;
     for (const s of specs) {
@@ -47,7 +47,7 @@ export class ParameterSet {
       this.offsets.set(s.name, at);
       at += Math.ceil(s.data.length / align) * align;
     }
-    const total = Math.max(at, 1);
+    const total = Math.max(at, 4); // a multiple of 4: the SGD kernel reads vec4s
     const arena = (usage: string) => {
       const buffer = gpu.device.createBuffer({
         label: usage,
@@ -98,7 +98,7 @@ export class ParameterSet {
     this.gpu.dispatch(sgdKernel, [this.values.range, this.grads.range, this.momentum.range], {
       u: [L],
       f: [o.lr, o.momentum ?? 0, o.weightDecay ?? 0],
-    }, groups1d(L, 256));
+    }, groups1d(L / 4, 256));
   }
 
   /** Read values (or gradients, or momentum) of every parameter by name. */
