@@ -59,9 +59,10 @@ export function maxpool3d(x: Tensor, o: Pool3dOptions): Tensor {
   const g = geometry(x, o, "maxpool3d");
   const y = Tensor.empty(x.gpu, [x.shape[0], x.shape[1], ...g.output]);
   const idx = Tensor.empty(x.gpu, y.shape); // u32 argmax in an f32-sized buffer
+  const runs = (y.size / g.output[2]) * Math.ceil(g.output[2] / 4); // 4 outputs along w each
   x.gpu.dispatch(maxForwardKernel, [x.range, y.range, idx.range], {
-    u: [y.size, ...uniforms(g), o.zeroPad ? 1 : 0],
-  }, groups1d(y.size, 256));
+    u: [runs, ...uniforms(g), o.zeroPad ? 1 : 0],
+  }, groups1d(runs, 256));
   return record(y, [x], (dy) => {
     const gx = gradOutput(x);
     if (gx) maxpoolBackwardInto(gx.out, dy, idx, g, gx.accumulate);
