@@ -64,8 +64,7 @@ export function batchNorm(
   const relu = options.relu ? 1 : 0;
   // Elementwise passes: four elements per invocation when the size allows (faster everywhere).
   const vec4 = x.size % 4 === 0;
-  const perInvocation = vec4 ? 4 : 1;
-  const grid = groups1d(x.size / perInvocation, 256);
+  const grid = groups1d(vec4 ? x.size / 4 : x.size, 256);
   gpu.dispatch(
     vec4 ? forwardVec4Kernel : forwardKernel,
     [x.range, stats.range, gamma.range, beta.range, y.range],

@@ -8,9 +8,10 @@
  * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
  * keyed by adapter, so a second run on the same machine makes the same choices without
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
- * (variants.ts), so kernels changed since (a new version) are measured again. Overrides: MMBOOST_GEMM=cpu|gpu forces a family (no tuning), MMBOOST_AUTOTUNE=off
- * disables tuning, MMBOOST_AUTOTUNE=PATH moves the cache file (default
- * $XDG_CACHE_HOME/mmboost/autotune.json or ~/.cache/mmboost/autotune.json).
+ * (variants.ts), so kernels changed since (a new version) are measured again. Overrides:
+ * MMBOOST_GEMM=cpu|gpu|tiled forces a family (no tuning), MMBOOST_AUTOTUNE=off disables tuning,
+ * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
+ * ~/.cache/mmboost/autotune.json).
  */
 import { dirname, join } from "node:path";
 import type { Gpu } from "./gpu.ts";
@@ -125,10 +126,9 @@ export class Autotuner {
   }
 
   /**
-   * Time every variant of each queued shape (after one warm-up run that also compiles it:
-   * enough repeats to fill about 30 ms, median of three; a variant whose first timing is over
-   * 3x the fastest so far keeps that one timing, and the warm-up counts as that timing when it
-   * compiled nothing), record the fastest and save.
+   * Time every variant of each queued shape (a first run, repeated when it compiled the kernel;
+   * then enough repeats to fill about 30 ms, median of three; a variant whose first timing is
+   * over 3x the fastest so far keeps that one timing), record the fastest and save.
    */
   async tune(gpu: Gpu): Promise<TuneResult[]> {
     const results: TuneResult[] = [];
@@ -140,33 +140,22 @@ export class Autotuner {
       const record = r.setup();
       let fastest = Infinity;
       for (const v of r.variants) {
-        // warm-up run; when it compiled nothing it is also a valid first timing
-        const pipelines = gpu.pipelineCount;
-        let t = performance.now();
-        record(v);
-        await gpu.sync();
-        const warm = performance.now() - t;
-        if (gpu.pipelineCount === pipelines && warm > 3 * fastest) {
-          ms[v] = warm; // clearly slower, known without a second run
-          continue;
-        }
-        t = performance.now();
-        record(v);
-        await gpu.sync();
-        const once = performance.now() - t;
-        if (once > 3 * fastest) { // clearly slower: one timing is enough
-          ms[v] = once;
-          continue;
-        }
-        const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(once, 0.5))));
-        const reps: number[] = [];
-        for (let rep = 0; rep < 3; rep++) {
-          t = performance.now();
+        // mean milliseconds of n dispatches waited for together
+        const time = async (n: number) => {
+          const t = performance.now();
           for (let i = 0; i < n; i++) record(v);
           await gpu.sync();
-          reps.push((performance.now() - t) / n);
+          return (performance.now() - t) / n;
+        };
+        const pipelines = gpu.pipelineCount;
+        let first = await time(1); // the warm-up: a valid first timing when it compiled nothing
+        if (gpu.pipelineCount !== pipelines) first = await time(1);
+        if (first > 3 * fastest) { // clearly slower: one timing is enough
+          ms[v] = first;
+          continue;
         }
-        ms[v] = median(reps);
+        const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(first, 0.5))));
+        ms[v] = median([await time(n), await time(n), await time(n)]);
         fastest = Math.min(fastest, ms[v]);
       }
       const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
