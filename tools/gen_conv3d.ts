@@ -89,10 +89,13 @@ function forward(b: Block, variant: string): string {
     setupCol: (s) =>
       `let pp${s} = n${s} % osz; let xb${s} = (n${s} / osz) * p.C * isz; ` +
       `let yb${s} = (n${s} / osz) * p.M * osz + pp${s}; ${corner(`pp${s}`, `${s}`)}`,
-    decodeK: `let kr = k % ksz; let xc = (k / ksz) * isz; ${tap("kr", "")}`,
     kCounter: {
-      init: "var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var ikd = (k0 / khw) % p.KD; " +
-        "var xc = (k0 / ksz) * isz;",
+      counters: [
+        ["ikw", (k) => `${k} % p.KW`],
+        ["ikh", (k) => `(${k} / p.KW) % p.KH`],
+        ["ikd", (k) => `(${k} / khw) % p.KD`],
+        ["xc", (k) => `(${k} / ksz) * isz`],
+      ],
       decode: "let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);",
       step: odometer([["ikw", "p.KW"], ["ikh", "p.KH"], ["ikd", "p.KD"]], "xc += isz;"),
     },
@@ -141,7 +144,7 @@ function backwardInput(b: Block, variant: string): string {
 
 ${put("dx")}`,
     prologue: `${SIZES} let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; ` +
-      "let thw = p.KHh * p.KWw;",
+      "let thw = p.KHh * p.KWw; let kdd = taps / max(thw, 1u);",
     setupRow: (r) => `let wr${r} = m${r} * ksz;`,
     setupCol: (s) =>
       `let pp${s} = n${s} % pvol; let pq${s} = pp${s} % phw; ` +
@@ -151,13 +154,13 @@ ${put("dx")}`,
       `let xb${s} = (n${s} / pvol) * p.M * isz + (id${s} * p.H + ih${s}) * p.W + iw${s}; ` +
       `let qd${s} = i32((id${s} + p.pd) / p.sd); let qh${s} = i32((ih${s} + p.ph) / p.sh); ` +
       `let qw${s} = i32((iw${s} + p.pw) / p.sw);`,
-    decodeK: "let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; " +
-      "let jh = jr / p.KWw; let jw = jr % p.KWw; " +
-      "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
-      "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
     kCounter: {
-      init: "let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; " +
-        "var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;",
+      counters: [
+        ["jw", (k) => `${k} % p.KWw`],
+        ["jh", (k) => `(${k} / p.KWw) % p.KHh`],
+        ["jd", (k) => `(${k} / max(thw, 1u)) % kdd`],
+        ["co", (k) => `${k} / taps`],
+      ],
       decode: "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
         "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
       step: odometer([["jw", "p.KWw"], ["jh", "p.KHh"], ["jd", "kdd"]], "co += 1u;"),
@@ -193,11 +196,13 @@ ${put("dw")}`,
     setupRow: (r) => `let yr${r} = m${r} * osz;`,
     setupCol: (s) =>
       `let kr${s} = n${s} % ksz; let xc${s} = (n${s} / ksz) * isz; ${tap(`kr${s}`, `${s}`)}`,
-    decodeK: "let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; " +
-      `let xo = (k / osz) * p.C * isz; ${corner("pp", "")}`,
     kCounter: {
-      init: "var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var iod = (k0 / ohw) % p.OD; " +
-        "var ib = k0 / osz;",
+      counters: [
+        ["iow", (k) => `${k} % p.OW`],
+        ["ioh", (k) => `(${k} / p.OW) % p.OH`],
+        ["iod", (k) => `(${k} / ohw) % p.OD`],
+        ["ib", (k) => `${k} / osz`],
+      ],
       decode: "let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; " +
         "let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); " +
         "let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);",

@@ -42,13 +42,21 @@ export interface GemmSpec extends Block {
   /** The k range of this invocation; default the whole [0, K). */
   kRange?: string;
   /**
-   * Incremental decoding of k for the register-blocked loop: `init` sets counters for k0 before
-   * the loop, `decode` reads them at the top of each iteration (instead of decodeK), `step`
-   * advances them at its end (see `odometer`). Integer division is emulated lane by lane on the
-   * software adapter, so dividing k every iteration cost about 8 % of a convolution. The tiled
-   * form, which decodes scattered k, keeps decodeK.
+   * k decoded into counters (instead of decodeK): `counters` gives each as an expression of k,
+   * `decode` the statements that read them, `step` the statements advancing them by one (see
+   * `odometer`). The register-blocked loop starts them at k0 and steps them each iteration, with
+   * no division per iteration (integer division is emulated lane by lane on the software adapter;
+   * dividing k every iteration cost 3-20 % of a convolution there); the tiled form, which decodes
+   * scattered k, computes them from k.
    */
-  kCounter?: { init: string; decode: string; step: string };
+  kCounter?: { counters: [string, (k: string) => string][]; decode: string; step: string };
+}
+
+/** Statements decoding k = `k` (the counters computed from it, or the spec's decodeK). */
+function decodeAt(spec: GemmSpec, k: string): string | undefined {
+  const c = spec.kCounter;
+  if (!c) return spec.decodeK;
+  return [...c.counters.map(([name, at]) => `let ${name} = ${at(k)};`), c.decode].join(" ");
 }
 
 /**
@@ -135,7 +143,9 @@ export function gemmKernel(spec: GemmSpec): string {
     emit(`  ${range(TN).map((s) => `var c${q}_${s} = vec4f(0.0);`).join(" ")}`);
   }
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
-  if (spec.kCounter) emit(`  ${spec.kCounter.init}`);
+  if (spec.kCounter) {
+    emit(`  ${spec.kCounter.counters.map(([name, at]) => `var ${name} = ${at("k0")};`).join(" ")}`);
+  }
   emit("  for (var k = k0; k < k1; k++) {");
   const decode = spec.kCounter?.decode ?? spec.decodeK;
   if (decode) emit(`    ${decode}`);
@@ -214,10 +224,11 @@ export function tiledKernel(spec: GemmSpec): string {
   if (spec.setupCol) { for (let j = 0; j < 4; j++) emit(`  ${spec.setupCol(4 + j)}`); }
   emit(`  ${range(4).map((j) => `var c${j} = vec4f(0.0);`).join(" ")}`);
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
+  const decode = decodeAt(spec, "k");
   emit("  for (var kt = k0; kt < k1; kt += 16u) {");
   emit("    {");
   emit("      let kq = kt + kkA; let k = min(kq, k1 - 1u);");
-  if (spec.decodeK) emit(`      ${spec.decodeK}`);
+  if (decode) emit(`      ${decode}`);
   for (let r = 0; r < 4; r++) {
     const m = `t / 16u + ${16 * r}u`;
     emit(
@@ -228,7 +239,7 @@ export function tiledKernel(spec: GemmSpec): string {
   for (let i = 0; i < 4; i++) {
     emit("    {");
     emit(`      let kk = t / 64u + ${4 * i}u; let kq = kt + kk; let k = min(kq, k1 - 1u);`);
-    if (spec.decodeK) emit(`      ${spec.decodeK}`);
+    if (decode) emit(`      ${decode}`);
     emit(`      Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ${spec.loadB(0)}, kq < k1);`);
     emit("    }");
   }

@@ -117,10 +117,12 @@ export function generatedKernels(): Record<string, string> {
         `let yb${s} = (n${s} / ohw) * p.M * ohw + pp${s}; ` +
         `let ih${s} = i32((pp${s} / p.OW) * p.stride) - i32(p.pad); ` +
         `let iw${s} = i32((pp${s} % p.OW) * p.stride) - i32(p.pad);`,
-      decodeK: "let kr = k % khw; let xc = (k / khw) * hw; " +
-        "let kh = i32(kr / p.KW); let kw = i32(kr % p.KW);",
       kCounter: {
-        init: "var ikw = k0 % p.KW; var ikh = (k0 / p.KW) % p.KH; var xc = (k0 / khw) * hw;",
+        counters: [
+          ["ikw", (k) => `${k} % p.KW`],
+          ["ikh", (k) => `(${k} / p.KW) % p.KH`],
+          ["xc", (k) => `(${k} / khw) * hw`],
+        ],
         decode: "let kh = i32(ikh); let kw = i32(ikw);",
         step: odometer([["ikw", "p.KW"], ["ikh", "p.KH"]], "xc += hw;"),
       },
@@ -168,7 +170,7 @@ export function generatedKernels(): Record<string, string> {
 
 ${put("dx")}`,
       prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; " +
-        "let phw = p.Hh * p.Ww; let taps = (p.K / p.C);",
+        "let phw = p.Hh * p.Ww; let taps = (p.K / p.C); let khh = taps / p.KWw;",
       setupRow: (r) => `let wr${r} = m${r} * khw;`,
       setupCol: (s) =>
         `let pp${s} = n${s} % phw; let ih${s} = p.ih0 + p.stride * (pp${s} / p.Ww); ` +
@@ -176,12 +178,12 @@ ${put("dx")}`,
         `let yb${s} = (n${s} / phw) * p.C * ohw; ` +
         `let xb${s} = (n${s} / phw) * p.M * hw + ih${s} * p.W + iw${s}; ` +
         `let qh${s} = i32((ih${s} + p.pad) / p.stride); let qw${s} = i32((iw${s} + p.pad) / p.stride);`,
-      decodeK: "let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; " +
-        "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
-        "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
       kCounter: {
-        init: "let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; " +
-          "var co = k0 / taps;",
+        counters: [
+          ["l", (k) => `${k} % p.KWw`],
+          ["j", (k) => `(${k} / p.KWw) % khh`],
+          ["co", (k) => `${k} / taps`],
+        ],
         decode: "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
           "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
         step: odometer([["l", "p.KWw"], ["j", "khh"]], "co += 1u;"),
@@ -228,11 +230,12 @@ ${put("dw")}`,
       setupCol: (s) =>
         `let kr${s} = n${s} % khw; let xc${s} = (n${s} / khw) * hw; ` +
         `let kh${s} = i32(kr${s} / p.KW); let kw${s} = i32(kr${s} % p.KW);`,
-      decodeK: "let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; " +
-        "let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); " +
-        "let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);",
       kCounter: {
-        init: "var iow = k0 % p.OW; var ioh = (k0 / p.OW) % p.OH; var ib = k0 / ohw;",
+        counters: [
+          ["iow", (k) => `${k} % p.OW`],
+          ["ioh", (k) => `(${k} / p.OW) % p.OH`],
+          ["ib", (k) => `${k} / ohw`],
+        ],
         decode: "let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; " +
           "let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); " +
           "let iw = i32(iow * p.stride) - i32(p.pad);",

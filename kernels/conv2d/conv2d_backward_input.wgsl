@@ -30,7 +30,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = (wid.y * 2u + lid.y) * 32u;
   let col0 = wid.x * 128u + lid.x;
   if (row0 >= p.M || col0 >= p.N) { return; }
-  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C);
+  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C); let khh = taps / p.KWw;
   let m0 = min(row0 + 0u, p.M - 1u);
   let m1 = min(row0 + 1u, p.M - 1u);
   let m2 = min(row0 + 2u, p.M - 1u);
@@ -136,7 +136,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
-  let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
+  var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
     let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
     let b0 = ldy(yb0 + yo, qh0 - jj, qw0 - ll);

@@ -30,7 +30,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = (wid.y * 4u + lid.y) * 4u;
   let col0 = wid.x * 256u + lid.x;
   if (row0 >= p.M || col0 >= p.N) { return; }
-  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C);
+  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C); let khh = taps / p.KWw;
   let m0 = min(row0 + 0u, p.M - 1u);
   let m1 = min(row0 + 1u, p.M - 1u);
   let m2 = min(row0 + 2u, p.M - 1u);
@@ -73,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp15 = n15 % phw; let ih15 = p.ih0 + p.stride * (pp15 / p.Ww); let iw15 = p.iw0 + p.stride * (pp15 % p.Ww); let yb15 = (n15 / phw) * p.C * ohw; let xb15 = (n15 / phw) * p.M * hw + ih15 * p.W + iw15; let qh15 = i32((ih15 + p.pad) / p.stride); let qw15 = i32((iw15 + p.pad) / p.stride);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0); var c0_4 = vec4f(0.0); var c0_5 = vec4f(0.0); var c0_6 = vec4f(0.0); var c0_7 = vec4f(0.0); var c0_8 = vec4f(0.0); var c0_9 = vec4f(0.0); var c0_10 = vec4f(0.0); var c0_11 = vec4f(0.0); var c0_12 = vec4f(0.0); var c0_13 = vec4f(0.0); var c0_14 = vec4f(0.0); var c0_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
-  let khh = taps / p.KWw; var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
+  var l = k0 % p.KWw; var j = (k0 / p.KWw) % khh; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
     let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
     let b0 = ldy(yb0 + yo, qh0 - jj, qw0 - ll);

@@ -31,7 +31,7 @@ fn put(o: u32, v: f32) {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
   let rowBase = wid.y * 64u;
   let colBase = wid.x * 64u;
-  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C);
+  let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let taps = (p.K / p.C); let khh = taps / p.KWw;
   let m0 = min(rowBase + t / 16u + 0u, p.M - 1u);
   let m1 = min(rowBase + t / 16u + 16u, p.M - 1u);
   let m2 = min(rowBase + t / 16u + 32u, p.M - 1u);
@@ -56,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
       As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
       As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
@@ -64,22 +64,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
     }
     {
       let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
     }
     {
       let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
     }
     {
       let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let j = kr / p.KWw; let l = kr % p.KWw; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
     }
     workgroupBarrier();

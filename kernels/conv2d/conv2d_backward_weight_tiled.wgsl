@@ -55,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, dy[yo + yr0], kq < k1);
       As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, dy[yo + yr1], kq < k1);
       As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, dy[yo + yr2], kq < k1);
@@ -63,22 +63,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % ohw; let yo = (k / ohw) * p.M * ohw + pp; let xo = (k / ohw) * p.C * hw; let ih = i32((pp / p.OW) * p.stride) - i32(p.pad); let iw = i32((pp % p.OW) * p.stride) - i32(p.pad);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
     }
     workgroupBarrier();

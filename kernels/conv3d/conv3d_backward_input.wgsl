@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = (wid.y * 2u + lid.y) * 32u;
   let col0 = wid.x * 128u + lid.x;
   if (row0 >= p.M || col0 >= p.N) { return; }
-  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw;
+  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw; let kdd = taps / max(thw, 1u);
   let m0 = min(row0 + 0u, p.M - 1u);
   let m1 = min(row0 + 1u, p.M - 1u);
   let m2 = min(row0 + 2u, p.M - 1u);
@@ -137,7 +137,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c6_0 = vec4f(0.0); var c6_1 = vec4f(0.0); var c6_2 = vec4f(0.0); var c6_3 = vec4f(0.0); var c6_4 = vec4f(0.0); var c6_5 = vec4f(0.0); var c6_6 = vec4f(0.0); var c6_7 = vec4f(0.0); var c6_8 = vec4f(0.0); var c6_9 = vec4f(0.0); var c6_10 = vec4f(0.0); var c6_11 = vec4f(0.0); var c6_12 = vec4f(0.0); var c6_13 = vec4f(0.0); var c6_14 = vec4f(0.0); var c6_15 = vec4f(0.0);
   var c7_0 = vec4f(0.0); var c7_1 = vec4f(0.0); var c7_2 = vec4f(0.0); var c7_3 = vec4f(0.0); var c7_4 = vec4f(0.0); var c7_5 = vec4f(0.0); var c7_6 = vec4f(0.0); var c7_7 = vec4f(0.0); var c7_8 = vec4f(0.0); var c7_9 = vec4f(0.0); var c7_10 = vec4f(0.0); var c7_11 = vec4f(0.0); var c7_12 = vec4f(0.0); var c7_13 = vec4f(0.0); var c7_14 = vec4f(0.0); var c7_15 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
-  let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
+  var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
     let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
     let b0 = ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw);

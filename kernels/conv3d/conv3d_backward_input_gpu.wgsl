@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = (wid.y * 16u + lid.y) * 4u;
   let col0 = wid.x * 64u + lid.x;
   if (row0 >= p.M || col0 >= p.N) { return; }
-  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw;
+  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw; let kdd = taps / max(thw, 1u);
   let m0 = min(row0 + 0u, p.M - 1u);
   let m1 = min(row0 + 1u, p.M - 1u);
   let m2 = min(row0 + 2u, p.M - 1u);
@@ -50,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp3 = n3 % pvol; let pq3 = pp3 % phw; let id3 = p.id0 + p.sd * (pp3 / phw); let ih3 = p.ih0 + p.sh * (pq3 / p.Ww); let iw3 = p.iw0 + p.sw * (pq3 % p.Ww); let yb3 = (n3 / pvol) * p.C * osz; let xb3 = (n3 / pvol) * p.M * isz + (id3 * p.H + ih3) * p.W + iw3; let qd3 = i32((id3 + p.pd) / p.sd); let qh3 = i32((ih3 + p.ph) / p.sh); let qw3 = i32((iw3 + p.pw) / p.sw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
-  let kdd = taps / max(thw, 1u); var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
+  var jw = k0 % p.KWw; var jh = (k0 / p.KWw) % p.KHh; var jd = (k0 / max(thw, 1u)) % kdd; var co = k0 / taps;
   for (var k = k0; k < k1; k++) {
     let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
     let b0 = ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw);

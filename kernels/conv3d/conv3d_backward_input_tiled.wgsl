@@ -32,7 +32,7 @@ fn put(o: u32, v: f32) {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
   let rowBase = wid.y * 64u;
   let colBase = wid.x * 64u;
-  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw;
+  let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; let ksz = p.KD * p.KH * p.KW; let khw = p.KH * p.KW; let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; let thw = p.KHh * p.KWw; let kdd = taps / max(thw, 1u);
   let m0 = min(rowBase + t / 16u + 0u, p.M - 1u);
   let m1 = min(rowBase + t / 16u + 16u, p.M - 1u);
   let m2 = min(rowBase + t / 16u + 32u, p.M - 1u);
@@ -57,7 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
       As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
       As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
@@ -65,22 +65,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
     }
     {
       let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
     }
     {
       let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
     }
     {
       let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let co = k / taps; let kr = k % taps; let jd = kr / thw; let jr = kr % thw; let jh = jr / p.KWw; let jw = jr % p.KWw; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
     }
     workgroupBarrier();

@@ -55,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, dy[yo + yr0], kq < k1);
       As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, dy[yo + yr1], kq < k1);
       As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, dy[yo + yr2], kq < k1);
@@ -63,22 +63,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
     }
     {
       let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let pp = k % osz; let yo = (k / osz) * p.M * osz + pp; let xo = (k / osz) * p.C * isz; let od = pp / ohw; let oq = pp % ohw; let id = i32(od * p.sd) - i32(p.pd); let ih = i32((oq / p.OW) * p.sh) - i32(p.ph); let iw = i32((oq % p.OW) * p.sw) - i32(p.pw);
+      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
     }
     workgroupBarrier();

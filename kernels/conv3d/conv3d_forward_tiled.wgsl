@@ -50,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
       As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
       As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
@@ -58,22 +58,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
     }
     {
       let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
     }
     {
       let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
     }
     {
       let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let kr = k % ksz; let xc = (k / ksz) * isz; let kd = i32(kr / khw); let kh = i32((kr % khw) / p.KW); let kw = i32(kr % p.KW);
+      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
     }
     workgroupBarrier();
