@@ -253,3 +253,88 @@ export function sgdRef(w: Arr, g: Arr, buf: Arr, lr: number, momentum: number, w
   }
   return [w2, b2];
 }
+
+// Winograd F(2x2, 3x3) matrices (Lavin & Gray 2016), applied as plain matrix products.
+const WINO_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
+const WINO_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+const WINO_AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+
+/** L X L^T for small dense matrices. */
+function sandwich(L: number[][], X: number[][]): number[][] {
+  const LX = L.map((row) => X[0].map((_, j) => row.reduce((s, l, k) => s + l * X[k][j], 0)));
+  return LX.map((row) => L.map((l) => row.reduce((s, v, k) => s + v * l[k], 0)));
+}
+
+/** Geometry of a Winograd pass (kernels/conv2d/winograd.ts WinogradConv). */
+export interface WinogradGeo {
+  B: number;
+  I: number;
+  H: number;
+  W: number;
+  O: number;
+  OH: number;
+  OW: number;
+  pad: number;
+  flip: boolean;
+}
+
+/** U [16, O, I] = G g G^T; g = w[o, i] ([O, I, 3, 3]) or flipped w[i, o] ([I, O, 3, 3]). */
+export function winogradWeightRef(w: Arr, g: WinogradGeo): Float64Array {
+  const u = new Float64Array(16 * g.O * g.I);
+  for (let o = 0; o < g.O; o++) {
+    for (let i = 0; i < g.I; i++) {
+      const k = [0, 1, 2].map((r) =>
+        [0, 1, 2].map((c) =>
+          g.flip ? w[(i * g.O + o) * 9 + (2 - r) * 3 + 2 - c] : w[(o * g.I + i) * 9 + r * 3 + c]
+        )
+      );
+      sandwich(WINO_G, k).flat().forEach((v, xi) => u[(xi * g.O + o) * g.I + i] = v);
+    }
+  }
+  return u;
+}
+
+/** V [16, I, T] = B^T d B for each 4x4 patch d at (2th - P, 2tw - P), zero outside. */
+export function winogradInputRef(x: Arr, g: WinogradGeo): Float64Array {
+  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
+  const v = new Float64Array(16 * g.I * T);
+  for (let b = 0; b < g.B; b++) {
+    for (let c = 0; c < g.I; c++) {
+      for (let th = 0; th < TH; th++) {
+        for (let tw = 0; tw < TW; tw++) {
+          const d = [0, 1, 2, 3].map((r) =>
+            [0, 1, 2, 3].map((q) => {
+              const ih = 2 * th - g.pad + r, iw = 2 * tw - g.pad + q;
+              const inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+              return inside ? x[((b * g.I + c) * g.H + ih) * g.W + iw] : 0;
+            })
+          );
+          const t = (b * TH + th) * TW + tw;
+          sandwich(WINO_BT, d).flat().forEach((val, xi) => v[(xi * g.I + c) * T + t] = val);
+        }
+      }
+    }
+  }
+  return v;
+}
+
+/** y [B, O, OH, OW] = A^T M A of each tile's 4x4 products m [16, O, T] (clipped at the edges). */
+export function winogradOutputRef(m: Arr, g: WinogradGeo): Float64Array {
+  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
+  const y = new Float64Array(g.B * g.O * g.OH * g.OW);
+  for (let o = 0; o < g.O; o++) {
+    for (let t = 0; t < T; t++) {
+      const M = [0, 1, 2, 3].map((r) =>
+        [0, 1, 2, 3].map((q) => m[((4 * r + q) * g.O + o) * T + t])
+      );
+      const b = Math.floor(t / (TH * TW)), th = Math.floor(t / TW) % TH, tw = t % TW;
+      sandwich(WINO_AT, M).forEach((row, i) =>
+        row.forEach((val, j) => {
+          const oh = 2 * th + i, ow = 2 * tw + j;
+          if (oh < g.OH && ow < g.OW) y[((b * g.O + o) * g.OH + oh) * g.OW + ow] = val;
+        })
+      );
+    }
+  }
+  return y;
+}

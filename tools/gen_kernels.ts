@@ -256,6 +256,35 @@ ${put("dw")}`,
   out["conv2d/conv2d_backward_weight_gpu.wgsl"] = backwardWeight(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_backward_weight_tiled.wgsl"] = backwardWeight(TILED_BLOCK, TILED_NOTE);
 
+  const winogradGemm = (b: Block, variant: string) =>
+    gemmKernel({
+      ...b,
+      header: [
+        "winograd_gemm: m[xi, o, t] = sum_i u[xi, o, i] v[xi, i, t] for each of the 16 points xi",
+        "of Winograd F(2x2, 3x3) (grid z): the products between the weight and input transforms",
+        "of a stride-1 3x3 convolution (winograd_*_transform.wgsl). Layouts u [16, M, K],",
+        "v [16, K, N], m [16, M, N] with M = output channels, K = input channels, N = tiles.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = 16.`,
+        variant,
+      ],
+      params: ["M: u32", "N: u32", "K: u32"],
+      bindings: [
+        "var<storage, read> u: array<f32>",
+        "var<storage, read> v: array<f32>",
+        "var<storage, read_write> m: array<f32>",
+      ],
+      prologue: "let xi = wid.z; let vb = xi * p.K * p.N; let mb = xi * p.M * p.N;",
+      setupRow: (r) => `let ur${r} = (xi * p.M + m${r}) * p.K;`,
+      setupCol: (s) => `let vc${s} = vb + n${s};`,
+      decodeK: "let kn = k * p.N;",
+      loadA: (r) => `u[ur${r} + k]`,
+      loadB: (s) => `v[vc${s} + kn]`,
+      store: (v, i, j) => `m[mb + (${i}) * p.N + ${j}] = ${v};`,
+    });
+  out["conv2d/winograd_gemm.wgsl"] = winogradGemm(CPU_CONV_BLOCK, CPU_NOTE);
+  out["conv2d/winograd_gemm_gpu.wgsl"] = winogradGemm(GPU_BLOCK, GPU_NOTE);
+  out["conv2d/winograd_gemm_tiled.wgsl"] = winogradGemm(TILED_BLOCK, TILED_NOTE);
+
   return { ...out, ...conv3dKernels() };
 }
 

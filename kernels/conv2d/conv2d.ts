@@ -17,6 +17,7 @@ import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
+import { isWinograd, WINOGRAD, winogradConvInto, winogradFits } from "./winograd.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
   cpu: forwardSrc,
@@ -29,6 +30,9 @@ const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
 });
+/** Shapes that suit Winograd F(2x2, 3x3) choose among the direct variants and winograd's. */
+const FORWARD_3X3: Record<string, TiledKernel> = { ...FORWARD, ...WINOGRAD };
+const BACKWARD_INPUT_3X3: Record<string, TiledKernel> = { ...BACKWARD_INPUT, ...WINOGRAD };
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
@@ -84,11 +88,17 @@ const shapeOf = (s: Conv2dShape) => ({
   flops: 2 * s.B * s.Co * s.OH * s.OW * s.Ci * s.KH * s.KW,
 });
 
-function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
+function forward(v: string, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
+  if (isWinograd(v)) {
+    const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
+    winogradConvInto(WINOGRAD[v], y, x, w, { B, I, H, W, O, OH, OW, pad, flip: false }, false);
+    return;
+  }
+  const k = FORWARD[v as keyof typeof FORWARD];
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
-  y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
+  y.gpu.dispatch(k.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
-  }, [Math.ceil(N / v.cols), Math.ceil(s.Co / v.rows)]);
+  }, [Math.ceil(N / k.cols), Math.ceil(s.Co / k.rows)]);
 }
 
 /** Scratch tensors of the three shapes of a convolution, for autotuning. */
@@ -104,21 +114,29 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const v = y.gpu.pick("conv2d_forward", shapeOf(s), FORWARD, y.gpu.gemm, () => {
+  const table = winogradFits(s) ? FORWARD_3X3 : FORWARD;
+  const v = y.gpu.pick("conv2d_forward", shapeOf(s), table, y.gpu.gemm as string, () => {
     const t = scratch(x, s);
-    return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
+    return (v) => forward(v, t.y, t.x, t.w, s);
   });
-  forward(FORWARD[v], y, x, w, s);
+  forward(v, y, x, w, s);
 }
 
 function backwardInput(
-  v: TiledKernel,
+  v: string,
   dx: Tensor,
   dy: Tensor,
   w: Tensor,
   s: Conv2dShape,
   acc: boolean,
 ) {
+  if (isWinograd(v)) {
+    const { B, Co: I, OH: H, OW: W, Ci: O, H: OH, W: OW } = s;
+    const c = { B, I, H, W, O, OH, OW, pad: 2 - s.pad, flip: true };
+    winogradConvInto(WINOGRAD[v], dx, dy, w, c, acc);
+    return;
+  }
+  const k = BACKWARD_INPUT[v as keyof typeof BACKWARD_INPUT];
   const S = s.stride;
   for (let rh = 0; rh < S; rh++) {
     for (let rw = 0; rw < S; rw++) {
@@ -130,9 +148,9 @@ function backwardInput(
       const KHh = rh < s.KH ? Math.ceil((s.KH - rh) / S) : 0;
       const KWw = rw < s.KW ? Math.ceil((s.KW - rw) / S) : 0;
       const N = s.B * Hh * Ww, K = s.Co * KHh * KWw;
-      dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
+      dx.gpu.dispatch(k.kernel, [dy.range, w.range, dx.range], {
         u: [...fields(s, s.Ci, N, K, s.Co, acc), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
-      }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
+      }, [Math.ceil(N / k.cols), Math.ceil(s.Ci / k.rows)]);
     }
   }
 }
@@ -147,18 +165,13 @@ export function conv2dBackwardInputInto(
 ): void {
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   const gpu = dx.gpu;
-  const fallback = defaultVariant(gpu, s.Ci <= 8);
-  const v = gpu.pick(
-    "conv2d_backward_input",
-    shapeOf(s),
-    BACKWARD_INPUT,
-    fallback,
-    () => {
-      const t = scratch(dx, s);
-      return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
-    },
-  );
-  backwardInput(BACKWARD_INPUT[v], dx, dy, w, s, accumulate);
+  const fallback: string = defaultVariant(gpu, s.Ci <= 8);
+  const table = winogradFits(s) ? BACKWARD_INPUT_3X3 : BACKWARD_INPUT;
+  const v = gpu.pick("conv2d_backward_input", shapeOf(s), table, fallback, () => {
+    const t = scratch(dx, s);
+    return (v) => backwardInput(v, t.x, t.y, t.w, s, false);
+  });
+  backwardInput(v, dx, dy, w, s, accumulate);
 }
 
 function backwardWeight(
@@ -191,6 +204,49 @@ export function conv2dBackwardWeightInto(
     return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
   });
   backwardWeight(BACKWARD_WEIGHT[v], dw, dy, x, s, accumulate);
+}
+
+/**
+ * The variants the forward and backward-input passes of a shape choose among (autotuned):
+ * the direct kernels' families, and the Winograd ones for stride-1 3x3 kernels.
+ */
+export function conv2dVariants(s: Conv2dShape): { forward: string[]; backwardInput: string[] } {
+  const fits = winogradFits(s);
+  return {
+    forward: Object.keys(fits ? FORWARD_3X3 : FORWARD),
+    backwardInput: Object.keys(fits ? BACKWARD_INPUT_3X3 : BACKWARD_INPUT),
+  };
+}
+
+/** conv2dForwardInto with a given variant (one of conv2dVariants(s).forward), not tuned. */
+export function conv2dForwardVariantInto(
+  variant: string,
+  y: Tensor,
+  x: Tensor,
+  w: Tensor,
+  s: Conv2dShape,
+): void {
+  if (!conv2dVariants(s).forward.includes(variant)) {
+    throw new Error(`conv2d forward: no variant "${variant}" for this shape`);
+  }
+  expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
+  forward(variant, y, x, w, s);
+}
+
+/** conv2dBackwardInputInto with a given variant (one of conv2dVariants(s).backwardInput). */
+export function conv2dBackwardInputVariantInto(
+  variant: string,
+  dx: Tensor,
+  dy: Tensor,
+  w: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  if (!conv2dVariants(s).backwardInput.includes(variant)) {
+    throw new Error(`conv2d backward-input: no variant "${variant}" for this shape`);
+  }
+  expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
+  backwardInput(variant, dx, dy, w, s, accumulate);
 }
 
 /** Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW]. */

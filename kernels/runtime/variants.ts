@@ -11,6 +11,8 @@ export interface TiledKernel {
   kernel: Kernel;
   rows: number;
   cols: number;
+  /** Other kernels a variant dispatches beside `kernel` (their sources count in fingerprints). */
+  companions?: readonly Kernel[];
 }
 
 /** A generated kernel with the tile its header declares. */
@@ -47,7 +49,10 @@ export function fingerprint(table: Readonly<Record<string, TiledKernel>>): strin
   let hash = fingerprints.get(table);
   if (hash === undefined) {
     const text = Object.entries(table)
-      .map(([v, k]) => `${v}:${k.rows}x${k.cols}:${k.kernel.code}`)
+      .map(([v, k]) => {
+        const also = (k.companions ?? []).map((c) => c.code).join("");
+        return `${v}:${k.rows}x${k.cols}:${k.kernel.code}${also}`;
+      })
       .join("\n");
     let h = 0x811c9dc5;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);

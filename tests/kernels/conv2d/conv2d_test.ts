@@ -13,9 +13,12 @@ import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import {
   conv2d,
   conv2dBackwardInputInto,
+  conv2dBackwardInputVariantInto,
   conv2dBackwardWeightInto,
   conv2dForwardInto,
+  conv2dForwardVariantInto,
   conv2dShape,
+  conv2dVariants,
 } from "../../../kernels/conv2d/conv2d.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
@@ -66,6 +69,53 @@ gpuTest(
         assertClose(dx2, Array.from(dx, (v) => 2 * v), TOL, `backward-input accumulate ${label}`);
       }
     });
+  },
+);
+
+gpuTest(
+  "every conv2d forward and backward-input variant (direct and Winograd) matches the reference",
+  async (gpu) => {
+    const rng = new Rng(31);
+    using _ = new Scope(gpu);
+    // [B, Ci, H, W, Co, K, stride, pad]: 3x3 stride 1 (Winograd too) with odd sizes, every
+    // padding, partial register blocks and 1-pixel rows; strided and 7x7 (direct only)
+    const cases = [
+      [1, 1, 5, 5, 1, 3, 1, 1],
+      [2, 19, 6, 5, 70, 3, 1, 1],
+      [1, 4, 3, 4, 3, 3, 1, 0],
+      [2, 3, 7, 9, 5, 3, 1, 2],
+      [2, 33, 8, 8, 6, 3, 1, 0],
+      [1, 2, 1, 6, 3, 3, 1, 1],
+      [2, 3, 9, 11, 5, 3, 2, 1],
+      [1, 12, 8, 8, 6, 7, 2, 3],
+    ];
+    for (const [B, Ci, H, W, Co, K, stride, padding] of cases) {
+      const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
+      const label = `[${B},${Ci},${H},${W}] * ${Co}x${K}x${K} s${stride} p${padding}`;
+      const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * K * K);
+      const dy = randn(rng, B * Co * s.OH * s.OW);
+      const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
+      const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
+      const yRef = conv2dRef(x, w, s), dxRef = conv2dBackwardInputRef(dy, w, s);
+      const variants = conv2dVariants(s);
+      const count = K === 3 && stride === 1 ? 6 : 3; // cpu, gpu, tiled (+ the 3 Winograd ones)
+      if (variants.forward.length !== count || variants.backwardInput.length !== count + 1) {
+        throw new Error(`variants of ${label}: ${JSON.stringify(variants)}`);
+      }
+      for (const v of variants.forward) {
+        const Y = Tensor.empty(gpu, DY.shape);
+        conv2dForwardVariantInto(v, Y, X, Wt, s);
+        assertClose(await Y.read(), yRef, TOL, `forward ${v} ${label}`);
+      }
+      for (const v of variants.backwardInput) {
+        const DX = Tensor.empty(gpu, X.shape);
+        conv2dBackwardInputVariantInto(v, DX, DY, Wt, s, false);
+        assertClose(await DX.read(), dxRef, TOL, `backward-input ${v} ${label}`);
+        conv2dBackwardInputVariantInto(v, DX, DY, Wt, s, true);
+        const twice = dxRef.map((val) => 2 * val);
+        assertClose(await DX.read(), twice, TOL, `backward-input accumulate ${v} ${label}`);
+      }
+    }
   },
 );
 

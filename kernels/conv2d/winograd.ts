@@ -1,0 +1,137 @@
+/**
+ * Stride-1 3x3 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs takes 16
+ * multiplications per (input, output) channel pair instead of 36, so the GEMM at the heart of the
+ * convolution does 4/9 of the direct method's multiply-adds. Four dispatches: the weight
+ * transform U = G g G^T, the input transform V = B^T d B of every 4x4 input patch, 16
+ * independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform
+ * A^T M A. The same pipeline gives the input gradient (dy convolved with the flipped, transposed
+ * kernel and padding 2 - P), so the forward and backward-input passes both use it; the weight
+ * gradient stays on the direct kernels. Results differ from the direct sum by rounding only
+ * (the transforms' coefficients are 0, +-1 and 1/2).
+ */
+import inputSrc from "./winograd_input_transform.wgsl" with { type: "text" };
+import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
+import outputSrc from "./winograd_output_transform.wgsl" with { type: "text" };
+import gemmSrc from "./winograd_gemm.wgsl" with { type: "text" };
+import gemmGpuSrc from "./winograd_gemm_gpu.wgsl" with { type: "text" };
+import gemmTiledSrc from "./winograd_gemm_tiled.wgsl" with { type: "text" };
+import { groups1d, type Kernel } from "../runtime/gpu.ts";
+import { type TiledKernel, variantTable } from "../runtime/variants.ts";
+import { expectShape, Tensor } from "../tensor.ts";
+
+const inputKernel: Kernel = { name: "winograd_input_transform", code: inputSrc };
+const weightKernel: Kernel = { name: "winograd_weight_transform", code: weightSrc };
+const outputKernel: Kernel = { name: "winograd_output_transform", code: outputSrc };
+
+/**
+ * The Winograd variants of a convolution pass, one per GEMM family; each lists the transform
+ * kernels it also runs, so that their sources count in the autotune fingerprint.
+ */
+const GEMM = variantTable("winograd_gemm", { cpu: gemmSrc, gpu: gemmGpuSrc, tiled: gemmTiledSrc });
+const companions = [weightKernel, inputKernel, outputKernel];
+export const WINOGRAD: Record<WinogradVariant, TiledKernel> = {
+  winograd: { ...GEMM.cpu, companions },
+  winograd_gpu: { ...GEMM.gpu, companions },
+  winograd_tiled: { ...GEMM.tiled, companions },
+};
+
+/** The Winograd variant names. */
+export type WinogradVariant = "winograd" | "winograd_gpu" | "winograd_tiled";
+
+/** True for a variant name of the Winograd table. */
+export function isWinograd(v: string): v is WinogradVariant {
+  return v in WINOGRAD;
+}
+
+/**
+ * A stride-1 3x3 convolution as seen by the Winograd pipeline: `out` [B, O, OH, OW] (+)=
+ * sum over i of g[o, i] correlated with `inp` [B, I, H, W] zero-padded by `pad`, where g is
+ * `w` [O, I, 3, 3] as given, or with `flip` the kernel of `w` [I, O, 3, 3] flipped in both
+ * spatial dimensions (the input gradient of a convolution with weights w).
+ */
+export interface WinogradConv {
+  B: number;
+  I: number;
+  H: number;
+  W: number;
+  O: number;
+  OH: number;
+  OW: number;
+  pad: number;
+  flip: boolean;
+}
+
+/** Whether a convolution geometry suits F(2x2, 3x3): a 3x3 kernel, stride 1, padding <= 2. */
+export function winogradFits(s: { KH: number; KW: number; stride: number; pad: number }): boolean {
+  return s.KH === 3 && s.KW === 3 && s.stride === 1 && s.pad <= 2;
+}
+
+/** Multiply-adds of the Winograd GEMM for a geometry, doubled (for GFLOP/s figures). */
+export function winogradFlops(c: WinogradConv): number {
+  return 2 * 16 * c.O * c.I * c.B * Math.ceil(c.OH / 2) * Math.ceil(c.OW / 2);
+}
+
+/** Output tiles of a geometry: 2x2 blocks of the output, per image (TH x TW) and in all (T). */
+export function winogradTiles(c: WinogradConv): { TH: number; TW: number; T: number } {
+  const TH = Math.ceil(c.OH / 2), TW = Math.ceil(c.OW / 2);
+  return { TH, TW, T: c.B * TH * TW };
+}
+
+/** u [16, O, I] = G g G^T for every kernel of `w` (see WinogradConv for `flip`). */
+export function winogradWeightTransform(u: Tensor, w: Tensor, c: WinogradConv): void {
+  expectShape(u, "winograd weight transform", 3, [16, c.O, c.I]);
+  expectShape(w, "winograd weights", 4, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
+  u.gpu.dispatch(weightKernel, [w.range, u.range], {
+    u: [c.O, c.I, c.flip ? 1 : 0, c.O * c.I],
+  }, groups1d(c.O * c.I, 64));
+}
+
+/** v [16, I, T] = B^T d B for the 4x4 input patch d of every tile and channel of `inp`. */
+export function winogradInputTransform(v: Tensor, inp: Tensor, c: WinogradConv): void {
+  const { TH, TW, T } = winogradTiles(c);
+  expectShape(v, "winograd input transform", 3, [16, c.I, T]);
+  expectShape(inp, "winograd input", 4, [c.B, c.I, c.H, c.W]);
+  v.gpu.dispatch(inputKernel, [inp.range, v.range], {
+    u: [c.I, c.H, c.W, TH, TW, T, c.pad, c.I * T],
+  }, groups1d(c.I * T, 64));
+}
+
+/** out [B, O, OH, OW] (+)= A^T M A for the 4x4 products m [16, O, T] of every tile. */
+export function winogradOutputTransform(
+  out: Tensor,
+  m: Tensor,
+  c: WinogradConv,
+  accumulate: boolean,
+): void {
+  const { TH, TW, T } = winogradTiles(c);
+  expectShape(m, "winograd products", 3, [16, c.O, T]);
+  expectShape(out, "winograd output", 4, [c.B, c.O, c.OH, c.OW]);
+  out.gpu.dispatch(outputKernel, [m.range, out.range], {
+    u: [c.O, c.OH, c.OW, TH, TW, T, accumulate ? 1 : 0, c.O * T],
+  }, groups1d(c.O * T, 64));
+}
+
+/** out (+)= the convolution `c` of `inp` with `w`, the GEMM by variant `v`'s kernel. */
+export function winogradConvInto(
+  v: TiledKernel,
+  out: Tensor,
+  inp: Tensor,
+  w: Tensor,
+  c: WinogradConv,
+  accumulate: boolean,
+): void {
+  const gpu = out.gpu, { T } = winogradTiles(c);
+  const u = Tensor.empty(gpu, [16, c.O, c.I]);
+  const vt = Tensor.empty(gpu, [16, c.I, T]);
+  const m = Tensor.empty(gpu, [16, c.O, T]);
+  winogradWeightTransform(u, w, c);
+  winogradInputTransform(vt, inp, c);
+  gpu.dispatch(v.kernel, [u.range, vt.range, m.range], {
+    u: [c.O, T, c.I],
+  }, [Math.ceil(T / v.cols), Math.ceil(c.O / v.rows), 16]);
+  winogradOutputTransform(out, m, c, accumulate);
+  u.dispose();
+  vt.dispose();
+  m.dispose();
+}

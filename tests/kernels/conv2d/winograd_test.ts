@@ -1,0 +1,72 @@
+import { assertClose, gpuTest, randn, thrown } from "../../_helpers.ts";
+import { winogradInputRef, winogradOutputRef, winogradWeightRef } from "../../_reference.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import {
+  conv2dForwardVariantInto,
+  conv2dShape,
+  conv2dVariants,
+} from "../../../kernels/conv2d/conv2d.ts";
+import {
+  type WinogradConv,
+  winogradFits,
+  winogradInputTransform,
+  winogradOutputTransform,
+  winogradTiles,
+  winogradWeightTransform,
+} from "../../../kernels/conv2d/winograd.ts";
+
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+gpuTest("winograd transforms match the matrix form (B^T d B, G g G^T, A^T M A)", async (gpu) => {
+  const rng = new Rng(30);
+  using _ = new Scope(gpu);
+  // odd output sizes (a clipped last tile), every padding, both weight orientations
+  const geos: WinogradConv[] = [
+    { B: 2, I: 3, H: 7, W: 5, O: 4, OH: 7, OW: 5, pad: 1, flip: false },
+    { B: 1, I: 2, H: 6, W: 9, O: 3, OH: 4, OW: 7, pad: 0, flip: true },
+    { B: 1, I: 5, H: 3, W: 4, O: 2, OH: 5, OW: 6, pad: 2, flip: false },
+  ];
+  for (const c of geos) {
+    const label = JSON.stringify(c);
+    const { T } = winogradTiles(c);
+    const x = randn(rng, c.B * c.I * c.H * c.W), w = randn(rng, c.O * c.I * 9);
+    const m = randn(rng, 16 * c.O * T), y0 = randn(rng, c.B * c.O * c.OH * c.OW);
+    const X = Tensor.from(gpu, x, [c.B, c.I, c.H, c.W]);
+    const Wt = Tensor.from(gpu, w, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
+    const M = Tensor.from(gpu, m, [16, c.O, T]);
+    const U = Tensor.empty(gpu, [16, c.O, c.I]), V = Tensor.empty(gpu, [16, c.I, T]);
+    const Y = Tensor.empty(gpu, [c.B, c.O, c.OH, c.OW]);
+    const Y2 = Tensor.from(gpu, y0, Y.shape);
+    winogradWeightTransform(U, Wt, c);
+    winogradInputTransform(V, X, c);
+    winogradOutputTransform(Y, M, c, false);
+    winogradOutputTransform(Y2, M, c, true);
+    const [u, v, y, y2] = await gpu.read([U.range, V.range, Y.range, Y2.range]);
+    assertClose(u, winogradWeightRef(w, c), TOL, `weight ${label}`);
+    assertClose(v, winogradInputRef(x, c), TOL, `input ${label}`);
+    const yRef = winogradOutputRef(m, c);
+    assertClose(y, yRef, TOL, `output ${label}`);
+    assertClose(y2, yRef.map((val, i) => val + y0[i]), TOL, `output accumulate ${label}`);
+  }
+});
+
+gpuTest(
+  "Winograd is offered only where F(2x2, 3x3) applies, and unknown variants are refused",
+  (gpu) => {
+    using _ = new Scope(gpu);
+    const strided = conv2dShape([1, 2, 8, 8], [3, 2, 3, 3], { stride: 2, padding: 1 });
+    const wide = conv2dShape([1, 2, 8, 8], [3, 2, 5, 5], { stride: 1, padding: 2 });
+    const fits = conv2dShape([1, 2, 8, 8], [3, 2, 3, 3], { stride: 1, padding: 1 });
+    for (const s of [strided, wide]) {
+      if (winogradFits(s) || conv2dVariants(s).forward.some((v) => v.startsWith("winograd"))) {
+        throw new Error(`winograd offered for ${JSON.stringify(s)}`);
+      }
+    }
+    if (!winogradFits(fits)) throw new Error("3x3 stride 1 should fit");
+    const x = Tensor.empty(gpu, [1, 2, 8, 8]), w = Tensor.empty(gpu, [3, 2, 5, 5]);
+    const y = Tensor.empty(gpu, [1, 3, 8, 8]);
+    const msg = thrown(() => conv2dForwardVariantInto("winograd", y, x, w, wide));
+    if (!msg.includes('no variant "winograd"')) throw new Error(`unexpected error: ${msg}`);
+  },
+);
