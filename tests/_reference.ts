@@ -338,3 +338,40 @@ export function winogradOutputRef(m: Arr, g: WinogradGeo): Float64Array {
   }
   return y;
 }
+
+const transpose = (m: number[][]): number[][] => m[0].map((_, j) => m.map((row) => row[j]));
+
+/** g [16, O, T] = A dy_t A^T of each tile's 2x2 block of dy (zero past the edges). */
+export function winogradOutputBackwardRef(dy: Arr, g: WinogradGeo): Float64Array {
+  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
+  const out = new Float64Array(16 * g.O * T);
+  for (let o = 0; o < g.O; o++) {
+    for (let t = 0; t < T; t++) {
+      const b = Math.floor(t / (TH * TW)), th = Math.floor(t / TW) % TH, tw = t % TW;
+      const blk = [0, 1].map((i) =>
+        [0, 1].map((j) => {
+          const oh = 2 * th + i, ow = 2 * tw + j;
+          return oh < g.OH && ow < g.OW ? dy[((b * g.O + o) * g.OH + oh) * g.OW + ow] : 0;
+        })
+      );
+      sandwich(transpose(WINO_AT), blk).flat().forEach((v, xi) => out[(xi * g.O + o) * T + t] = v);
+    }
+  }
+  return out;
+}
+
+/** dw [O, I, 3, 3] = G^T D G with D = the sum over the splits of d [16, splits, O, I]. */
+export function winogradWeightBackwardRef(d: Arr, splits: number, g: WinogradGeo): Float64Array {
+  const dw = new Float64Array(g.O * g.I * 9), OI = g.O * g.I;
+  for (let oi = 0; oi < OI; oi++) {
+    const D = [0, 1, 2, 3].map((r) =>
+      [0, 1, 2, 3].map((c) => {
+        let s = 0;
+        for (let z = 0; z < splits; z++) s += d[((4 * r + c) * splits + z) * OI + oi];
+        return s;
+      })
+    );
+    sandwich(transpose(WINO_G), D).flat().forEach((v, k) => dw[oi * 9 + k] = v);
+  }
+  return dw;
+}

@@ -285,6 +285,36 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_gpu.wgsl"] = winogradGemm(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_tiled.wgsl"] = winogradGemm(TILED_BLOCK, TILED_NOTE);
 
+  const winogradGemmBackward = (b: Block, variant: string) =>
+    gemmKernel({
+      ...b,
+      header: [
+        "winograd_gemm_backward: d[xi, z, o, i] = sum_t g[xi, o, t] v[xi, i, t] over the tiles t",
+        "of split z: the weight gradient of the Winograd GEMM (winograd_gemm.wgsl), between the",
+        "transformed output gradient (winograd_output_transform_backward) and input transform.",
+        "Layouts g [16, M, K], v [16, N, K], d [16, splits, M, N]; M = output channels,",
+        "N = input channels, K = tiles, split into chunks of p.kps along grid z = 16 * splits.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = 16 * splits.`,
+        variant,
+      ],
+      params: ["M: u32", "N: u32", "K: u32", "splits: u32", "kps: u32"],
+      bindings: [
+        "var<storage, read> g: array<f32>",
+        "var<storage, read> v: array<f32>",
+        "var<storage, read_write> d: array<f32>",
+      ],
+      prologue: "let xi = wid.z / p.splits; let zo = wid.z * p.M * p.N;",
+      kRange: "let k0 = (wid.z % p.splits) * p.kps; let k1 = min(k0 + p.kps, p.K);",
+      setupRow: (r) => `let gr${r} = (xi * p.M + m${r}) * p.K;`,
+      setupCol: (s) => `let vc${s} = (xi * p.N + n${s}) * p.K;`,
+      loadA: (r) => `g[gr${r} + k]`,
+      loadB: (s) => `v[vc${s} + k]`,
+      store: (v, i, j) => `d[zo + (${i}) * p.N + ${j}] = ${v};`,
+    });
+  out["conv2d/winograd_gemm_backward.wgsl"] = winogradGemmBackward(CPU_CONV_BLOCK, CPU_NOTE);
+  out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
+  out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
+
   return { ...out, ...conv3dKernels() };
 }
 

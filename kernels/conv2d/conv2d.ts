@@ -17,7 +17,14 @@ import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
-import { isWinograd, WINOGRAD, winogradConvInto, winogradFits } from "./winograd.ts";
+import {
+  isWinograd,
+  WINOGRAD,
+  WINOGRAD_BACKWARD_WEIGHT,
+  winogradBackwardWeightInto,
+  winogradConvInto,
+  winogradFits,
+} from "./winograd.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
   cpu: forwardSrc,
@@ -39,6 +46,10 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
 }));
+const BACKWARD_WEIGHT_3X3: Record<string, SplitKKernel> = {
+  ...BACKWARD_WEIGHT,
+  ...WINOGRAD_BACKWARD_WEIGHT,
+};
 
 /** Stride and zero padding (same in both spatial dimensions). */
 export interface Conv2dOptions {
@@ -175,15 +186,22 @@ export function conv2dBackwardInputInto(
 }
 
 function backwardWeight(
-  v: SplitKKernel,
+  v: string,
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
   s: Conv2dShape,
   accumulate: boolean,
 ): void {
+  if (isWinograd(v)) {
+    const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
+    const c = { B, I, H, W, O, OH, OW, pad, flip: false };
+    winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
+    return;
+  }
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
-  dispatchSplitK(v, dw, [dy.range, x.range], [M, N, K], accumulate, (acc, kps) => [
+  const k = BACKWARD_WEIGHT[v as keyof typeof BACKWARD_WEIGHT];
+  dispatchSplitK(k, dw, [dy.range, x.range], [M, N, K], accumulate, (acc, kps) => [
     ...fields(s, M, N, K, s.Ci, acc),
     kps,
   ]);
@@ -198,23 +216,27 @@ export function conv2dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const fallback = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
-  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), BACKWARD_WEIGHT, fallback, () => {
+  const fallback: string = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
+  const table = winogradFits(s) ? BACKWARD_WEIGHT_3X3 : BACKWARD_WEIGHT;
+  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), table, fallback, () => {
     const t = scratch(dw, s);
-    return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
+    return (v) => backwardWeight(v, t.w, t.y, t.x, s, false);
   });
-  backwardWeight(BACKWARD_WEIGHT[v], dw, dy, x, s, accumulate);
+  backwardWeight(v, dw, dy, x, s, accumulate);
 }
 
 /**
  * The variants the forward and backward-input passes of a shape choose among (autotuned):
  * the direct kernels' families, and the Winograd ones for stride-1 3x3 kernels.
  */
-export function conv2dVariants(s: Conv2dShape): { forward: string[]; backwardInput: string[] } {
+export function conv2dVariants(
+  s: Conv2dShape,
+): { forward: string[]; backwardInput: string[]; backwardWeight: string[] } {
   const fits = winogradFits(s);
   return {
     forward: Object.keys(fits ? FORWARD_3X3 : FORWARD),
     backwardInput: Object.keys(fits ? BACKWARD_INPUT_3X3 : BACKWARD_INPUT),
+    backwardWeight: Object.keys(fits ? BACKWARD_WEIGHT_3X3 : BACKWARD_WEIGHT),
   };
 }
 
@@ -247,6 +269,22 @@ export function conv2dBackwardInputVariantInto(
   }
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   backwardInput(variant, dx, dy, w, s, accumulate);
+}
+
+/** conv2dBackwardWeightInto with a given variant (one of conv2dVariants(s).backwardWeight). */
+export function conv2dBackwardWeightVariantInto(
+  variant: string,
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  if (!conv2dVariants(s).backwardWeight.includes(variant)) {
+    throw new Error(`conv2d backward-weight: no variant "${variant}" for this shape`);
+  }
+  expectShape(dw, "conv2d weight gradient", 4, [s.Co, s.Ci, s.KH, s.KW]);
+  backwardWeight(variant, dw, dy, x, s, accumulate);
 }
 
 /** Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW]. */

@@ -1,14 +1,14 @@
 /**
  * Stride-1 3x3 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast
  * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs takes 16
- * multiplications per (input, output) channel pair instead of 36, so the GEMM at the heart of the
- * convolution does 4/9 of the direct method's multiply-adds. Four dispatches: the weight
- * transform U = G g G^T, the input transform V = B^T d B of every 4x4 input patch, 16
- * independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform
- * A^T M A. The same pipeline gives the input gradient (dy convolved with the flipped, transposed
- * kernel and padding 2 - P), so the forward and backward-input passes both use it; the weight
- * gradient stays on the direct kernels. Results differ from the direct sum by rounding only
- * (the transforms' coefficients are 0, +-1 and 1/2).
+ * multiplications per (input, output) channel pair instead of 36, so the GEMMs at the heart of
+ * the convolution do 4/9 of the direct method's multiply-adds. The forward pass is four
+ * dispatches: the weight transform U = G g G^T, the input transform V = B^T d B of every 4x4
+ * input patch, 16 independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output
+ * transform A^T M A. The input gradient is the same pipeline (dy convolved with the flipped,
+ * transposed kernel and padding 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t
+ * (A dy_t A^T) . (B^T d_t B)] G, the sum over tiles t as 16 GEMMs split along t. Results differ
+ * from the direct sums by rounding only (the coefficients are 0, +-1 and 1/2).
  */
 import inputSrc from "./winograd_input_transform.wgsl" with { type: "text" };
 import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
@@ -16,13 +16,27 @@ import outputSrc from "./winograd_output_transform.wgsl" with { type: "text" };
 import gemmSrc from "./winograd_gemm.wgsl" with { type: "text" };
 import gemmGpuSrc from "./winograd_gemm_gpu.wgsl" with { type: "text" };
 import gemmTiledSrc from "./winograd_gemm_tiled.wgsl" with { type: "text" };
+import outputBackwardSrc from "./winograd_output_transform_backward.wgsl" with { type: "text" };
+import weightBackwardSrc from "./winograd_weight_transform_backward.wgsl" with { type: "text" };
+import gemmBackwardSrc from "./winograd_gemm_backward.wgsl" with { type: "text" };
+import gemmBackwardGpuSrc from "./winograd_gemm_backward_gpu.wgsl" with { type: "text" };
+import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { type: "text" };
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
 import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
+import { type SplitKKernel, splitKTable } from "./split_k.ts";
 
 const inputKernel: Kernel = { name: "winograd_input_transform", code: inputSrc };
 const weightKernel: Kernel = { name: "winograd_weight_transform", code: weightSrc };
 const outputKernel: Kernel = { name: "winograd_output_transform", code: outputSrc };
+const outputBackwardKernel: Kernel = {
+  name: "winograd_output_transform_backward",
+  code: outputBackwardSrc,
+};
+const weightBackwardKernel: Kernel = {
+  name: "winograd_weight_transform_backward",
+  code: weightBackwardSrc,
+};
 
 /**
  * The Winograd variants of a convolution pass, one per GEMM family; each lists the transform
@@ -34,6 +48,19 @@ export const WINOGRAD: Record<WinogradVariant, TiledKernel> = {
   winograd: { ...GEMM.cpu, companions },
   winograd_gpu: { ...GEMM.gpu, companions },
   winograd_tiled: { ...GEMM.tiled, companions },
+};
+
+const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
+  cpu: gemmBackwardSrc,
+  gpu: gemmBackwardGpuSrc,
+  tiled: gemmBackwardTiledSrc,
+}));
+const backwardCompanions = [inputKernel, outputBackwardKernel, weightBackwardKernel];
+/** The Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
+export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, SplitKKernel> = {
+  winograd: { ...GEMM_BACKWARD.cpu, companions: backwardCompanions },
+  winograd_gpu: { ...GEMM_BACKWARD.gpu, companions: backwardCompanions },
+  winograd_tiled: { ...GEMM_BACKWARD.tiled, companions: backwardCompanions },
 };
 
 /** The Winograd variant names. */
@@ -134,4 +161,63 @@ export function winogradConvInto(
   u.dispose();
   vt.dispose();
   m.dispose();
+}
+
+/** g [16, O, T] = A dy_t A^T for the 2x2 block dy_t of every tile of `dy` [B, O, OH, OW]. */
+export function winogradOutputTransformBackward(g: Tensor, dy: Tensor, c: WinogradConv): void {
+  const { TH, TW, T } = winogradTiles(c);
+  expectShape(g, "winograd output-gradient transform", 3, [16, c.O, T]);
+  expectShape(dy, "winograd output gradient", 4, [c.B, c.O, c.OH, c.OW]);
+  g.gpu.dispatch(outputBackwardKernel, [dy.range, g.range], {
+    u: [c.O, c.OH, c.OW, TH, TW, T, c.O * T],
+  }, groups1d(c.O * T, 64));
+}
+
+/** dw [O, I, 3, 3] (+)= G^T D G with D = the sum over splits of d [16, splits, O, I]. */
+export function winogradWeightTransformBackward(
+  dw: Tensor,
+  d: Tensor,
+  c: WinogradConv,
+  accumulate: boolean,
+): void {
+  expectShape(d, "winograd weight-gradient products", 4, [16, undefined, c.O, c.I]);
+  expectShape(dw, "winograd weight gradient", 4, [c.O, c.I, 3, 3]);
+  dw.gpu.dispatch(weightBackwardKernel, [d.range, dw.range], {
+    u: [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I],
+  }, groups1d(c.O * c.I, 64));
+}
+
+/**
+ * dw [O, I, 3, 3] (+)= the weight gradient of the convolution `c` (not flipped) given its
+ * input `x` and output gradient `dy`: Winograd's adjoint, dw = G^T [sum_t (A dy_t A^T) .
+ * (B^T d_t B)] G, the sum over tiles t as 16 GEMMs split along the tiles.
+ */
+export function winogradBackwardWeightInto(
+  v: SplitKKernel,
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  c: WinogradConv,
+  accumulate: boolean,
+): void {
+  if (c.flip) throw new Error("winograd weight gradient: the convolution must not be flipped");
+  const gpu = dw.gpu, { T } = winogradTiles(c);
+  const gx = Math.ceil(c.I / v.cols), gy = Math.ceil(c.O / v.rows);
+  const splits = Math.max(
+    1,
+    Math.min(Math.ceil(v.targetGroups / (16 * gx * gy)), Math.ceil(T / 512)),
+  );
+  const kps = Math.ceil(T / splits);
+  const g = Tensor.empty(gpu, [16, c.O, T]);
+  const vt = Tensor.empty(gpu, [16, c.I, T]);
+  const d = Tensor.empty(gpu, [16, splits, c.O, c.I]);
+  winogradOutputTransformBackward(g, dy, c);
+  winogradInputTransform(vt, x, c);
+  gpu.dispatch(v.kernel, [g.range, vt.range, d.range], {
+    u: [c.O, c.I, T, splits, kps],
+  }, [gx, gy, 16 * splits]);
+  winogradWeightTransformBackward(dw, d, c, accumulate);
+  g.dispose();
+  vt.dispose();
+  d.dispose();
 }

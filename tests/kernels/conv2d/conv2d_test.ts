@@ -15,6 +15,7 @@ import {
   conv2dBackwardInputInto,
   conv2dBackwardInputVariantInto,
   conv2dBackwardWeightInto,
+  conv2dBackwardWeightVariantInto,
   conv2dForwardInto,
   conv2dForwardVariantInto,
   conv2dShape,
@@ -73,7 +74,7 @@ gpuTest(
 );
 
 gpuTest(
-  "every conv2d forward and backward-input variant (direct and Winograd) matches the reference",
+  "every conv2d variant of the three passes (direct and Winograd) matches the reference",
   async (gpu) => {
     const rng = new Rng(31);
     using _ = new Scope(gpu);
@@ -97,9 +98,12 @@ gpuTest(
       const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, K, K]);
       const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]);
       const yRef = conv2dRef(x, w, s), dxRef = conv2dBackwardInputRef(dy, w, s);
+      const dwRef = conv2dBackwardWeightRef(dy, x, s);
       const variants = conv2dVariants(s);
       const count = K === 3 && stride === 1 ? 6 : 3; // cpu, gpu, tiled (+ the 3 Winograd ones)
-      if (variants.forward.length !== count || variants.backwardInput.length !== count + 1) {
+      const lengths = [variants.forward, variants.backwardInput, variants.backwardWeight]
+        .map((v) => v.length);
+      if (lengths.join() !== [count, count + 1, count + 1].join()) {
         throw new Error(`variants of ${label}: ${JSON.stringify(variants)}`);
       }
       for (const v of variants.forward) {
@@ -115,32 +119,36 @@ gpuTest(
         const twice = dxRef.map((val) => 2 * val);
         assertClose(await DX.read(), twice, TOL, `backward-input accumulate ${v} ${label}`);
       }
+      for (const v of variants.backwardWeight) {
+        const DW = Tensor.empty(gpu, Wt.shape);
+        conv2dBackwardWeightVariantInto(v, DW, DY, X, s, false);
+        assertClose(await DW.read(), dwRef, TOL, `backward-weight ${v} ${label}`);
+        conv2dBackwardWeightVariantInto(v, DW, DY, X, s, true);
+        const twice = dwRef.map((val) => 2 * val);
+        assertClose(await DW.read(), twice, TOL, `backward-weight accumulate ${v} ${label}`);
+      }
     }
   },
 );
 
 gpuTest(
-  "conv2d backward-weight with a long reduction (split-K) matches the reference",
+  "conv2d backward-weight with a long reduction (split-K, every variant) matches the reference",
   async (gpu) => {
     const rng = new Rng(11);
     using _ = new Scope(gpu);
+    // T = 4 * 20 * 20 = 1600 Winograd tiles: the Winograd GEMM splits the tiles too
     const [B, Ci, H, W, Co, K] = [4, 2, 40, 40, 3, 3];
     const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride: 1, padding: 1 });
     const x = randn(rng, B * Ci * H * W), dy = randn(rng, B * Co * s.OH * s.OW);
+    const DY = Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]), X = Tensor.from(gpu, x, [B, Ci, H, W]);
+    const want = conv2dBackwardWeightRef(dy, x, s);
     const DW = Tensor.empty(gpu, [Co, Ci, K, K]);
-    conv2dBackwardWeightInto(
-      DW,
-      Tensor.from(gpu, dy, [B, Co, s.OH, s.OW]),
-      Tensor.from(gpu, x, [B, Ci, H, W]),
-      s,
-      false,
-    );
-    assertClose(
-      await DW.read(),
-      conv2dBackwardWeightRef(dy, x, s),
-      { atol: 1e-3, rtol: 1e-4 },
-      "split-K dW",
-    );
+    conv2dBackwardWeightInto(DW, DY, X, s, false);
+    assertClose(await DW.read(), want, { atol: 1e-3, rtol: 1e-4 }, "split-K dW");
+    for (const v of conv2dVariants(s).backwardWeight) {
+      conv2dBackwardWeightVariantInto(v, DW, DY, X, s, false);
+      assertClose(await DW.read(), want, { atol: 1e-3, rtol: 1e-4 }, `split-K dW ${v}`);
+    }
   },
 );
 

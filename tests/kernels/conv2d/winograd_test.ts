@@ -1,5 +1,11 @@
 import { assertClose, gpuTest, randn, thrown } from "../../_helpers.ts";
-import { winogradInputRef, winogradOutputRef, winogradWeightRef } from "../../_reference.ts";
+import {
+  winogradInputRef,
+  winogradOutputBackwardRef,
+  winogradOutputRef,
+  winogradWeightBackwardRef,
+  winogradWeightRef,
+} from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import {
@@ -12,8 +18,10 @@ import {
   winogradFits,
   winogradInputTransform,
   winogradOutputTransform,
+  winogradOutputTransformBackward,
   winogradTiles,
   winogradWeightTransform,
+  winogradWeightTransformBackward,
 } from "../../../kernels/conv2d/winograd.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -48,6 +56,32 @@ gpuTest("winograd transforms match the matrix form (B^T d B, G g G^T, A^T M A)",
     const yRef = winogradOutputRef(m, c);
     assertClose(y, yRef, TOL, `output ${label}`);
     assertClose(y2, yRef.map((val, i) => val + y0[i]), TOL, `output accumulate ${label}`);
+  }
+});
+
+gpuTest("winograd backward transforms match the matrix form (A dy A^T, G^T D G)", async (gpu) => {
+  const rng = new Rng(32);
+  using _ = new Scope(gpu);
+  const geos: WinogradConv[] = [
+    { B: 2, I: 3, H: 7, W: 5, O: 4, OH: 7, OW: 5, pad: 1, flip: false },
+    { B: 1, I: 2, H: 6, W: 9, O: 3, OH: 4, OW: 7, pad: 0, flip: false },
+  ];
+  for (const [n, c] of geos.entries()) {
+    const label = JSON.stringify(c), splits = n + 1;
+    const { T } = winogradTiles(c);
+    const dy = randn(rng, c.B * c.O * c.OH * c.OW), d = randn(rng, 16 * splits * c.O * c.I);
+    const dw0 = randn(rng, c.O * c.I * 9);
+    const G = Tensor.empty(gpu, [16, c.O, T]);
+    const DW = Tensor.empty(gpu, [c.O, c.I, 3, 3]), DW2 = Tensor.from(gpu, dw0, DW.shape);
+    const D = Tensor.from(gpu, d, [16, splits, c.O, c.I]);
+    winogradOutputTransformBackward(G, Tensor.from(gpu, dy, [c.B, c.O, c.OH, c.OW]), c);
+    winogradWeightTransformBackward(DW, D, c, false);
+    winogradWeightTransformBackward(DW2, D, c, true);
+    const [g, dw, dw2] = await gpu.read([G.range, DW.range, DW2.range]);
+    assertClose(g, winogradOutputBackwardRef(dy, c), TOL, `output gradient ${label}`);
+    const dwRef = winogradWeightBackwardRef(d, splits, c);
+    assertClose(dw, dwRef, TOL, `weight gradient ${label}`);
+    assertClose(dw2, dwRef.map((v, i) => v + dw0[i]), TOL, `weight gradient accumulate ${label}`);
   }
 });
 
