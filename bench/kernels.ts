@@ -10,6 +10,8 @@
  *   deno task bench --peers tfjs      only some peers (tfjs, jax; none for ours alone)
  *   deno task bench --json out.json   also write the results as JSON
  *   deno task bench --families gpu,tiled   also each named GEMM kernel family of ours
+ *   deno task bench --families winograd    also Winograd F(2x2, 3x3) for the stride-1 3x3 convs
+ *                                          (GFLOP/s then count the direct method's work)
  */
 import { parseArgs } from "node:util";
 import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
@@ -17,10 +19,14 @@ import { Scope, Tensor } from "../kernels/tensor.ts";
 import { matmulInto } from "../kernels/matmul/matmul.ts";
 import {
   conv2dBackwardInputInto,
+  conv2dBackwardInputVariantInto,
   conv2dBackwardWeightInto,
+  conv2dBackwardWeightVariantInto,
   conv2dForwardInto,
+  conv2dForwardVariantInto,
   conv2dShape,
 } from "../kernels/conv2d/conv2d.ts";
+import { winogradFits } from "../kernels/conv2d/winograd.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 
 /** ResNet18 convolutions at batch 8 and a 112x112 input (after the stem: 56, then 28...). */
@@ -36,12 +42,16 @@ const RESNET18_CONVS: [string, ConvCase][] = [
   ["layer4 512->512 3x3 @4", { B: 8, Ci: 512, H: 4, Co: 512, K: 3, stride: 1, pad: 1 }],
 ];
 
-/** Our kernels in the same shape as a peer; `family` forces a GEMM kernel family. */
-function oursPeer(gpu: Gpu, family?: GemmVariant): Peer {
+/**
+ * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or "winograd"
+ * the Winograd variants where a convolution suits them (the adapter's default elsewhere).
+ */
+function oursPeer(gpu: Gpu, family?: GemmVariant | "winograd"): Peer {
+  const winograd = family === "winograd";
   const prepared = (tensors: Tensor[], op: () => void): Prepared => ({
     run: () => {
       const before = gpu.gemm;
-      gpu.gemm = family ?? before;
+      gpu.gemm = family === undefined || winograd ? before : family;
       op();
       gpu.gemm = before;
     },
@@ -68,12 +78,21 @@ function oursPeer(gpu: Gpu, family?: GemmVariant): Peer {
     convForward(c) {
       const s = geometry(c), x = rand([c.B, c.Ci, c.H, c.H]), w = rand([c.Co, c.Ci, c.K, c.K]);
       const y = Tensor.empty(gpu, [c.B, c.Co, s.OH, s.OW]);
+      if (winograd && winogradFits(s)) {
+        return prepared([x, w, y], () => conv2dForwardVariantInto("winograd", y, x, w, s));
+      }
       return prepared([x, w, y], () => conv2dForwardInto(y, x, w, s));
     },
     convBackward(c) {
       const s = geometry(c), x = rand([c.B, c.Ci, c.H, c.H]), w = rand([c.Co, c.Ci, c.K, c.K]);
       const dy = rand([c.B, c.Co, s.OH, s.OW]);
       const dx = Tensor.empty(gpu, x.shape), dw = Tensor.empty(gpu, w.shape);
+      if (winograd && winogradFits(s)) {
+        return prepared([x, w, dy, dx, dw], () => {
+          conv2dBackwardInputVariantInto("winograd", dx, dy, w, s, false);
+          conv2dBackwardWeightVariantInto("winograd", dw, dy, x, s, false);
+        });
+      }
       return prepared([x, w, dy, dx, dw], () => {
         conv2dBackwardInputInto(dx, dy, w, s, false);
         conv2dBackwardWeightInto(dw, dy, x, s, false);
@@ -161,8 +180,10 @@ if (import.meta.main) {
   console.log(`adapter: ${gpu.adapterName}; Deno ${Deno.version.deno}`);
   const peers: Peer[] = [oursPeer(gpu)];
   for (const f of values.families.split(",").filter((s) => s)) {
-    const family = GEMM_VARIANTS.find((v) => v === f);
-    if (!family) throw new Error(`--families: unknown family "${f}" (${GEMM_VARIANTS.join(", ")})`);
+    const family = [...GEMM_VARIANTS, "winograd" as const].find((v) => v === f);
+    if (!family) {
+      throw new Error(`--families: unknown family "${f}" (${GEMM_VARIANTS.join(", ")}, winograd)`);
+    }
     peers.push(oursPeer(gpu, family));
   }
   const wanted = values.peers.split(",").filter((s) => s && s !== "none");
