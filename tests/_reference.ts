@@ -2,6 +2,8 @@
  * Plain float64 CPU references of every kernel: the loops straight from the math, no tricks.
  * Layouts match the kernels (row-major, NCHW).
  */
+import type { WinogradConv } from "../kernels/conv2d/winograd.ts";
+
 type Arr = ArrayLike<number>;
 
 /** C = op(A) op(B) (+ bias): A stored [M,K] (or [K,M] transposed), B [K,N] (or [N,K]). */
@@ -265,18 +267,8 @@ function sandwich(L: number[][], X: number[][]): number[][] {
   return LX.map((row) => L.map((l) => row.reduce((s, v, k) => s + v * l[k], 0)));
 }
 
-/** Geometry of a Winograd pass (kernels/conv2d/winograd.ts WinogradConv). */
-export interface WinogradGeo {
-  B: number;
-  I: number;
-  H: number;
-  W: number;
-  O: number;
-  OH: number;
-  OW: number;
-  pad: number;
-  flip: boolean;
-}
+/** Geometry of a Winograd pass, as the kernels take it. */
+type WinogradGeo = WinogradConv;
 
 /** U [16, O, I] = G g G^T; g = w[o, i] ([O, I, 3, 3]) or flipped w[i, o] ([I, O, 3, 3]). */
 export function winogradWeightRef(w: Arr, g: WinogradGeo): Float64Array {

@@ -22,6 +22,7 @@ import {
   WINOGRAD,
   WINOGRAD_BACKWARD_WEIGHT,
   winogradBackwardWeightInto,
+  type WinogradConv,
   winogradConvInto,
   winogradFits,
 } from "./winograd.ts";
@@ -99,12 +100,14 @@ const shapeOf = (s: Conv2dShape) => ({
   flops: 2 * s.B * s.Co * s.OH * s.OW * s.Ci * s.KH * s.KW,
 });
 
+/** The Winograd view of a convolution's forward pass (x convolved with w as given). */
+function winogradGeometry(s: Conv2dShape): WinogradConv {
+  const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
+  return { B, I, H, W, O, OH, OW, pad, flip: false };
+}
+
 function forward(v: string, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
-  if (isWinograd(v)) {
-    const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
-    winogradConvInto(WINOGRAD[v], y, x, w, { B, I, H, W, O, OH, OW, pad, flip: false }, false);
-    return;
-  }
+  if (isWinograd(v)) return winogradConvInto(WINOGRAD[v], y, x, w, winogradGeometry(s), false);
   const k = FORWARD[v as keyof typeof FORWARD];
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
   y.gpu.dispatch(k.kernel, [x.range, w.range, y.range], {
@@ -194,10 +197,8 @@ function backwardWeight(
   accumulate: boolean,
 ): void {
   if (isWinograd(v)) {
-    const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
-    const c = { B, I, H, W, O, OH, OW, pad, flip: false };
-    winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
-    return;
+    const c = winogradGeometry(s);
+    return winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
   }
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
   const k = BACKWARD_WEIGHT[v as keyof typeof BACKWARD_WEIGHT];
@@ -240,6 +241,12 @@ export function conv2dVariants(
   };
 }
 
+function expectVariant(variants: string[], variant: string, pass: string): void {
+  if (!variants.includes(variant)) {
+    throw new Error(`conv2d ${pass}: no variant "${variant}" for this shape (${variants})`);
+  }
+}
+
 /** conv2dForwardInto with a given variant (one of conv2dVariants(s).forward), not tuned. */
 export function conv2dForwardVariantInto(
   variant: string,
@@ -248,9 +255,7 @@ export function conv2dForwardVariantInto(
   w: Tensor,
   s: Conv2dShape,
 ): void {
-  if (!conv2dVariants(s).forward.includes(variant)) {
-    throw new Error(`conv2d forward: no variant "${variant}" for this shape`);
-  }
+  expectVariant(conv2dVariants(s).forward, variant, "forward");
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
   forward(variant, y, x, w, s);
 }
@@ -264,9 +269,7 @@ export function conv2dBackwardInputVariantInto(
   s: Conv2dShape,
   accumulate: boolean,
 ): void {
-  if (!conv2dVariants(s).backwardInput.includes(variant)) {
-    throw new Error(`conv2d backward-input: no variant "${variant}" for this shape`);
-  }
+  expectVariant(conv2dVariants(s).backwardInput, variant, "backward-input");
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   backwardInput(variant, dx, dy, w, s, accumulate);
 }
@@ -280,9 +283,7 @@ export function conv2dBackwardWeightVariantInto(
   s: Conv2dShape,
   accumulate: boolean,
 ): void {
-  if (!conv2dVariants(s).backwardWeight.includes(variant)) {
-    throw new Error(`conv2d backward-weight: no variant "${variant}" for this shape`);
-  }
+  expectVariant(conv2dVariants(s).backwardWeight, variant, "backward-weight");
   expectShape(dw, "conv2d weight gradient", 4, [s.Co, s.Ci, s.KH, s.KW]);
   backwardWeight(variant, dw, dy, x, s, accumulate);
 }
