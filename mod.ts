@@ -23,9 +23,13 @@ export type { MatmulOptions, Trans } from "./kernels/matmul/matmul.ts";
 export {
   conv2d,
   conv2dBackwardInputInto,
+  conv2dBackwardInputVariantInto,
   conv2dBackwardWeightInto,
+  conv2dBackwardWeightVariantInto,
   conv2dForwardInto,
+  conv2dForwardVariantInto,
   conv2dShape,
+  conv2dVariants,
 } from "./kernels/conv2d/conv2d.ts";
 export type { Conv2dOptions, Conv2dShape } from "./kernels/conv2d/conv2d.ts";
 export {

@@ -38,12 +38,12 @@ const weightBackwardKernel: Kernel = {
   code: weightBackwardSrc,
 };
 
-/**
- * The Winograd variants of a convolution pass, one per GEMM family; each lists the transform
- * kernels it also runs, so that their sources count in the autotune fingerprint.
- */
 const GEMM = variantTable("winograd_gemm", { cpu: gemmSrc, gpu: gemmGpuSrc, tiled: gemmTiledSrc });
 const companions = [weightKernel, inputKernel, outputKernel];
+/**
+ * The Winograd variants of the forward and input-gradient passes, one per GEMM family; each lists
+ * the transform kernels it also runs, so that their sources count in the autotune fingerprint.
+ */
 export const WINOGRAD: Record<WinogradVariant, TiledKernel> = {
   winograd: { ...GEMM.cpu, companions },
   winograd_gpu: { ...GEMM.gpu, companions },
@@ -68,7 +68,7 @@ export type WinogradVariant = "winograd" | "winograd_gpu" | "winograd_tiled";
 
 /** True for a variant name of the Winograd table. */
 export function isWinograd(v: string): v is WinogradVariant {
-  return v in WINOGRAD;
+  return Object.hasOwn(WINOGRAD, v);
 }
 
 /**
@@ -92,11 +92,6 @@ export interface WinogradConv {
 /** Whether a convolution geometry suits F(2x2, 3x3): a 3x3 kernel, stride 1, padding <= 2. */
 export function winogradFits(s: { KH: number; KW: number; stride: number; pad: number }): boolean {
   return s.KH === 3 && s.KW === 3 && s.stride === 1 && s.pad <= 2;
-}
-
-/** Multiply-adds of the Winograd GEMM for a geometry, doubled (for GFLOP/s figures). */
-export function winogradFlops(c: WinogradConv): number {
-  return 2 * 16 * c.O * c.I * c.B * Math.ceil(c.OH / 2) * Math.ceil(c.OW / 2);
 }
 
 /** Output tiles of a geometry: 2x2 blocks of the output, per image (TH x TW) and in all (T). */
