@@ -38,19 +38,31 @@ const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
 });
-/** Shapes that suit Winograd F(2x2, 3x3) choose among the direct variants and winograd's. */
-const FORWARD_3X3: Record<string, TiledKernel> = { ...FORWARD, ...WINOGRAD };
-const BACKWARD_INPUT_3X3: Record<string, TiledKernel> = { ...BACKWARD_INPUT, ...WINOGRAD };
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
 }));
-const BACKWARD_WEIGHT_3X3: Record<string, SplitKKernel> = {
-  ...BACKWARD_WEIGHT,
-  ...WINOGRAD_BACKWARD_WEIGHT,
+
+/** The variant tables of the three passes: the direct kernels, and Winograd's where they fit. */
+interface PassTables {
+  forward: Record<string, TiledKernel>;
+  backwardInput: Record<string, TiledKernel>;
+  backwardWeight: Record<string, SplitKKernel>;
+}
+const DIRECT: PassTables = {
+  forward: FORWARD,
+  backwardInput: BACKWARD_INPUT,
+  backwardWeight: BACKWARD_WEIGHT,
 };
+const WITH_WINOGRAD: PassTables = {
+  forward: { ...FORWARD, ...WINOGRAD },
+  backwardInput: { ...BACKWARD_INPUT, ...WINOGRAD },
+  backwardWeight: { ...BACKWARD_WEIGHT, ...WINOGRAD_BACKWARD_WEIGHT },
+};
+/** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
+const tables = (s: Conv2dShape): PassTables => winogradFits(s) ? WITH_WINOGRAD : DIRECT;
 
 /** Stride and zero padding (same in both spatial dimensions). */
 export interface Conv2dOptions {
@@ -100,14 +112,20 @@ const shapeOf = (s: Conv2dShape) => ({
   flops: 2 * s.B * s.Co * s.OH * s.OW * s.Ci * s.KH * s.KW,
 });
 
-/** The Winograd view of a convolution's forward pass (x convolved with w as given). */
-function winogradGeometry(s: Conv2dShape): WinogradConv {
+/** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
+function winogradForward(s: Conv2dShape): WinogradConv {
   const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
   return { B, I, H, W, O, OH, OW, pad, flip: false };
 }
 
+/** The Winograd view of the input gradient: dy convolved with w flipped, padding 2 - P. */
+function winogradInputGradient(s: Conv2dShape): WinogradConv {
+  const { B, Co: I, OH: H, OW: W, Ci: O, H: OH, W: OW } = s;
+  return { B, I, H, W, O, OH, OW, pad: 2 - s.pad, flip: true };
+}
+
 function forward(v: string, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
-  if (isWinograd(v)) return winogradConvInto(WINOGRAD[v], y, x, w, winogradGeometry(s), false);
+  if (isWinograd(v)) return winogradConvInto(WINOGRAD[v], y, x, w, winogradForward(s), false);
   const k = FORWARD[v as keyof typeof FORWARD];
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
   y.gpu.dispatch(k.kernel, [x.range, w.range, y.range], {
@@ -128,11 +146,16 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const table = winogradFits(s) ? FORWARD_3X3 : FORWARD;
-  const v = y.gpu.pick("conv2d_forward", shapeOf(s), table, y.gpu.gemm as string, () => {
-    const t = scratch(x, s);
-    return (v) => forward(v, t.y, t.x, t.w, s);
-  });
+  const v = y.gpu.pick(
+    "conv2d_forward",
+    shapeOf(s),
+    tables(s).forward,
+    y.gpu.gemm as string,
+    () => {
+      const t = scratch(x, s);
+      return (v) => forward(v, t.y, t.x, t.w, s);
+    },
+  );
   forward(v, y, x, w, s);
 }
 
@@ -145,10 +168,7 @@ function backwardInput(
   acc: boolean,
 ) {
   if (isWinograd(v)) {
-    const { B, Co: I, OH: H, OW: W, Ci: O, H: OH, W: OW } = s;
-    const c = { B, I, H, W, O, OH, OW, pad: 2 - s.pad, flip: true };
-    winogradConvInto(WINOGRAD[v], dx, dy, w, c, acc);
-    return;
+    return winogradConvInto(WINOGRAD[v], dx, dy, w, winogradInputGradient(s), acc);
   }
   const k = BACKWARD_INPUT[v as keyof typeof BACKWARD_INPUT];
   const S = s.stride;
@@ -180,7 +200,7 @@ export function conv2dBackwardInputInto(
   expectShape(dx, "conv2d input gradient", 4, [s.B, s.Ci, s.H, s.W]);
   const gpu = dx.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci <= 8);
-  const table = winogradFits(s) ? BACKWARD_INPUT_3X3 : BACKWARD_INPUT;
+  const table = tables(s).backwardInput;
   const v = gpu.pick("conv2d_backward_input", shapeOf(s), table, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(v, t.x, t.y, t.w, s, false);
@@ -197,7 +217,7 @@ function backwardWeight(
   accumulate: boolean,
 ): void {
   if (isWinograd(v)) {
-    const c = winogradGeometry(s);
+    const c = winogradForward(s);
     return winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
   }
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
@@ -218,7 +238,7 @@ export function conv2dBackwardWeightInto(
 ): void {
   const gpu = dw.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
-  const table = winogradFits(s) ? BACKWARD_WEIGHT_3X3 : BACKWARD_WEIGHT;
+  const table = tables(s).backwardWeight;
   const v = gpu.pick("conv2d_backward_weight", shapeOf(s), table, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(v, t.w, t.y, t.x, s, false);
@@ -227,17 +247,15 @@ export function conv2dBackwardWeightInto(
 }
 
 /**
- * The variants the forward and backward-input passes of a shape choose among (autotuned):
- * the direct kernels' families, and the Winograd ones for stride-1 3x3 kernels.
+ * The variants each pass of a shape chooses among (autotuned): the direct kernels' families,
+ * and the Winograd ones for stride-1 3x3 kernels.
  */
-export function conv2dVariants(
-  s: Conv2dShape,
-): { forward: string[]; backwardInput: string[]; backwardWeight: string[] } {
-  const fits = winogradFits(s);
+export function conv2dVariants(s: Conv2dShape): Record<keyof PassTables, string[]> {
+  const t = tables(s);
   return {
-    forward: Object.keys(fits ? FORWARD_3X3 : FORWARD),
-    backwardInput: Object.keys(fits ? BACKWARD_INPUT_3X3 : BACKWARD_INPUT),
-    backwardWeight: Object.keys(fits ? BACKWARD_WEIGHT_3X3 : BACKWARD_WEIGHT),
+    forward: Object.keys(t.forward),
+    backwardInput: Object.keys(t.backwardInput),
+    backwardWeight: Object.keys(t.backwardWeight),
   };
 }
 

@@ -31,6 +31,14 @@ export function splitKTable<V extends string>(
 }
 
 /**
+ * How many splits of a reduction of length K bring a grid of `groups` workgroups (per split) to
+ * about `targetGroups`, each split at least 512 long.
+ */
+export function splitCount(targetGroups: number, groups: number, K: number): number {
+  return Math.max(1, Math.min(Math.ceil(targetGroups / groups), Math.ceil(K / 512)));
+}
+
+/**
  * out [M, N] (+)= the kernel's result. `uniforms(accumulate, kps)` gives the kernel's Params;
  * `inputs` are bound before the output.
  */
@@ -43,7 +51,7 @@ export function dispatchSplitK(
   uniforms: (accumulate: boolean, kps: number) => number[],
 ): void {
   const gx = Math.ceil(N / v.cols), gy = Math.ceil(M / v.rows);
-  const splits = Math.max(1, Math.min(Math.ceil(v.targetGroups / (gx * gy)), Math.ceil(K / 512)));
+  const splits = splitCount(v.targetGroups, gx * gy, K);
   const kps = Math.ceil(K / splits);
   const gpu = out.gpu;
   const target = splits === 1 ? out : Tensor.empty(gpu, [splits, M, N]);

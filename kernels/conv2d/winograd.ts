@@ -24,7 +24,7 @@ import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { ty
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
 import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
-import { type SplitKKernel, splitKTable } from "./split_k.ts";
+import { splitCount, type SplitKKernel, splitKTable } from "./split_k.ts";
 
 const inputKernel: Kernel = { name: "winograd_input_transform", code: inputSrc };
 const weightKernel: Kernel = { name: "winograd_weight_transform", code: weightSrc };
@@ -198,10 +198,7 @@ export function winogradBackwardWeightInto(
   if (c.flip) throw new Error("winograd weight gradient: the convolution must not be flipped");
   const gpu = dw.gpu, { T } = winogradTiles(c);
   const gx = Math.ceil(c.I / v.cols), gy = Math.ceil(c.O / v.rows);
-  const splits = Math.max(
-    1,
-    Math.min(Math.ceil(v.targetGroups / (16 * gx * gy)), Math.ceil(T / 512)),
-  );
+  const splits = splitCount(v.targetGroups, 16 * gx * gy, T);
   const kps = Math.ceil(T / splits);
   const g = Tensor.empty(gpu, [16, c.O, T]);
   const vt = Tensor.empty(gpu, [16, c.I, T]);

@@ -32,7 +32,7 @@ export interface Uniforms {
 }
 
 /**
- * Which generated GEMM-kernel family to run: "cpu" (16x16 register blocks, no barriers: fastest
+ * Which generated GEMM-kernel family to run: "cpu" (32x16 register blocks, no barriers: fastest
  * on the software adapter), "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs) or "tiled"
  * (shared-memory 64x64 tiles with barriers: real GPUs).
  */
