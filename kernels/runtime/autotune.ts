@@ -9,7 +9,8 @@
  * keyed by adapter, so a second run on the same machine makes the same choices without
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
  * (variants.ts), so kernels changed since (a new version) are measured again. Overrides:
- * MMBOOST_GEMM=cpu|gpu|tiled forces a family (no tuning), MMBOOST_AUTOTUNE=off disables tuning,
+ * MMBOOST_GEMM=cpu|gpu|tiled forces a family (no tuning), MMBOOST_VARIANT=NAME runs that variant
+ * wherever an op offers it (e.g. winograd), MMBOOST_AUTOTUNE=off disables tuning,
  * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
  * ~/.cache/mmboost/autotune.json).
  */

@@ -87,6 +87,11 @@ export class Gpu {
   readonly gemmForced: boolean;
   /** Measured variant choices (null: always the family's default). */
   tuner: Autotuner | null = null;
+  /**
+   * A variant to run wherever an op offers it (e.g. "winograd" for the stride-1 3x3 convolution
+   * passes), ahead of the tuner and the default; from MMBOOST_VARIANT, null for none.
+   */
+  preferVariant: string | null;
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
@@ -102,11 +107,16 @@ export class Gpu {
   ) {
     this.device = device;
     this.adapterInfo = info;
-    let env: string | undefined;
-    try {
-      env = Deno.env.get("MMBOOST_GEMM");
-    } catch { /* no env permission: use the default */ }
-    const forced = gemm ?? GEMM_VARIANTS.find((v) => v === env);
+    const env = (name: string) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined; // no env permission: use the default
+      }
+    };
+    const family = env("MMBOOST_GEMM");
+    const forced = gemm ?? GEMM_VARIANTS.find((v) => v === family);
+    this.preferVariant = env("MMBOOST_VARIANT") || null;
     this.gemmForced = forced !== undefined;
     this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
@@ -153,7 +163,8 @@ export class Gpu {
    * tuner's measured choice when it has one, else `fallback` (and the shape is queued for the
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
-   * fingerprint of `table`'s kernels, so changed kernels are measured again.
+   * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
+   * when the table has it, comes first.
    */
   pick<V extends string>(
     op: string,
@@ -163,6 +174,9 @@ export class Gpu {
     setup: TuneSetup<V>,
   ): V {
     const variants = variantsOf(table);
+    if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
+      return this.preferVariant as V;
+    }
     if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
     const key = `${shape.key}#${fingerprint(table)}`;

@@ -60,43 +60,68 @@ async function compareState(model: StateOwner, fx: Fixture): Promise<void> {
   if (compared < 100) throw new Error(`only ${compared} tensors compared`);
 }
 
+/** Run the AUG iterations of fixture `name` and compare losses, scores and the final state. */
+async function checkAugIterations(gpu: Gpu, name: string, counts: number[]): Promise<void> {
+  const fx = await fixture(name);
+  const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
+  await loadState(model, (n) => fx.find(`init.${n}`));
+  const sgd = {
+    lr: Number(fx.metadata.lr),
+    momentum: Number(fx.metadata.momentum),
+    weightDecay: Number(fx.metadata.weight_decay),
+  };
+  const stats = Tensor.zeros(gpu, [6]).persist();
+  for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+    using _ = new Scope(gpu);
+    const losses = augStep(
+      model,
+      batchOf(gpu, fx),
+      { lambda: Number(fx.metadata.lambda), sgd },
+      stats,
+    );
+    const got = await gpu.read(losses.map((l) => l.range));
+    got.forEach((l, m) =>
+      assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`)
+    );
+  }
+  const s = await stats.read();
+  for (let m = 0; m < 2; m++) {
+    const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
+    assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
+  }
+  await compareState(model, fx);
+  stats.dispose();
+  model.destroy();
+}
+
 for (const [name, counts] of [["train_aug_1x1", [1, 1]], ["train_aug_1x2", [1, 2]]] as const) {
   gpuTest(
     `AUG iterations match PyTorch (${name}: losses, scores, weights, momentum, BN stats)`,
-    async (gpu) => {
-      const fx = await fixture(name);
-      const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
-      await loadState(model, (n) => fx.find(`init.${n}`));
-      const sgd = {
-        lr: Number(fx.metadata.lr),
-        momentum: Number(fx.metadata.momentum),
-        weightDecay: Number(fx.metadata.weight_decay),
-      };
-      const stats = Tensor.zeros(gpu, [6]).persist();
-      for (let it = 0; it < Number(fx.metadata.iterations); it++) {
-        using _ = new Scope(gpu);
-        const losses = augStep(
-          model,
-          batchOf(gpu, fx),
-          { lambda: Number(fx.metadata.lambda), sgd },
-          stats,
-        );
-        const got = await gpu.read(losses.map((l) => l.range));
-        got.forEach((l, m) =>
-          assertClose(l, fx.get(`loss.${it}.${m}`), SCALARS, `loss it ${it} modality ${m}`)
-        );
-      }
-      const s = await stats.read();
-      for (let m = 0; m < 2; m++) {
-        const want = fx.get(`score.0.${m}`)[0] + fx.get(`score.1.${m}`)[0];
-        assertClose([s[3 * m]], [want], SCALARS, `confident score ${m}`);
-      }
-      await compareState(model, fx);
-      stats.dispose();
-      model.destroy();
-    },
+    (gpu) => checkAugIterations(gpu, name, [...counts]),
   );
 }
+
+gpuTest(
+  "AUG iterations with every stride-1 3x3 convolution pass on Winograd match PyTorch (train_aug_1x2)",
+  async (gpu) => {
+    const ran = new Set<string>();
+    const dispatch = gpu.dispatch;
+    gpu.dispatch = (kernel, ...rest) => {
+      ran.add(kernel.name);
+      return dispatch.call(gpu, kernel, ...rest);
+    };
+    gpu.preferVariant = "winograd";
+    try {
+      await checkAugIterations(gpu, "train_aug_1x2", [1, 2]);
+    } finally {
+      gpu.preferVariant = null;
+      gpu.dispatch = dispatch;
+    }
+    for (const k of ["winograd_gemm", "winograd_gemm_backward"]) {
+      if (!ran.has(k)) throw new Error(`${k} did not run: ${[...ran].join(", ")}`);
+    }
+  },
+);
 
 gpuTest(
   "a naive-joint iteration matches PyTorch (loss, weights, momentum, BN stats)",
