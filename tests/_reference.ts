@@ -256,10 +256,34 @@ export function sgdRef(w: Arr, g: Arr, buf: Arr, lr: number, momentum: number, w
   return [w2, b2];
 }
 
-// Winograd F(2x2, 3x3) matrices (Lavin & Gray 2016), applied as plain matrix products.
-const WINO_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
-const WINO_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-const WINO_AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) matrices (Lavin & Gray 2016), written out here apart from
+// the kernels and their generator, applied as plain matrix products.
+const WINO = {
+  2: {
+    BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+    G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
+  },
+  4: {
+    BT: [
+      [4, 0, -5, 0, 1, 0],
+      [0, -4, -4, 1, 1, 0],
+      [0, 4, -4, -1, 1, 0],
+      [0, -2, -1, 2, 1, 0],
+      [0, 2, -1, -2, 1, 0],
+      [0, 4, 0, -5, 0, 1],
+    ],
+    G: [
+      [1 / 4, 0, 0],
+      [-1 / 6, -1 / 6, -1 / 6],
+      [-1 / 6, 1 / 6, -1 / 6],
+      [1 / 24, 1 / 12, 1 / 6],
+      [1 / 24, -1 / 12, 1 / 6],
+      [0, 0, 1],
+    ],
+    AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+  },
+};
 
 /** L X L^T for small dense matrices. */
 function sandwich(L: number[][], X: number[][]): number[][] {
@@ -267,42 +291,49 @@ function sandwich(L: number[][], X: number[][]): number[][] {
   return LX.map((row) => L.map((l) => row.reduce((s, v, k) => s + v * l[k], 0)));
 }
 
-/** Geometry of a Winograd pass, as the kernels take it. */
-type WinogradGeo = WinogradConv;
+const transpose = (m: number[][]): number[][] => m[0].map((_, j) => m.map((row) => row[j]));
+const range = (n: number): number[] => [...Array(n).keys()];
 
-/** U [16, O, I] = G g G^T; g = w[o, i] ([O, I, 3, 3]) or flipped w[i, o] ([I, O, 3, 3]). */
-export function winogradWeightRef(w: Arr, g: WinogradGeo): Float64Array {
-  const u = new Float64Array(16 * g.O * g.I);
+/** Geometry of a Winograd pass, as the kernels take it, with its tiling. */
+function winogradGeo(g: WinogradConv) {
+  const m = g.tile, n = m + 2, TH = Math.ceil(g.OH / m), TW = Math.ceil(g.OW / m);
+  return { ...WINO[g.tile], m, n, Z: n * n, TH, TW, T: g.B * TH * TW };
+}
+
+/** U [Z, O, I] = G g G^T; g = w[o, i] ([O, I, 3, 3]) or flipped w[i, o] ([I, O, 3, 3]). */
+export function winogradWeightRef(w: Arr, g: WinogradConv): Float64Array {
+  const { G, Z } = winogradGeo(g);
+  const u = new Float64Array(Z * g.O * g.I);
   for (let o = 0; o < g.O; o++) {
     for (let i = 0; i < g.I; i++) {
-      const k = [0, 1, 2].map((r) =>
-        [0, 1, 2].map((c) =>
+      const k = range(3).map((r) =>
+        range(3).map((c) =>
           g.flip ? w[(i * g.O + o) * 9 + (2 - r) * 3 + 2 - c] : w[(o * g.I + i) * 9 + r * 3 + c]
         )
       );
-      sandwich(WINO_G, k).flat().forEach((v, xi) => u[(xi * g.O + o) * g.I + i] = v);
+      sandwich(G, k).flat().forEach((v, xi) => u[(xi * g.O + o) * g.I + i] = v);
     }
   }
   return u;
 }
 
-/** V [16, I, T] = B^T d B for each 4x4 patch d at (2th - P, 2tw - P), zero outside. */
-export function winogradInputRef(x: Arr, g: WinogradGeo): Float64Array {
-  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
-  const v = new Float64Array(16 * g.I * T);
+/** V [Z, I, T] = B^T d B for each n x n patch d at (m th - P, m tw - P), zero outside. */
+export function winogradInputRef(x: Arr, g: WinogradConv): Float64Array {
+  const { BT, m, n, Z, TH, TW, T } = winogradGeo(g);
+  const v = new Float64Array(Z * g.I * T);
   for (let b = 0; b < g.B; b++) {
     for (let c = 0; c < g.I; c++) {
       for (let th = 0; th < TH; th++) {
         for (let tw = 0; tw < TW; tw++) {
-          const d = [0, 1, 2, 3].map((r) =>
-            [0, 1, 2, 3].map((q) => {
-              const ih = 2 * th - g.pad + r, iw = 2 * tw - g.pad + q;
+          const d = range(n).map((r) =>
+            range(n).map((q) => {
+              const ih = m * th - g.pad + r, iw = m * tw - g.pad + q;
               const inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
               return inside ? x[((b * g.I + c) * g.H + ih) * g.W + iw] : 0;
             })
           );
           const t = (b * TH + th) * TW + tw;
-          sandwich(WINO_BT, d).flat().forEach((val, xi) => v[(xi * g.I + c) * T + t] = val);
+          sandwich(BT, d).flat().forEach((val, xi) => v[(xi * g.I + c) * T + t] = val);
         }
       }
     }
@@ -310,19 +341,17 @@ export function winogradInputRef(x: Arr, g: WinogradGeo): Float64Array {
   return v;
 }
 
-/** y [B, O, OH, OW] = A^T M A of each tile's 4x4 products m [16, O, T] (clipped at the edges). */
-export function winogradOutputRef(m: Arr, g: WinogradGeo): Float64Array {
-  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
+/** y [B, O, OH, OW] = A^T M A of each tile's n x n products m [Z, O, T] (clipped at the edges). */
+export function winogradOutputRef(mt: Arr, g: WinogradConv): Float64Array {
+  const { AT, m, n, TH, TW, T } = winogradGeo(g);
   const y = new Float64Array(g.B * g.O * g.OH * g.OW);
   for (let o = 0; o < g.O; o++) {
     for (let t = 0; t < T; t++) {
-      const M = [0, 1, 2, 3].map((r) =>
-        [0, 1, 2, 3].map((q) => m[((4 * r + q) * g.O + o) * T + t])
-      );
+      const M = range(n).map((r) => range(n).map((q) => mt[((n * r + q) * g.O + o) * T + t]));
       const b = Math.floor(t / (TH * TW)), th = Math.floor(t / TW) % TH, tw = t % TW;
-      sandwich(WINO_AT, M).forEach((row, i) =>
+      sandwich(AT, M).forEach((row, i) =>
         row.forEach((val, j) => {
-          const oh = 2 * th + i, ow = 2 * tw + j;
+          const oh = m * th + i, ow = m * tw + j;
           if (oh < g.OH && ow < g.OW) y[((b * g.O + o) * g.OH + oh) * g.OW + ow] = val;
         })
       );
@@ -331,39 +360,38 @@ export function winogradOutputRef(m: Arr, g: WinogradGeo): Float64Array {
   return y;
 }
 
-const transpose = (m: number[][]): number[][] => m[0].map((_, j) => m.map((row) => row[j]));
-
-/** g [16, O, T] = A dy_t A^T of each tile's 2x2 block of dy (zero past the edges). */
-export function winogradOutputBackwardRef(dy: Arr, g: WinogradGeo): Float64Array {
-  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2), T = g.B * TH * TW;
-  const out = new Float64Array(16 * g.O * T);
+/** g [Z, O, T] = A dy_t A^T of each tile's m x m block of dy (zero past the edges). */
+export function winogradOutputBackwardRef(dy: Arr, g: WinogradConv): Float64Array {
+  const { AT, m, Z, TH, TW, T } = winogradGeo(g);
+  const out = new Float64Array(Z * g.O * T);
   for (let o = 0; o < g.O; o++) {
     for (let t = 0; t < T; t++) {
       const b = Math.floor(t / (TH * TW)), th = Math.floor(t / TW) % TH, tw = t % TW;
-      const blk = [0, 1].map((i) =>
-        [0, 1].map((j) => {
-          const oh = 2 * th + i, ow = 2 * tw + j;
+      const blk = range(m).map((i) =>
+        range(m).map((j) => {
+          const oh = m * th + i, ow = m * tw + j;
           return oh < g.OH && ow < g.OW ? dy[((b * g.O + o) * g.OH + oh) * g.OW + ow] : 0;
         })
       );
-      sandwich(transpose(WINO_AT), blk).flat().forEach((v, xi) => out[(xi * g.O + o) * T + t] = v);
+      sandwich(transpose(AT), blk).flat().forEach((v, xi) => out[(xi * g.O + o) * T + t] = v);
     }
   }
   return out;
 }
 
-/** dw [O, I, 3, 3] = G^T D G with D = the sum over the splits of d [16, splits, O, I]. */
-export function winogradWeightBackwardRef(d: Arr, splits: number, g: WinogradGeo): Float64Array {
+/** dw [O, I, 3, 3] = G^T D G with D = the sum over the splits of d [Z, splits, O, I]. */
+export function winogradWeightBackwardRef(d: Arr, splits: number, g: WinogradConv): Float64Array {
+  const { G, n } = winogradGeo(g);
   const dw = new Float64Array(g.O * g.I * 9), OI = g.O * g.I;
   for (let oi = 0; oi < OI; oi++) {
-    const D = [0, 1, 2, 3].map((r) =>
-      [0, 1, 2, 3].map((c) => {
+    const D = range(n).map((r) =>
+      range(n).map((c) => {
         let s = 0;
-        for (let z = 0; z < splits; z++) s += d[((4 * r + c) * splits + z) * OI + oi];
+        for (let z = 0; z < splits; z++) s += d[((n * r + c) * splits + z) * OI + oi];
         return s;
       })
     );
-    sandwich(transpose(WINO_G), D).flat().forEach((v, k) => dw[oi * 9 + k] = v);
+    sandwich(transpose(G), D).flat().forEach((v, k) => dw[oi * 9 + k] = v);
   }
   return dw;
 }

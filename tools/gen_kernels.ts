@@ -15,6 +15,7 @@ import {
   TILED_NOTE,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
+import { winogradF4Kernels } from "./gen_winograd.ts";
 
 const conv2dFields = [
   "M: u32",
@@ -260,11 +261,12 @@ ${put("dw")}`,
     gemmKernel({
       ...b,
       header: [
-        "winograd_gemm: m[xi, o, t] = sum_i u[xi, o, i] v[xi, i, t] for each of the 16 points xi",
-        "of Winograd F(2x2, 3x3) (grid z): the products between the weight and input transforms",
-        "of a stride-1 3x3 convolution (winograd_*_transform.wgsl). Layouts u [16, M, K],",
-        "v [16, K, N], m [16, M, N] with M = output channels, K = input channels, N = tiles.",
-        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = 16.`,
+        "winograd_gemm: m[xi, o, t] = sum_i u[xi, o, i] v[xi, i, t] for each of the Z points xi",
+        "(grid z; Z = 16 for Winograd F(2x2, 3x3), 36 for F(4x4, 3x3)): the products between the",
+        "weight and input transforms of a stride-1 3x3 convolution (winograd_*transform.wgsl).",
+        "Layouts u [Z, M, K], v [Z, K, N], m [Z, M, N] with M = output channels, K = input",
+        "channels, N = tiles.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = Z.`,
         variant,
       ],
       params: ["M: u32", "N: u32", "K: u32"],
@@ -291,10 +293,10 @@ ${put("dw")}`,
       header: [
         "winograd_gemm_backward: d[xi, z, o, i] = sum_t g[xi, o, t] v[xi, i, t] over the tiles t",
         "of split z: the weight gradient of the Winograd GEMM (winograd_gemm.wgsl), between the",
-        "transformed output gradient (winograd_output_transform_backward) and input transform.",
-        "Layouts g [16, M, K], v [16, N, K], d [16, splits, M, N]; M = output channels,",
-        "N = input channels, K = tiles, split into chunks of p.kps along grid z = 16 * splits.",
-        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = 16 * splits.`,
+        "transformed output gradient (winograd_*output_transform_backward) and input transform.",
+        "Layouts g [Z, M, K], v [Z, N, K], d [Z, splits, M, N] (Z = 16 or 36 points); M = output",
+        "channels, N = input channels, K = tiles, split into chunks of p.kps along grid z.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = Z * splits.`,
         variant,
       ],
       params: ["M: u32", "N: u32", "K: u32", "splits: u32", "kps: u32"],
@@ -315,7 +317,7 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
 
-  return { ...out, ...conv3dKernels() };
+  return { ...out, ...conv3dKernels(), ...winogradF4Kernels() };
 }
 
 if (import.meta.main) {

@@ -25,6 +25,8 @@ import {
   type WinogradConv,
   winogradConvInto,
   winogradFits,
+  type WinogradTile,
+  winogradTile,
 } from "./winograd.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
@@ -113,19 +115,21 @@ const shapeOf = (s: Conv2dShape) => ({
 });
 
 /** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
-function winogradForward(s: Conv2dShape): WinogradConv {
+function winogradForward(s: Conv2dShape, tile: WinogradTile): WinogradConv {
   const { B, Ci: I, H, W, Co: O, OH, OW, pad } = s;
-  return { B, I, H, W, O, OH, OW, pad, flip: false };
+  return { B, I, H, W, O, OH, OW, pad, flip: false, tile };
 }
 
 /** The Winograd view of the input gradient: dy convolved with w flipped, padding 2 - P. */
-function winogradInputGradient(s: Conv2dShape): WinogradConv {
+function winogradInputGradient(s: Conv2dShape, tile: WinogradTile): WinogradConv {
   const { B, Co: I, OH: H, OW: W, Ci: O, H: OH, W: OW } = s;
-  return { B, I, H, W, O, OH, OW, pad: 2 - s.pad, flip: true };
+  return { B, I, H, W, O, OH, OW, pad: 2 - s.pad, flip: true, tile };
 }
 
 function forward(v: string, y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
-  if (isWinograd(v)) return winogradConvInto(WINOGRAD[v], y, x, w, winogradForward(s), false);
+  if (isWinograd(v)) {
+    return winogradConvInto(WINOGRAD[v], y, x, w, winogradForward(s, winogradTile(v)), false);
+  }
   const k = FORWARD[v as keyof typeof FORWARD];
   const N = s.B * s.OH * s.OW, K = s.Ci * s.KH * s.KW;
   y.gpu.dispatch(k.kernel, [x.range, w.range, y.range], {
@@ -168,7 +172,8 @@ function backwardInput(
   acc: boolean,
 ) {
   if (isWinograd(v)) {
-    return winogradConvInto(WINOGRAD[v], dx, dy, w, winogradInputGradient(s), acc);
+    const c = winogradInputGradient(s, winogradTile(v));
+    return winogradConvInto(WINOGRAD[v], dx, dy, w, c, acc);
   }
   const k = BACKWARD_INPUT[v as keyof typeof BACKWARD_INPUT];
   const S = s.stride;
@@ -217,7 +222,7 @@ function backwardWeight(
   accumulate: boolean,
 ): void {
   if (isWinograd(v)) {
-    const c = winogradForward(s);
+    const c = winogradForward(s, winogradTile(v));
     return winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
   }
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;

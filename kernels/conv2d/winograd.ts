@@ -1,14 +1,16 @@
 /**
- * Stride-1 3x3 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs takes 16
- * multiplications per (input, output) channel pair instead of 36, so the GEMMs at the heart of
- * the convolution do 4/9 of the direct method's multiply-adds. The forward pass is four
- * dispatches: the weight transform U = G g G^T, the input transform V = B^T d B of every 4x4
- * input patch, 16 independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output
- * transform A^T M A. The input gradient is the same pipeline (dy convolved with the flipped,
- * transposed kernel and padding 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t
- * (A dy_t A^T) . (B^T d_t B)] G, the sum over tiles t as 16 GEMMs split along t. Results differ
- * from the direct sums by rounding only (the coefficients are 0, +-1 and 1/2).
+ * Stride-1 3x3 convolutions by Winograd's minimal filtering F(m x m, 3x3) (Lavin & Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4: each m x m block of outputs
+ * takes (m + 2)^2 multiplications per (input, output) channel pair instead of 9 m^2, so the GEMMs
+ * at the heart of the convolution do 4/9 (m = 2) or 1/4 (m = 4) of the direct method's
+ * multiply-adds. The forward pass is four dispatches: the weight transform U = G g G^T, the input
+ * transform V = B^T d B of every (m + 2)^2 input patch, Z = (m + 2)^2 independent GEMMs
+ * M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform A^T M A. The input
+ * gradient is the same pipeline (dy convolved with the flipped, transposed kernel and padding
+ * 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
+ * the sum over tiles t as Z GEMMs split along t. F(2x2) differs from the direct sums by rounding
+ * only (coefficients 0, +-1, 1/2); F(4x4)'s larger coefficients (up to 8, fractions down to 1/24)
+ * cost a few more bits of rounding (tests/kernels/conv2d/winograd_test.ts measures it).
  */
 import inputSrc from "./winograd_input_transform.wgsl" with { type: "text" };
 import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
@@ -18,6 +20,15 @@ import gemmGpuSrc from "./winograd_gemm_gpu.wgsl" with { type: "text" };
 import gemmTiledSrc from "./winograd_gemm_tiled.wgsl" with { type: "text" };
 import outputBackwardSrc from "./winograd_output_transform_backward.wgsl" with { type: "text" };
 import weightBackwardSrc from "./winograd_weight_transform_backward.wgsl" with { type: "text" };
+import f4InputSrc from "./winograd_f4_input_transform.wgsl" with { type: "text" };
+import f4WeightSrc from "./winograd_f4_weight_transform.wgsl" with { type: "text" };
+import f4OutputSrc from "./winograd_f4_output_transform.wgsl" with { type: "text" };
+import f4OutputBackwardSrc from "./winograd_f4_output_transform_backward.wgsl" with {
+  type: "text",
+};
+import f4WeightBackwardSrc from "./winograd_f4_weight_transform_backward.wgsl" with {
+  type: "text",
+};
 import gemmBackwardSrc from "./winograd_gemm_backward.wgsl" with { type: "text" };
 import gemmBackwardGpuSrc from "./winograd_gemm_backward_gpu.wgsl" with { type: "text" };
 import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { type: "text" };
@@ -26,45 +37,88 @@ import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import { splitCount, type SplitKKernel, splitKTable } from "./split_k.ts";
 
-const inputKernel: Kernel = { name: "winograd_input_transform", code: inputSrc };
-const weightKernel: Kernel = { name: "winograd_weight_transform", code: weightSrc };
-const outputKernel: Kernel = { name: "winograd_output_transform", code: outputSrc };
-const outputBackwardKernel: Kernel = {
-  name: "winograd_output_transform_backward",
-  code: outputBackwardSrc,
+/** The transform kernels of one Winograd algorithm F(m x m, 3x3), m = `tile`. */
+interface Scheme {
+  tile: WinogradTile;
+  input: Kernel;
+  weight: Kernel;
+  output: Kernel;
+  outputBackward: Kernel;
+  weightBackward: Kernel;
+}
+
+const F2: Scheme = {
+  tile: 2,
+  input: { name: "winograd_input_transform", code: inputSrc },
+  weight: { name: "winograd_weight_transform", code: weightSrc },
+  output: { name: "winograd_output_transform", code: outputSrc },
+  outputBackward: { name: "winograd_output_transform_backward", code: outputBackwardSrc },
+  weightBackward: { name: "winograd_weight_transform_backward", code: weightBackwardSrc },
 };
-const weightBackwardKernel: Kernel = {
-  name: "winograd_weight_transform_backward",
-  code: weightBackwardSrc,
+const F4: Scheme = {
+  tile: 4,
+  input: { name: "winograd_f4_input_transform", code: f4InputSrc },
+  weight: { name: "winograd_f4_weight_transform", code: f4WeightSrc },
+  output: { name: "winograd_f4_output_transform", code: f4OutputSrc },
+  outputBackward: { name: "winograd_f4_output_transform_backward", code: f4OutputBackwardSrc },
+  weightBackward: { name: "winograd_f4_weight_transform_backward", code: f4WeightBackwardSrc },
 };
+const scheme = (tile: WinogradTile): Scheme => tile === 4 ? F4 : F2;
+
+/** Output block size m of Winograd F(m x m, 3x3): 2 (16 points) or 4 (36 points). */
+export type WinogradTile = 2 | 4;
+
+/** Transformed points per tile, (m + 2)^2: the GEMM count of one convolution. */
+export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
 const GEMM = variantTable("winograd_gemm", { cpu: gemmSrc, gpu: gemmGpuSrc, tiled: gemmTiledSrc });
-const companions = [weightKernel, inputKernel, outputKernel];
-/**
- * The Winograd variants of the forward and input-gradient passes, one per GEMM family; each lists
- * the transform kernels it also runs, so that their sources count in the autotune fingerprint.
- */
-export const WINOGRAD: Record<WinogradVariant, TiledKernel> = {
-  winograd: { ...GEMM.cpu, companions },
-  winograd_gpu: { ...GEMM.gpu, companions },
-  winograd_tiled: { ...GEMM.tiled, companions },
-};
-
 const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
 }));
-const backwardCompanions = [inputKernel, outputBackwardKernel, weightBackwardKernel];
-/** The Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
-export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, SplitKKernel> = {
-  winograd: { ...GEMM_BACKWARD.cpu, companions: backwardCompanions },
-  winograd_gpu: { ...GEMM_BACKWARD.gpu, companions: backwardCompanions },
-  winograd_tiled: { ...GEMM_BACKWARD.tiled, companions: backwardCompanions },
-};
 
-/** The Winograd variant names. */
-export type WinogradVariant = "winograd" | "winograd_gpu" | "winograd_tiled";
+/** Each variant's GEMM family and output block size. */
+const VARIANTS = {
+  winograd: { family: "cpu", tile: 2 },
+  winograd_gpu: { family: "gpu", tile: 2 },
+  winograd_tiled: { family: "tiled", tile: 2 },
+  winograd_f4: { family: "cpu", tile: 4 },
+  winograd_f4_gpu: { family: "gpu", tile: 4 },
+  winograd_f4_tiled: { family: "tiled", tile: 4 },
+} as const;
+
+/** The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*". */
+export type WinogradVariant = keyof typeof VARIANTS;
+
+/** Output block size of a Winograd variant. */
+export const winogradTile = (v: WinogradVariant): WinogradTile => VARIANTS[v].tile;
+
+function variants<K>(
+  gemms: Record<"cpu" | "gpu" | "tiled", K>,
+  companions: (s: Scheme) => Kernel[],
+): Record<WinogradVariant, K> {
+  const entries = Object.entries(VARIANTS).map(([name, { family, tile }]) => {
+    return [name, { ...gemms[family], companions: companions(scheme(tile)) }];
+  });
+  return Object.fromEntries(entries) as Record<WinogradVariant, K>;
+}
+
+/**
+ * The Winograd variants of the forward and input-gradient passes, one per GEMM family and block
+ * size; each lists the transform kernels it also runs, so that their sources count in the
+ * autotune fingerprint.
+ */
+export const WINOGRAD: Record<WinogradVariant, TiledKernel> = variants(
+  GEMM,
+  (s) => [s.weight, s.input, s.output],
+);
+
+/** The Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
+export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, SplitKKernel> = variants(
+  GEMM_BACKWARD,
+  (s) => [s.input, s.outputBackward, s.weightBackward],
+);
 
 /** True for a variant name of the Winograd table. */
 export function isWinograd(v: string): v is WinogradVariant {
@@ -87,39 +141,41 @@ export interface WinogradConv {
   OW: number;
   pad: number;
   flip: boolean;
+  /** Output block size m of F(m x m, 3x3). */
+  tile: WinogradTile;
 }
 
-/** Whether a convolution geometry suits F(2x2, 3x3): a 3x3 kernel, stride 1, padding <= 2. */
+/** Whether a convolution geometry suits Winograd's F(m x m, 3x3): a 3x3 kernel, stride 1, padding <= 2. */
 export function winogradFits(s: { KH: number; KW: number; stride: number; pad: number }): boolean {
   return s.KH === 3 && s.KW === 3 && s.stride === 1 && s.pad <= 2;
 }
 
-/** Output tiles of a geometry: 2x2 blocks of the output, per image (TH x TW) and in all (T). */
+/** Output tiles of a geometry: m x m blocks of the output, per image (TH x TW) and in all (T). */
 export function winogradTiles(c: WinogradConv): { TH: number; TW: number; T: number } {
-  const TH = Math.ceil(c.OH / 2), TW = Math.ceil(c.OW / 2);
+  const TH = Math.ceil(c.OH / c.tile), TW = Math.ceil(c.OW / c.tile);
   return { TH, TW, T: c.B * TH * TW };
 }
 
-/** u [16, O, I] = G g G^T for every kernel of `w` (see WinogradConv for `flip`). */
+/** u [Z, O, I] = G g G^T for every kernel of `w` (see WinogradConv for `flip`); Z points. */
 export function winogradWeightTransform(u: Tensor, w: Tensor, c: WinogradConv): void {
-  expectShape(u, "winograd weight transform", 3, [16, c.O, c.I]);
+  expectShape(u, "winograd weight transform", 3, [winogradPoints(c.tile), c.O, c.I]);
   expectShape(w, "winograd weights", 4, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
-  u.gpu.dispatch(weightKernel, [w.range, u.range], {
+  u.gpu.dispatch(scheme(c.tile).weight, [w.range, u.range], {
     u: [c.O, c.I, c.flip ? 1 : 0, c.O * c.I],
   }, groups1d(c.O * c.I, 64));
 }
 
-/** v [16, I, T] = B^T d B for the 4x4 input patch d of every tile and channel of `inp`. */
+/** v [Z, I, T] = B^T d B for the (m+2)^2 input patch d of every tile and channel of `inp`. */
 export function winogradInputTransform(v: Tensor, inp: Tensor, c: WinogradConv): void {
   const { TH, TW, T } = winogradTiles(c);
-  expectShape(v, "winograd input transform", 3, [16, c.I, T]);
+  expectShape(v, "winograd input transform", 3, [winogradPoints(c.tile), c.I, T]);
   expectShape(inp, "winograd input", 4, [c.B, c.I, c.H, c.W]);
-  v.gpu.dispatch(inputKernel, [inp.range, v.range], {
+  v.gpu.dispatch(scheme(c.tile).input, [inp.range, v.range], {
     u: [c.I, c.H, c.W, TH, TW, T, c.pad, c.I * T],
   }, groups1d(c.I * T, 64));
 }
 
-/** out [B, O, OH, OW] (+)= A^T M A for the 4x4 products m [16, O, T] of every tile. */
+/** out [B, O, OH, OW] (+)= A^T M A for the products m [Z, O, T] of every tile. */
 export function winogradOutputTransform(
   out: Tensor,
   m: Tensor,
@@ -127,9 +183,9 @@ export function winogradOutputTransform(
   accumulate: boolean,
 ): void {
   const { TH, TW, T } = winogradTiles(c);
-  expectShape(m, "winograd products", 3, [16, c.O, T]);
+  expectShape(m, "winograd products", 3, [winogradPoints(c.tile), c.O, T]);
   expectShape(out, "winograd output", 4, [c.B, c.O, c.OH, c.OW]);
-  out.gpu.dispatch(outputKernel, [m.range, out.range], {
+  out.gpu.dispatch(scheme(c.tile).output, [m.range, out.range], {
     u: [c.O, c.OH, c.OW, TH, TW, T, accumulate ? 1 : 0, c.O * T],
   }, groups1d(c.O * T, 64));
 }
@@ -143,41 +199,42 @@ export function winogradConvInto(
   c: WinogradConv,
   accumulate: boolean,
 ): void {
-  const gpu = out.gpu, { T } = winogradTiles(c);
-  const u = Tensor.empty(gpu, [16, c.O, c.I]);
-  const vt = Tensor.empty(gpu, [16, c.I, T]);
-  const m = Tensor.empty(gpu, [16, c.O, T]);
+  const gpu = out.gpu, { T } = winogradTiles(c), Z = winogradPoints(c.tile);
+  const u = Tensor.empty(gpu, [Z, c.O, c.I]);
+  const vt = Tensor.empty(gpu, [Z, c.I, T]);
+  const m = Tensor.empty(gpu, [Z, c.O, T]);
   winogradWeightTransform(u, w, c);
   winogradInputTransform(vt, inp, c);
   gpu.dispatch(v.kernel, [u.range, vt.range, m.range], {
     u: [c.O, T, c.I],
-  }, [Math.ceil(T / v.cols), Math.ceil(c.O / v.rows), 16]);
+  }, [Math.ceil(T / v.cols), Math.ceil(c.O / v.rows), Z]);
   winogradOutputTransform(out, m, c, accumulate);
   u.dispose();
   vt.dispose();
   m.dispose();
 }
 
-/** g [16, O, T] = A dy_t A^T for the 2x2 block dy_t of every tile of `dy` [B, O, OH, OW]. */
+/** g [Z, O, T] = A dy_t A^T for the m x m block dy_t of every tile of `dy` [B, O, OH, OW]. */
 export function winogradOutputTransformBackward(g: Tensor, dy: Tensor, c: WinogradConv): void {
   const { TH, TW, T } = winogradTiles(c);
-  expectShape(g, "winograd output-gradient transform", 3, [16, c.O, T]);
+  expectShape(g, "winograd output-gradient transform", 3, [winogradPoints(c.tile), c.O, T]);
   expectShape(dy, "winograd output gradient", 4, [c.B, c.O, c.OH, c.OW]);
-  g.gpu.dispatch(outputBackwardKernel, [dy.range, g.range], {
+  g.gpu.dispatch(scheme(c.tile).outputBackward, [dy.range, g.range], {
     u: [c.O, c.OH, c.OW, TH, TW, T, c.O * T],
   }, groups1d(c.O * T, 64));
 }
 
-/** dw [O, I, 3, 3] (+)= G^T D G with D = the sum over splits of d [16, splits, O, I]. */
+/** dw [O, I, 3, 3] (+)= G^T D G with D = the sum over splits of d [Z, splits, O, I]. */
 export function winogradWeightTransformBackward(
   dw: Tensor,
   d: Tensor,
   c: WinogradConv,
   accumulate: boolean,
 ): void {
-  expectShape(d, "winograd weight-gradient products", 4, [16, undefined, c.O, c.I]);
+  const Z = winogradPoints(c.tile);
+  expectShape(d, "winograd weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd weight gradient", 4, [c.O, c.I, 3, 3]);
-  dw.gpu.dispatch(weightBackwardKernel, [d.range, dw.range], {
+  dw.gpu.dispatch(scheme(c.tile).weightBackward, [d.range, dw.range], {
     u: [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I],
   }, groups1d(c.O * c.I, 64));
 }
@@ -196,18 +253,18 @@ export function winogradBackwardWeightInto(
   accumulate: boolean,
 ): void {
   if (c.flip) throw new Error("winograd weight gradient: the convolution must not be flipped");
-  const gpu = dw.gpu, { T } = winogradTiles(c);
+  const gpu = dw.gpu, { T } = winogradTiles(c), Z = winogradPoints(c.tile);
   const gx = Math.ceil(c.I / v.cols), gy = Math.ceil(c.O / v.rows);
-  const splits = splitCount(v.targetGroups, 16 * gx * gy, T);
+  const splits = splitCount(v.targetGroups, Z * gx * gy, T);
   const kps = Math.ceil(T / splits);
-  const g = Tensor.empty(gpu, [16, c.O, T]);
-  const vt = Tensor.empty(gpu, [16, c.I, T]);
-  const d = Tensor.empty(gpu, [16, splits, c.O, c.I]);
+  const g = Tensor.empty(gpu, [Z, c.O, T]);
+  const vt = Tensor.empty(gpu, [Z, c.I, T]);
+  const d = Tensor.empty(gpu, [Z, splits, c.O, c.I]);
   winogradOutputTransformBackward(g, dy, c);
   winogradInputTransform(vt, x, c);
   gpu.dispatch(v.kernel, [g.range, vt.range, d.range], {
     u: [c.O, c.I, T, splits, kps],
-  }, [gx, gy, 16 * splits]);
+  }, [gx, gy, Z * splits]);
   winogradWeightTransformBackward(dw, d, c, accumulate);
   g.dispose();
   vt.dispose();

@@ -19,31 +19,39 @@ import {
   winogradInputTransform,
   winogradOutputTransform,
   winogradOutputTransformBackward,
+  winogradPoints,
+  type WinogradTile,
   winogradTiles,
   winogradWeightTransform,
   winogradWeightTransformBackward,
 } from "../../../kernels/conv2d/winograd.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
+const TILES: WinogradTile[] = [2, 4];
+
+/** Every geometry in both block sizes, F(2x2, 3x3) and F(4x4, 3x3). */
+const bothTiles = (geos: Omit<WinogradConv, "tile">[]): WinogradConv[] =>
+  TILES.flatMap((tile) => geos.map((g) => ({ ...g, tile })));
 
 gpuTest("winograd transforms match the matrix form (B^T d B, G g G^T, A^T M A)", async (gpu) => {
   const rng = new Rng(30);
   using _ = new Scope(gpu);
-  // odd output sizes (a clipped last tile), every padding, both weight orientations
-  const geos: WinogradConv[] = [
+  // sizes not divisible by the block (a clipped last tile), every padding, both orientations
+  const geos = bothTiles([
     { B: 2, I: 3, H: 7, W: 5, O: 4, OH: 7, OW: 5, pad: 1, flip: false },
     { B: 1, I: 2, H: 6, W: 9, O: 3, OH: 4, OW: 7, pad: 0, flip: true },
     { B: 1, I: 5, H: 3, W: 4, O: 2, OH: 5, OW: 6, pad: 2, flip: false },
-  ];
+    { B: 1, I: 2, H: 1, W: 10, O: 2, OH: 1, OW: 10, pad: 1, flip: false },
+  ]);
   for (const c of geos) {
     const label = JSON.stringify(c);
-    const { T } = winogradTiles(c);
+    const { T } = winogradTiles(c), Z = winogradPoints(c.tile);
     const x = randn(rng, c.B * c.I * c.H * c.W), w = randn(rng, c.O * c.I * 9);
-    const m = randn(rng, 16 * c.O * T), y0 = randn(rng, c.B * c.O * c.OH * c.OW);
+    const m = randn(rng, Z * c.O * T), y0 = randn(rng, c.B * c.O * c.OH * c.OW);
     const X = Tensor.from(gpu, x, [c.B, c.I, c.H, c.W]);
     const Wt = Tensor.from(gpu, w, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
-    const M = Tensor.from(gpu, m, [16, c.O, T]);
-    const U = Tensor.empty(gpu, [16, c.O, c.I]), V = Tensor.empty(gpu, [16, c.I, T]);
+    const M = Tensor.from(gpu, m, [Z, c.O, T]);
+    const U = Tensor.empty(gpu, [Z, c.O, c.I]), V = Tensor.empty(gpu, [Z, c.I, T]);
     const Y = Tensor.empty(gpu, [c.B, c.O, c.OH, c.OW]);
     const Y2 = Tensor.from(gpu, y0, Y.shape);
     winogradWeightTransform(U, Wt, c);
@@ -62,18 +70,18 @@ gpuTest("winograd transforms match the matrix form (B^T d B, G g G^T, A^T M A)",
 gpuTest("winograd backward transforms match the matrix form (A dy A^T, G^T D G)", async (gpu) => {
   const rng = new Rng(32);
   using _ = new Scope(gpu);
-  const geos: WinogradConv[] = [
+  const geos = bothTiles([
     { B: 2, I: 3, H: 7, W: 5, O: 4, OH: 7, OW: 5, pad: 1, flip: false },
     { B: 1, I: 2, H: 6, W: 9, O: 3, OH: 4, OW: 7, pad: 0, flip: false },
-  ];
+  ]);
   for (const [n, c] of geos.entries()) {
-    const label = JSON.stringify(c), splits = n + 1;
-    const { T } = winogradTiles(c);
-    const dy = randn(rng, c.B * c.O * c.OH * c.OW), d = randn(rng, 16 * splits * c.O * c.I);
+    const label = JSON.stringify(c), splits = (n % 2) + 1;
+    const { T } = winogradTiles(c), Z = winogradPoints(c.tile);
+    const dy = randn(rng, c.B * c.O * c.OH * c.OW), d = randn(rng, Z * splits * c.O * c.I);
     const dw0 = randn(rng, c.O * c.I * 9);
-    const G = Tensor.empty(gpu, [16, c.O, T]);
+    const G = Tensor.empty(gpu, [Z, c.O, T]);
     const DW = Tensor.empty(gpu, [c.O, c.I, 3, 3]), DW2 = Tensor.from(gpu, dw0, DW.shape);
-    const D = Tensor.from(gpu, d, [16, splits, c.O, c.I]);
+    const D = Tensor.from(gpu, d, [Z, splits, c.O, c.I]);
     winogradOutputTransformBackward(G, Tensor.from(gpu, dy, [c.B, c.O, c.OH, c.OW]), c);
     winogradWeightTransformBackward(DW, D, c, false);
     winogradWeightTransformBackward(DW2, D, c, true);
@@ -86,7 +94,7 @@ gpuTest("winograd backward transforms match the matrix form (A dy A^T, G^T D G)"
 });
 
 gpuTest(
-  "Winograd is offered only where F(2x2, 3x3) applies, and unknown variants are refused",
+  "Winograd is offered only where F(m x m, 3x3) applies, and unknown variants are refused",
   (gpu) => {
     using _ = new Scope(gpu);
     const strided = conv2dShape([1, 2, 8, 8], [3, 2, 3, 3], { stride: 2, padding: 1 });

@@ -1,4 +1,4 @@
-import { assertClose, gpuTest, randn } from "../../_helpers.ts";
+import { assertClose, gpuTest, randn, variantTolerance } from "../../_helpers.ts";
 import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -28,15 +28,17 @@ gpuTest(
       const results = await gpu.tuner.tune(gpu);
       if (
         results.length !== 1 ||
-        Object.keys(results[0].ms).join() !== "cpu,gpu,tiled,winograd,winograd_gpu,winograd_tiled"
+        Object.keys(results[0].ms).join() !==
+          "cpu,gpu,tiled,winograd,winograd_gpu,winograd_tiled,winograd_f4,winograd_f4_gpu,winograd_f4_tiled"
       ) {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
       if (results[0].fallback !== gpu.gemm) throw new Error(`fallback ${results[0].fallback}`);
       const choice = results[0].choice;
       const tuned = await run(); // the measured variant: same numbers (same summation order)
-      assertClose(tuned, first, { atol: 1e-5, rtol: 1e-5 }, "tuned vs default");
-      assertClose(tuned, conv2dRef(x, w, s), { atol: 1e-4, rtol: 1e-4 }, "tuned vs reference");
+      const want = conv2dRef(x, w, s), tol = variantTolerance(choice, want);
+      assertClose(tuned, want, tol, `tuned (${choice}) vs reference`);
+      assertClose(first, want, variantTolerance(results[0].fallback, want), "default vs reference");
       // a second run (a new tuner on the same file) finds the choice and measures nothing
       gpu.tuner = await Autotuner.open(gpu, path);
       await run();

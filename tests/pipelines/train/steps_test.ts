@@ -101,27 +101,32 @@ for (const [name, counts] of [["train_aug_1x1", [1, 1]], ["train_aug_1x2", [1, 2
   );
 }
 
-gpuTest(
-  "AUG iterations with every stride-1 3x3 convolution pass on Winograd match PyTorch (train_aug_1x2)",
-  async (gpu) => {
-    const ran = new Set<string>();
-    const dispatch = gpu.dispatch;
-    gpu.dispatch = (kernel, ...rest) => {
-      ran.add(kernel.name);
-      return dispatch.call(gpu, kernel, ...rest);
-    };
-    gpu.preferVariant = "winograd";
-    try {
-      await checkAugIterations(gpu, "train_aug_1x2", [1, 2]);
-    } finally {
-      gpu.preferVariant = null;
-      gpu.dispatch = dispatch;
-    }
-    for (const k of ["winograd_gemm", "winograd_gemm_backward"]) {
-      if (!ran.has(k)) throw new Error(`${k} did not run: ${[...ran].join(", ")}`);
-    }
-  },
-);
+for (const [variant, scheme] of [["winograd", "F(2x2, 3x3)"], ["winograd_f4", "F(4x4, 3x3)"]]) {
+  gpuTest(
+    `AUG iterations with every stride-1 3x3 convolution pass on Winograd ${scheme} match PyTorch (train_aug_1x2)`,
+    async (gpu) => {
+      const ran = new Set<string>();
+      const dispatch = gpu.dispatch;
+      gpu.dispatch = (kernel, ...rest) => {
+        ran.add(kernel.name);
+        return dispatch.call(gpu, kernel, ...rest);
+      };
+      gpu.preferVariant = variant;
+      try {
+        await checkAugIterations(gpu, "train_aug_1x2", [1, 2]);
+      } finally {
+        gpu.preferVariant = null;
+        gpu.dispatch = dispatch;
+      }
+      const transform = variant === "winograd"
+        ? "winograd_input_transform"
+        : "winograd_f4_input_transform";
+      for (const k of ["winograd_gemm", "winograd_gemm_backward", transform]) {
+        if (!ran.has(k)) throw new Error(`${k} did not run: ${[...ran].join(", ")}`);
+      }
+    },
+  );
+}
 
 gpuTest(
   "a naive-joint iteration matches PyTorch (loss, weights, momentum, BN stats)",
