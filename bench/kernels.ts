@@ -10,8 +10,8 @@
  *   deno task bench --peers tfjs      only some peers (tfjs, jax; none for ours alone)
  *   deno task bench --json out.json   also write the results as JSON
  *   deno task bench --families gpu,tiled   also each named GEMM kernel family of ours
- *   deno task bench --families winograd    also Winograd F(2x2, 3x3) for the stride-1 3x3 convs
- *                                          (GFLOP/s then count the direct method's work)
+ *   deno task bench --families winograd,winograd_f4   also Winograd F(2x2, 3x3) and F(4x4, 3x3)
+ *                            for the stride-1 3x3 convs (GFLOP/s then count the direct work)
  */
 import { parseArgs } from "node:util";
 import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
@@ -42,16 +42,21 @@ const RESNET18_CONVS: [string, ConvCase][] = [
   ["layer4 512->512 3x3 @4", { B: 8, Ci: 512, H: 4, Co: 512, K: 3, stride: 1, pad: 1 }],
 ];
 
+/** The Winograd families of the bench: F(2x2, 3x3) and F(4x4, 3x3), each in the cpu blocks. */
+const WINOGRAD_FAMILIES = ["winograd", "winograd_f4"] as const;
+type WinogradFamily = typeof WINOGRAD_FAMILIES[number];
+
 /**
- * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or "winograd"
- * the Winograd variants where a convolution suits them (the adapter's default elsewhere).
+ * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or a Winograd
+ * variant where a convolution suits it (the adapter's default elsewhere).
  */
-function oursPeer(gpu: Gpu, family?: GemmVariant | "winograd"): Peer {
-  const winograd = family === "winograd";
+function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradFamily): Peer {
+  const winograd = WINOGRAD_FAMILIES.find((f) => f === family);
+  const gemm = GEMM_VARIANTS.find((f) => f === family);
   const prepared = (tensors: Tensor[], op: () => void): Prepared => ({
     run: () => {
       const before = gpu.gemm;
-      gpu.gemm = family === undefined || winograd ? before : family;
+      gpu.gemm = gemm ?? before;
       op();
       gpu.gemm = before;
     },
@@ -79,7 +84,7 @@ function oursPeer(gpu: Gpu, family?: GemmVariant | "winograd"): Peer {
       const s = geometry(c), x = rand([c.B, c.Ci, c.H, c.H]), w = rand([c.Co, c.Ci, c.K, c.K]);
       const y = Tensor.empty(gpu, [c.B, c.Co, s.OH, s.OW]);
       if (winograd && winogradFits(s)) {
-        return prepared([x, w, y], () => conv2dForwardVariantInto("winograd", y, x, w, s));
+        return prepared([x, w, y], () => conv2dForwardVariantInto(winograd, y, x, w, s));
       }
       return prepared([x, w, y], () => conv2dForwardInto(y, x, w, s));
     },
@@ -89,8 +94,8 @@ function oursPeer(gpu: Gpu, family?: GemmVariant | "winograd"): Peer {
       const dx = Tensor.empty(gpu, x.shape), dw = Tensor.empty(gpu, w.shape);
       if (winograd && winogradFits(s)) {
         return prepared([x, w, dy, dx, dw], () => {
-          conv2dBackwardInputVariantInto("winograd", dx, dy, w, s, false);
-          conv2dBackwardWeightVariantInto("winograd", dw, dy, x, s, false);
+          conv2dBackwardInputVariantInto(winograd, dx, dy, w, s, false);
+          conv2dBackwardWeightVariantInto(winograd, dw, dy, x, s, false);
         });
       }
       return prepared([x, w, dy, dx, dw], () => {
@@ -180,10 +185,9 @@ if (import.meta.main) {
   console.log(`adapter: ${gpu.adapterName}; Deno ${Deno.version.deno}`);
   const peers: Peer[] = [oursPeer(gpu)];
   for (const f of values.families.split(",").filter((s) => s)) {
-    const family = [...GEMM_VARIANTS, "winograd" as const].find((v) => v === f);
-    if (!family) {
-      throw new Error(`--families: unknown family "${f}" (${GEMM_VARIANTS.join(", ")}, winograd)`);
-    }
+    const families = [...GEMM_VARIANTS, ...WINOGRAD_FAMILIES];
+    const family = families.find((v) => v === f);
+    if (!family) throw new Error(`--families: unknown family "${f}" (${families.join(", ")})`);
     peers.push(oursPeer(gpu, family));
   }
   const wanted = values.peers.split(",").filter((s) => s && s !== "none");
