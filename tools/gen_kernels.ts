@@ -316,6 +316,10 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_backward.wgsl"] = winogradGemmBackward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/winograd_gemm_backward_narrow.wgsl"] = winogradGemmBackward(
+    { TM: 32, TN: 8, WX: 8, WY: 2 },
+    `${CPU_NOTE} 64x64 tiles, for 64 or fewer input channels.`,
+  );
 
   return { ...out, ...conv3dKernels(), ...winogradF4Kernels() };
 }

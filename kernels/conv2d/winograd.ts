@@ -32,6 +32,7 @@ import f4WeightBackwardSrc from "./winograd_f4_weight_transform_backward.wgsl" w
 import gemmBackwardSrc from "./winograd_gemm_backward.wgsl" with { type: "text" };
 import gemmBackwardGpuSrc from "./winograd_gemm_backward_gpu.wgsl" with { type: "text" };
 import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { type: "text" };
+import gemmBackwardNarrowSrc from "./winograd_gemm_backward_narrow.wgsl" with { type: "text" };
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
 import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
@@ -76,6 +77,7 @@ const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
+  narrow: gemmBackwardNarrowSrc,
 }));
 
 /** Each variant's GEMM family and output block size. */
@@ -94,12 +96,17 @@ export type WinogradVariant = keyof typeof VARIANTS;
 /** Output block size of a Winograd variant. */
 export const winogradTile = (v: WinogradVariant): WinogradTile => VARIANTS[v].tile;
 
-function variants<K>(
+function variants<K extends TiledKernel>(
   gemms: Record<"cpu" | "gpu" | "tiled", K>,
-  companions: (s: Scheme) => Kernel[],
+  companions: (s: Scheme, family: string) => Kernel[],
+  extra: (family: string) => Partial<K> = () => ({} as Partial<K>),
 ): Record<WinogradVariant, K> {
   const entries = Object.entries(VARIANTS).map(([name, { family, tile }]) => {
-    return [name, { ...gemms[family], companions: companions(scheme(tile)) }];
+    return [name, {
+      ...gemms[family],
+      ...extra(family),
+      companions: companions(scheme(tile), family),
+    }];
   });
   return Object.fromEntries(entries) as Record<WinogradVariant, K>;
 }
@@ -114,10 +121,26 @@ export const WINOGRAD: Record<WinogradVariant, TiledKernel> = variants(
   (s) => [s.weight, s.input, s.output],
 );
 
+/**
+ * A weight-gradient GEMM kernel, and for the software adapter's family the same block in 64x64
+ * tiles, run when there are 64 input channels or fewer (half of a 64x128 tile would idle).
+ */
+export interface WinogradBackwardKernel extends SplitKKernel {
+  narrow?: SplitKKernel;
+}
+
 /** The Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
-export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, SplitKKernel> = variants(
+export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, WinogradBackwardKernel> = variants<
+  WinogradBackwardKernel
+>(
   GEMM_BACKWARD,
-  (s) => [s.input, s.outputBackward, s.weightBackward],
+  (s, family) => [
+    s.input,
+    s.outputBackward,
+    s.weightBackward,
+    ...(family === "cpu" ? [GEMM_BACKWARD.narrow.kernel] : []),
+  ],
+  (family) => family === "cpu" ? { narrow: GEMM_BACKWARD.narrow } : {},
 );
 
 /** True for a variant name of the Winograd table. */
@@ -245,7 +268,7 @@ export function winogradWeightTransformBackward(
  * (B^T d_t B)] G, the sum over tiles t as 16 GEMMs split along the tiles.
  */
 export function winogradBackwardWeightInto(
-  v: SplitKKernel,
+  variant: WinogradBackwardKernel,
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
@@ -254,6 +277,7 @@ export function winogradBackwardWeightInto(
 ): void {
   if (c.flip) throw new Error("winograd weight gradient: the convolution must not be flipped");
   const gpu = dw.gpu, { T } = winogradTiles(c), Z = winogradPoints(c.tile);
+  const v = variant.narrow && c.I <= variant.narrow.cols ? variant.narrow : variant;
   const gx = Math.ceil(c.I / v.cols), gy = Math.ceil(c.O / v.rows);
   const splits = splitCount(v.targetGroups, Z * gx * gy, T);
   const kps = Math.ceil(T / splits);

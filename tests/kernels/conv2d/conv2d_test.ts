@@ -80,10 +80,12 @@ gpuTest(
     const rng = new Rng(31);
     using _ = new Scope(gpu);
     // [B, Ci, H, W, Co, K, stride, pad]: 3x3 stride 1 (Winograd too) with odd sizes, every
-    // padding, partial register blocks and 1-pixel rows; strided and 7x7 (direct only)
+    // padding, partial register blocks and 1-pixel rows (64 input channels or fewer: the
+    // Winograd weight gradient's 64x64 tiles); strided and 7x7 (direct only)
     const cases = [
       [1, 1, 5, 5, 1, 3, 1, 1],
       [2, 19, 6, 5, 70, 3, 1, 1],
+      [1, 70, 5, 6, 9, 3, 1, 1], // over 64 input channels: the wide Winograd weight-gradient tile
       [1, 4, 3, 4, 3, 3, 1, 0],
       [2, 3, 7, 9, 5, 3, 1, 2],
       [2, 33, 8, 8, 6, 3, 1, 0],
