@@ -8,7 +8,8 @@
  * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
  * keyed by adapter, so a second run on the same machine makes the same choices without
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
- * (variants.ts), so kernels changed since (a new version) are measured again. Overrides:
+ * (variants.ts), so kernels changed since (a new version) are measured again, and the new
+ * measurement replaces the superseded entry in the file. Overrides:
  * MMBOOST_GEMM=cpu|gpu|tiled forces a family (no tuning), MMBOOST_VARIANT=NAME runs that variant
  * wherever an op offers it (e.g. winograd), MMBOOST_AUTOTUNE=off disables tuning,
  * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
@@ -84,6 +85,8 @@ export class Autotuner {
   saveError: string | null = null;
   #choices: Map<string, string>;
   #pending = new Map<string, Request>();
+  /** The "op|key" ids this tuner measured: their other kernel versions are superseded. */
+  #measuredIds = new Set<string>();
 
   constructor(adapter: string, path: string | null, choices: Record<string, string> = {}) {
     this.adapter = adapter;
@@ -161,6 +164,7 @@ export class Autotuner {
       }
       const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
       this.#choices.set(`${r.op}|${r.key}`, choice);
+      this.#measuredIds.add(`${r.op}|${r.key}`);
       results.push({ op: r.op, key: r.key, choice, fallback: r.fallback, ms });
       this.measured++;
     }
@@ -178,10 +182,10 @@ export class Autotuner {
     const tmp = `${this.path}.tmp-${Deno.pid}`;
     try {
       const cache = await readCache(this.path);
-      cache.adapters[this.adapter] = {
-        ...cache.adapters[this.adapter],
-        ...Object.fromEntries(this.#choices),
-      };
+      cache.adapters[this.adapter] = withoutSuperseded(
+        { ...cache.adapters[this.adapter], ...Object.fromEntries(this.#choices) },
+        this.#measuredIds,
+      );
       await Deno.mkdir(dirname(this.path), { recursive: true });
       await Deno.writeTextFile(tmp, JSON.stringify(cache, null, 1) + "\n");
       await Deno.rename(tmp, this.path);
@@ -191,6 +195,24 @@ export class Autotuner {
       await Deno.remove(tmp).catch(() => {});
     }
   }
+}
+
+/** The shape part of an "op|shape#fingerprint" id (the whole id when it has no fingerprint). */
+const shapeOfId = (id: string): string => id.split("#")[0];
+
+/**
+ * Choices minus those a new measurement superseded: the same op and shape under another kernel
+ * fingerprint (kernels changed since), which no run of this version can look up again; without
+ * this the cache file would grow by every shape at each kernel change.
+ */
+export function withoutSuperseded(
+  choices: Record<string, string>,
+  measured: ReadonlySet<string>,
+): Record<string, string> {
+  const fresh = new Set([...measured].map(shapeOfId));
+  return Object.fromEntries(
+    Object.entries(choices).filter(([id]) => measured.has(id) || !fresh.has(shapeOfId(id))),
+  );
 }
 
 /**

@@ -55,10 +55,21 @@ gpuTest(
       // a choice measured for other kernels (another version: another fingerprint) is not reused
       const text = await Deno.readTextFile(path);
       if (!/#[0-9a-f]{8}"/.test(text)) throw new Error(`no kernel fingerprint in ${text}`);
-      await Deno.writeTextFile(path, text.replace(/#[0-9a-f]{8}"/g, '#00000000"'));
+      const stale = JSON.parse(text.replace(/#[0-9a-f]{8}"/g, '#00000000"'));
+      const [adapter] = Object.keys(stale.adapters);
+      stale.adapters[adapter]["conv2d_forward|9,9,9#00000000"] = "cpu"; // another shape
+      await Deno.writeTextFile(path, JSON.stringify(stale));
       gpu.tuner = await Autotuner.open(gpu, path);
       await run();
       if (gpu.tuner.pending !== 1) throw new Error("a choice for changed kernels was reused");
+      // measuring it anew drops the superseded entry from the file, and keeps the other shape's
+      await gpu.tuner.tune(gpu);
+      const ids = Object.keys(JSON.parse(await Deno.readTextFile(path)).adapters[adapter]);
+      const forShape = ids.filter((id) => id !== "conv2d_forward|9,9,9#00000000");
+      if (forShape.length !== 1 || forShape[0].endsWith("#00000000")) {
+        throw new Error(`entries for the shape after a new measurement: ${forShape}`);
+      }
+      if (!ids.includes("conv2d_forward|9,9,9#00000000")) throw new Error("another shape lost");
     } finally {
       gpu.tuner = null;
       await Deno.remove(dir, { recursive: true });
