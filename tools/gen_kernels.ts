@@ -15,7 +15,7 @@ import {
   TILED_NOTE,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
-import { winogradF4Kernels } from "./gen_winograd.ts";
+import { winograd3dKernels, winogradF4Kernels } from "./gen_winograd.ts";
 
 const conv2dFields = [
   "M: u32",
@@ -321,7 +321,7 @@ ${put("dw")}`,
     `${CPU_NOTE} 64x64 tiles, for 64 or fewer input channels.`,
   );
 
-  return { ...out, ...conv3dKernels(), ...winogradF4Kernels() };
+  return { ...out, ...conv3dKernels(), ...winogradF4Kernels(), ...winograd3dKernels() };
 }
 
 if (import.meta.main) {

@@ -322,3 +322,283 @@ export function winogradF4Kernels(): Record<string, string> {
     "conv2d/winograd_f4_weight_transform_backward.wgsl": weightTransformBackward(),
   };
 }
+
+// ---- 3-D: F(2x2x2, 3x3x3), the one-dimensional F(2, 3) along each of D, H and W ----
+
+/** F(2, 3): B^T (4x4), G (4x3), A^T (2x4). */
+export const F2_BT: Matrix = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
+export const F2_G: Matrix = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]];
+export const F2_AT: Matrix = [[1, 1, 1, 0], [0, 1, -1, -1]];
+
+type Index3 = [number, number, number];
+const cube = (n: number): Index3[] =>
+  [...Array(n ** 3).keys()].map((i) => [Math.floor(i / (n * n)), Math.floor(i / n) % n, i % n]);
+
+/**
+ * `let` lines for L applied along each axis of an n x n x n block named `x(i, j, k)` (the mode
+ * products L x1 L x2 L x3), one axis per stage, and the result's expressions by [i, j, k]
+ * (row-major over L's rows cubed).
+ */
+function modeProducts(
+  L: Matrix,
+  x: (i: number, j: number, k: number) => string,
+  tmp: string,
+): { lines: string[]; out: string[] } {
+  const R = L.length, n = L[0].length, lines: string[] = [];
+  const terms = (f: (r: number) => string) => [...Array(n).keys()].map(f);
+  // stage 1 along axis 0: [R, n, n]; stage 2 along axis 1: [R, R, n]
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < n; k++) {
+        lines.push(
+          `  let ${tmp}a_${i}_${j}_${k} = ${combination(L[i], terms((r) => x(r, j, k)))};`,
+        );
+      }
+    }
+  }
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < R; j++) {
+      for (let k = 0; k < n; k++) {
+        const t = terms((r) => `${tmp}a_${i}_${r}_${k}`);
+        lines.push(`  let ${tmp}b_${i}_${j}_${k} = ${combination(L[j], t)};`);
+      }
+    }
+  }
+  const out = cube(R).map(([i, j, k]) => combination(L[k], terms((r) => `${tmp}b_${i}_${j}_${r}`)));
+  return { lines, out };
+}
+
+const NOTE_3D = "Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016): F(2, 3) along D, H and W, with";
+const TILE_COORDS_3D = (g: string) =>
+  `  let t = ${g} % p.T;
+  let tw = t % p.TW;
+  let th = (t / p.TW) % p.TH;
+  let td = (t / (p.TW * p.TH)) % p.TD;
+  let b = t / (p.TW * p.TH * p.TD);`;
+
+function input3d(): string {
+  const d = (i: number, j: number, k: number) => `d_${i}_${j}_${k}`;
+  const loads = cube(4).map(([i, j, k]) =>
+    `  let ${d(i, j, k)} = ld(base, z0 + ${i}, y0 + ${j}, x0 + ${k});`
+  );
+  const { lines, out } = modeProducts(F2_BT, d, "s");
+  return [
+    "// winograd3d_input_transform: V[xi, c, t] = (B^T x1 B^T x2 B^T x3 d)[i, j, k] with",
+    "// xi = 16i + 4j + k, for the 4x4x4 input patch d of output tile t:",
+    "// d[u, v, w] = x[b, c, 2*td - PD + u, 2*th - PH + v, 2*tw - PW + w] (zero outside), t =",
+    `// ((b * TD + td) * TH + th) * TW + tw. ${NOTE_3D}`,
+    ...show("B^T", F2_BT),
+    "// Layouts: x [B, C, D, H, W]; V [64, C, T] with T = B * TD * TH * TW.",
+    "// One invocation per (c, t), t fastest. Grid: groups1d(C * T, 64).",
+    `// ${HEADER_NOTE}`,
+    "struct Params {",
+    "  C: u32, D: u32, H: u32, W: u32, TD: u32, TH: u32, TW: u32, T: u32,",
+    "  PD: u32, PH: u32, PW: u32, total: u32,",
+    "}",
+    "",
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    "@group(0) @binding(1) var<storage, read> x: array<f32>;",
+    "@group(0) @binding(2) var<storage, read_write> v: array<f32>;",
+    "",
+    "fn ld(base: u32, z: i32, y: i32, w: i32) -> f32 {",
+    "  let ok = u32(z) < p.D && u32(y) < p.H && u32(w) < p.W;",
+    "  return select(0.0, x[select(0u, base + (u32(z) * p.H + u32(y)) * p.W + u32(w), ok)], ok);",
+    "}",
+    "",
+    ENTRY,
+    TILE_COORDS_3D("g"),
+    "  let c = g / p.T;",
+    "  let base = (b * p.C + c) * p.D * p.H * p.W;",
+    "  let z0 = i32(2u * td) - i32(p.PD);",
+    "  let y0 = i32(2u * th) - i32(p.PH);",
+    "  let x0 = i32(2u * tw) - i32(p.PW);",
+    ...loads,
+    ...lines,
+    "  let stride = p.C * p.T;",
+    ...out.map((e, xi) => `  v[${xi}u * stride + g] = ${e};`),
+    "}",
+    "",
+  ].join("\n");
+}
+
+function weight3d(): string {
+  const k = (i: number, j: number, l: number) => `k_${i}_${j}_${l}`;
+  const taps = cube(3).map(([i, j, l]) =>
+    `  let ${k(i, j, l)} = tap(o, i, ${9 * i + 3 * j + l}u);`
+  );
+  const { lines, out } = modeProducts(F2_G, k, "s");
+  return [
+    "// winograd3d_weight_transform: U[xi, o, i] = (G x1 G x2 G x3 g)[xi / 16, xi / 4 % 4, xi % 4]",
+    `// for the 3x3x3 kernel g of output channel o and input channel i. ${NOTE_3D}`,
+    ...show("G", F2_G),
+    "// As given (flip = 0): g = w[o, i] with w [O, I, 3, 3, 3] (the forward pass). Flipped",
+    "// (flip = 1): g[u, v, w] = w[i, o, 2 - u, 2 - v, 2 - w] with w [I, O, 3, 3, 3] (the input",
+    "// gradient of a stride-1 convolution: dy convolved with the flipped, transposed kernel).",
+    "// Layout: U [64, O, I]. One invocation per (o, i), i fastest. Grid: groups1d(O * I, 64).",
+    `// ${HEADER_NOTE}`,
+    "struct Params { O: u32, I: u32, flip: u32, total: u32 }",
+    "",
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    "@group(0) @binding(1) var<storage, read> w: array<f32>;",
+    "@group(0) @binding(2) var<storage, read_write> u: array<f32>;",
+    "",
+    "// tap q = 9 * depth + 3 * row + column of g",
+    "fn tap(o: u32, i: u32, q: u32) -> f32 {",
+    "  if (p.flip != 0u) { return w[(i * p.O + o) * 27u + 26u - q]; }",
+    "  return w[(o * p.I + i) * 27u + q];",
+    "}",
+    "",
+    ENTRY,
+    "  let i = g % p.I;",
+    "  let o = g / p.I;",
+    ...taps,
+    ...lines,
+    "  let stride = p.O * p.I;",
+    ...out.map((e, xi) => `  u[${xi}u * stride + g] = ${e};`),
+    "}",
+    "",
+  ].join("\n");
+}
+
+function output3d(): string {
+  const m = (i: number, j: number, k: number) => `m_${i}_${j}_${k}`;
+  const loads = cube(4).map(([i, j, k]) =>
+    `  let ${m(i, j, k)} = m[${16 * i + 4 * j + k}u * stride + g];`
+  );
+  const { lines, out } = modeProducts(F2_AT, m, "s");
+  const stores = cube(2).map(([i, j, k], n) => {
+    const at = `base + (${i}u * p.OH + ${j}u) * p.OW + ${k}u`;
+    return `  if (oz + ${i}u < p.OD && oy + ${j}u < p.OH && ox + ${k}u < p.OW) { put(${at}, ${
+      out[n]
+    }); }`;
+  });
+  return [
+    "// winograd3d_output_transform: y[b, o, 2*td + i, 2*th + j, 2*tw + k] (+)= the 2x2x2 block",
+    "// (A^T x1 A^T x2 A^T x3 M)[i, j, k] of output tile t = ((b * TD + td) * TH + th) * TW + tw,",
+    "// where M[u, v, w] = m[16u + 4v + w, o, t] is the tile's 4x4x4 product from the Winograd",
+    `// GEMM. ${NOTE_3D}`,
+    ...show("A^T", F2_AT),
+    "// Outputs past OD, OH or OW (the last tile of an odd size) are not stored.",
+    "// Layouts: m [64, O, T]; y [B, O, OD, OH, OW]. One invocation per (o, t), t fastest.",
+    "// Grid: groups1d(O * T, 64).",
+    `// ${HEADER_NOTE}`,
+    "struct Params {",
+    "  O: u32, OD: u32, OH: u32, OW: u32, TD: u32, TH: u32, TW: u32, T: u32,",
+    "  accumulate: u32, total: u32,",
+    "}",
+    "",
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    "@group(0) @binding(1) var<storage, read> m: array<f32>;",
+    "@group(0) @binding(2) var<storage, read_write> y: array<f32>;",
+    "",
+    "fn put(o: u32, v: f32) {",
+    "  y[o] = v + select(0.0, y[o], p.accumulate != 0u);",
+    "}",
+    "",
+    ENTRY,
+    TILE_COORDS_3D("g"),
+    "  let o = g / p.T;",
+    "  let stride = p.O * p.T;",
+    ...loads,
+    ...lines,
+    "  let oz = 2u * td;",
+    "  let oy = 2u * th;",
+    "  let ox = 2u * tw;",
+    "  let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;",
+    ...stores,
+    "}",
+    "",
+  ].join("\n");
+}
+
+function outputBackward3d(): string {
+  const e = (i: number, j: number, k: number) => `e_${i}_${j}_${k}`;
+  const loads = cube(2).flatMap(([i, j, k]) => {
+    const ok = `ok_${i}_${j}_${k}`;
+    const at = `base + (${i}u * p.OH + ${j}u) * p.OW + ${k}u`;
+    return [
+      `  let ${ok} = oz + ${i}u < p.OD && oy + ${j}u < p.OH && ox + ${k}u < p.OW;`,
+      `  let ${e(i, j, k)} = select(0.0, dy[select(base, ${at}, ${ok})], ${ok});`,
+    ];
+  });
+  const { lines, out } = modeProducts(transpose(F2_AT), e, "s");
+  return [
+    "// winograd3d_output_transform_backward: the adjoint of winograd3d_output_transform, for the",
+    "// weight gradient: g[16u + 4v + w, o, t] = (A x1 A x2 A x3 dy_t)[u, v, w] where dy_t is the",
+    "// 2x2x2 block of dy at output tile t = ((b * TD + td) * TH + th) * TW + tw (zero past OD, OH",
+    `// or OW). ${NOTE_3D}`,
+    ...show("A^T", F2_AT),
+    "// Layouts: dy [B, O, OD, OH, OW]; g [64, O, T] with T = B * TD * TH * TW. One invocation per",
+    "// (o, t), t fastest. Grid: groups1d(O * T, 64).",
+    `// ${HEADER_NOTE}`,
+    "struct Params { O: u32, OD: u32, OH: u32, OW: u32, TD: u32, TH: u32, TW: u32, T: u32, total: u32 }",
+    "",
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    "@group(0) @binding(1) var<storage, read> dy: array<f32>;",
+    "@group(0) @binding(2) var<storage, read_write> g: array<f32>;",
+    "",
+    ENTRY.replaceAll("let g =", "let at =").replace("if (g >=", "if (at >="),
+    TILE_COORDS_3D("at"),
+    "  let o = at / p.T;",
+    "  let oz = 2u * td;",
+    "  let oy = 2u * th;",
+    "  let ox = 2u * tw;",
+    "  let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;",
+    ...loads,
+    ...lines,
+    "  let stride = p.O * p.T;",
+    ...out.map((x, xi) => `  g[${xi}u * stride + at] = ${x};`),
+    "}",
+    "",
+  ].join("\n");
+}
+
+function weightBackward3d(): string {
+  const D = (i: number, j: number, k: number) => `d_${i}_${j}_${k}`;
+  const sums = cube(4).map(([i, j, k]) => `  let ${D(i, j, k)} = sum(${16 * i + 4 * j + k}u, g);`);
+  const { lines, out } = modeProducts(transpose(F2_G), D, "s");
+  return [
+    "// winograd3d_weight_transform_backward: the adjoint of winograd3d_weight_transform, for the",
+    "// weight gradient: dw[o, i] (+)= G^T x1 G^T x2 G^T x3 D, where D[xi / 16, xi / 4 % 4, xi % 4]",
+    "// = sum_z d[xi, z, o, i] sums the split-K slices of the Winograd GEMM's result.",
+    `// ${NOTE_3D}`,
+    ...show("G^T", transpose(F2_G)),
+    "// Layouts: d [64, splits, O, I]; dw [O, I, 3, 3, 3]. One invocation per (o, i), i fastest.",
+    "// Grid: groups1d(O * I, 64).",
+    `// ${HEADER_NOTE}`,
+    "struct Params { O: u32, I: u32, splits: u32, accumulate: u32, total: u32 }",
+    "",
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    "@group(0) @binding(1) var<storage, read> d: array<f32>;",
+    "@group(0) @binding(2) var<storage, read_write> dw: array<f32>;",
+    "",
+    "// D[xi] summed over the splits",
+    "fn sum(xi: u32, g: u32) -> f32 {",
+    "  var s = 0.0;",
+    "  for (var z = 0u; z < p.splits; z++) { s += d[(xi * p.splits + z) * p.total + g]; }",
+    "  return s;",
+    "}",
+    "",
+    "fn put(o: u32, v: f32) {",
+    "  dw[o] = v + select(0.0, dw[o], p.accumulate != 0u);",
+    "}",
+    "",
+    ENTRY,
+    ...sums,
+    ...lines,
+    ...out.map((e, q) => `  put(g * 27u + ${q}u, ${e});`),
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The five F(2x2x2, 3x3x3) transform kernels, by path under kernels/. */
+export function winograd3dKernels(): Record<string, string> {
+  return {
+    "conv3d/winograd3d_input_transform.wgsl": input3d(),
+    "conv3d/winograd3d_weight_transform.wgsl": weight3d(),
+    "conv3d/winograd3d_output_transform.wgsl": output3d(),
+    "conv3d/winograd3d_output_transform_backward.wgsl": outputBackward3d(),
+    "conv3d/winograd3d_weight_transform_backward.wgsl": weightBackward3d(),
+  };
+}

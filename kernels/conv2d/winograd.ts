@@ -72,8 +72,14 @@ export type WinogradTile = 2 | 4;
 /** Transformed points per tile, (m + 2)^2: the GEMM count of one convolution. */
 export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
-const GEMM = variantTable("winograd_gemm", { cpu: gemmSrc, gpu: gemmGpuSrc, tiled: gemmTiledSrc });
-const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
+/** The batched Winograd GEMMs (shared by the 2-D and 3-D convolutions), one per family. */
+export const GEMM = variantTable("winograd_gemm", {
+  cpu: gemmSrc,
+  gpu: gemmGpuSrc,
+  tiled: gemmTiledSrc,
+});
+/** The weight-gradient GEMMs (split-K over the tiles), one per family, and "narrow" (64x64). */
+export const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
@@ -228,9 +234,7 @@ export function winogradConvInto(
   const m = Tensor.empty(gpu, [Z, c.O, T]);
   winogradWeightTransform(u, w, c);
   winogradInputTransform(vt, inp, c);
-  gpu.dispatch(v.kernel, [u.range, vt.range, m.range], {
-    u: [c.O, T, c.I],
-  }, [Math.ceil(T / v.cols), Math.ceil(c.O / v.rows), Z]);
+  winogradGemm(v, m, u, vt);
   winogradOutputTransform(out, m, c, accumulate);
   u.dispose();
   vt.dispose();
@@ -277,20 +281,44 @@ export function winogradBackwardWeightInto(
 ): void {
   if (c.flip) throw new Error("winograd weight gradient: the convolution must not be flipped");
   const gpu = dw.gpu, { T } = winogradTiles(c), Z = winogradPoints(c.tile);
-  const v = variant.narrow && c.I <= variant.narrow.cols ? variant.narrow : variant;
-  const gx = Math.ceil(c.I / v.cols), gy = Math.ceil(c.O / v.rows);
-  const splits = splitCount(v.targetGroups, Z * gx * gy, T);
-  const kps = Math.ceil(T / splits);
   const g = Tensor.empty(gpu, [Z, c.O, T]);
   const vt = Tensor.empty(gpu, [Z, c.I, T]);
-  const d = Tensor.empty(gpu, [Z, splits, c.O, c.I]);
   winogradOutputTransformBackward(g, dy, c);
   winogradInputTransform(vt, x, c);
-  gpu.dispatch(v.kernel, [g.range, vt.range, d.range], {
-    u: [c.O, c.I, T, splits, kps],
-  }, [gx, gy, Z * splits]);
+  const d = winogradGemmBackward(variant, g, vt);
   winogradWeightTransformBackward(dw, d, c, accumulate);
   g.dispose();
   vt.dispose();
   d.dispose();
+}
+
+/** m [Z, O, T] = u [Z, O, I] v [Z, I, T]: the Z point-wise GEMMs, by variant `v`'s kernel. */
+export function winogradGemm(v: TiledKernel, m: Tensor, u: Tensor, vt: Tensor): void {
+  const [Z, O, I] = u.shape, T = vt.shape[2];
+  expectShape(vt, "winograd input transform", 3, [Z, I, undefined]);
+  expectShape(m, "winograd products", 3, [Z, O, T]);
+  m.gpu.dispatch(v.kernel, [u.range, vt.range, m.range], {
+    u: [O, T, I],
+  }, [Math.ceil(T / v.cols), Math.ceil(O / v.rows), Z]);
+}
+
+/**
+ * d [Z, splits, O, I]: the products sum_t g[xi, o, t] v[xi, i, t] of the weight gradient, the
+ * tiles t split along grid z; the software adapter's kernel runs in 64x64 tiles when I <= 64.
+ */
+export function winogradGemmBackward(
+  variant: WinogradBackwardKernel,
+  g: Tensor,
+  vt: Tensor,
+): Tensor {
+  const [Z, O, T] = g.shape, I = vt.shape[1];
+  expectShape(vt, "winograd input transform", 3, [Z, undefined, T]);
+  const v = variant.narrow && I <= variant.narrow.cols ? variant.narrow : variant;
+  const gx = Math.ceil(I / v.cols), gy = Math.ceil(O / v.rows);
+  const splits = splitCount(v.targetGroups, Z * gx * gy, T);
+  const d = Tensor.empty(g.gpu, [Z, splits, O, I]);
+  g.gpu.dispatch(v.kernel, [g.range, vt.range, d.range], {
+    u: [O, I, T, splits, Math.ceil(T / splits)],
+  }, [gx, gy, Z * splits]);
+  return d;
 }

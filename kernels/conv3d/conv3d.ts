@@ -1,6 +1,8 @@
 /**
  * 3-D convolution without bias (NCDHW, weights [Co, Ci, KD, KH, KW]), as implicit GEMM kernels:
- * forward, backward-input (one dispatch per stride phase) and backward-weight (split-K).
+ * forward, backward-input (one dispatch per stride phase) and backward-weight (split-K); for
+ * stride-1 3x3x3 kernels also Winograd F(2x2x2, 3x3x3) variants of all three (winograd3d.ts),
+ * chosen by the autotuner.
  * Padding per dimension: a number (symmetric, PyTorch's) or "same" (TensorFlow's, computed from
  * the input size as the I3D port does: total = max(k - s, 0) when s divides the size, else
  * max(k - size mod s, 0); front = total div 2, back = the rest).
@@ -20,6 +22,15 @@ import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
+import {
+  isWinograd3d,
+  WINOGRAD3D,
+  WINOGRAD3D_BACKWARD_WEIGHT,
+  winograd3dBackwardWeightInto,
+  type Winograd3dConv,
+  winograd3dConvInto,
+  winograd3dFits,
+} from "./winograd3d.ts";
 
 const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
@@ -38,6 +49,49 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
 }));
+
+/** The variant tables of the three passes: the direct kernels, and Winograd's where they fit. */
+interface PassTables {
+  forward: Record<string, TiledKernel>;
+  backwardInput: Record<string, TiledKernel>;
+  backwardWeight: Record<string, SplitKKernel>;
+}
+const DIRECT: PassTables = {
+  forward: FORWARD,
+  backwardInput: BACKWARD_INPUT,
+  backwardWeight: BACKWARD_WEIGHT,
+};
+const WITH_WINOGRAD: PassTables = {
+  forward: { ...FORWARD, ...WINOGRAD3D },
+  backwardInput: { ...BACKWARD_INPUT, ...WINOGRAD3D },
+  backwardWeight: { ...BACKWARD_WEIGHT, ...WINOGRAD3D_BACKWARD_WEIGHT },
+};
+/** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
+const tables = (s: Conv3dShape): PassTables => winograd3dFits(s) ? WITH_WINOGRAD : DIRECT;
+
+/**
+ * The variants each pass of a shape chooses among (autotuned): the direct kernels' families,
+ * and Winograd F(2x2x2, 3x3x3) for stride-1 3x3x3 kernels.
+ */
+export function conv3dVariants(s: Conv3dShape): Record<keyof PassTables, string[]> {
+  const t = tables(s);
+  return {
+    forward: Object.keys(t.forward),
+    backwardInput: Object.keys(t.backwardInput),
+    backwardWeight: Object.keys(t.backwardWeight),
+  };
+}
+
+/** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
+function winogradForward(s: Conv3dShape): Winograd3dConv {
+  return { B: s.B, I: s.Ci, O: s.Co, input: s.input, output: s.output, pad: s.pad, flip: false };
+}
+
+/** The Winograd view of the input gradient: dy convolved with w flipped, front pads 2 - P. */
+function winogradInputGradient(s: Conv3dShape): Winograd3dConv {
+  const pad = s.pad.map((p) => 2 - p) as Triple;
+  return { B: s.B, I: s.Co, O: s.Ci, input: s.output, output: s.input, pad, flip: true };
+}
 
 /** One value per dimension (D, H, W). */
 export type Triple = [number, number, number];
@@ -120,7 +174,11 @@ function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
   };
 }
 
-function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+function forward(variant: string, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+  if (isWinograd3d(variant)) {
+    return winograd3dConvInto(WINOGRAD3D[variant], y, x, w, winogradForward(s), false);
+  }
+  const v = FORWARD[variant as keyof typeof FORWARD];
   const N = s.B * volume(s.output), K = s.Ci * volume(s.kernel);
   y.gpu.dispatch(v.kernel, [x.range, w.range, y.range], {
     u: [...fields(s, s.Co, N, K, s.Ci), K],
@@ -130,21 +188,26 @@ function forward(v: TiledKernel, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape
 /** y = conv3d(x, w) into a preallocated y [B, Co, OD, OH, OW]. */
 export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
-  const v = y.gpu.pick("conv3d_forward", shapeOf(s), FORWARD, y.gpu.gemm, () => {
+  const table = tables(s).forward;
+  const v = y.gpu.pick("conv3d_forward", shapeOf(s), table, y.gpu.gemm as string, () => {
     const t = scratch(y, s);
-    return (v) => forward(FORWARD[v], t.y, t.x, t.w, s);
+    return (v) => forward(v, t.y, t.x, t.w, s);
   });
-  forward(FORWARD[v], y, x, w, s);
+  forward(v, y, x, w, s);
 }
 
 function backwardInput(
-  v: TiledKernel,
+  variant: string,
   dx: Tensor,
   dy: Tensor,
   w: Tensor,
   s: Conv3dShape,
   acc: boolean,
 ) {
+  if (isWinograd3d(variant)) {
+    return winograd3dConvInto(WINOGRAD3D[variant], dx, dy, w, winogradInputGradient(s), acc);
+  }
+  const v = BACKWARD_INPUT[variant as keyof typeof BACKWARD_INPUT];
   // per dimension and phase r: first input index i0, count, taps
   const phases = [0, 1, 2].map((d) =>
     Array.from({ length: s.stride[d] }, (_, r) => {
@@ -186,22 +249,28 @@ export function conv3dBackwardInputInto(
 ): void {
   expectShape(dx, "conv3d input gradient", 5, [s.B, s.Ci, ...s.input]);
   const gpu = dx.gpu;
-  const fallback = defaultVariant(gpu, s.Ci <= 8);
-  const v = gpu.pick("conv3d_backward_input", shapeOf(s), BACKWARD_INPUT, fallback, () => {
+  const fallback: string = defaultVariant(gpu, s.Ci <= 8);
+  const table = tables(s).backwardInput;
+  const v = gpu.pick("conv3d_backward_input", shapeOf(s), table, fallback, () => {
     const t = scratch(dx, s);
-    return (v) => backwardInput(BACKWARD_INPUT[v], t.x, t.y, t.w, s, false);
+    return (v) => backwardInput(v, t.x, t.y, t.w, s, false);
   });
-  backwardInput(BACKWARD_INPUT[v], dx, dy, w, s, accumulate);
+  backwardInput(v, dx, dy, w, s, accumulate);
 }
 
 function backwardWeight(
-  v: SplitKKernel,
+  variant: string,
   dw: Tensor,
   dy: Tensor,
   x: Tensor,
   s: Conv3dShape,
   accumulate: boolean,
 ): void {
+  if (isWinograd3d(variant)) {
+    const k = WINOGRAD3D_BACKWARD_WEIGHT[variant];
+    return winograd3dBackwardWeightInto(k, dw, dy, x, winogradForward(s), accumulate);
+  }
+  const v = BACKWARD_WEIGHT[variant as keyof typeof BACKWARD_WEIGHT];
   const M = s.Co, N = s.Ci * volume(s.kernel), K = s.B * volume(s.output);
   dispatchSplitK(v, dw, [dy.range, x.range], [M, N, K], accumulate, (acc, kps) => [
     ...fields(s, M, N, K, s.Ci, acc),
@@ -218,12 +287,13 @@ export function conv3dBackwardWeightInto(
   accumulate: boolean,
 ): void {
   const gpu = dw.gpu;
-  const fallback = defaultVariant(gpu, s.Ci * volume(s.kernel) < 128);
-  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), BACKWARD_WEIGHT, fallback, () => {
+  const fallback: string = defaultVariant(gpu, s.Ci * volume(s.kernel) < 128);
+  const table = tables(s).backwardWeight;
+  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), table, fallback, () => {
     const t = scratch(dw, s);
-    return (v) => backwardWeight(BACKWARD_WEIGHT[v], t.w, t.y, t.x, s, false);
+    return (v) => backwardWeight(v, t.w, t.y, t.x, s, false);
   });
-  backwardWeight(BACKWARD_WEIGHT[v], dw, dy, x, s, accumulate);
+  backwardWeight(v, dw, dy, x, s, accumulate);
 }
 
 /** Autograd conv3d (no bias): x [B,Ci,D,H,W], w [Co,Ci,KD,KH,KW] -> [B,Co,OD,OH,OW]. */

@@ -1,6 +1,7 @@
 import { assertClose, fixture, gpuTest, rejected, thrown } from "../../_helpers.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { I3D } from "../../../pipelines/models/i3d.ts";
 import { I3DEncoder } from "../../../pipelines/models/encoder.ts";
@@ -22,47 +23,67 @@ function formulaInput(B: number, C: number, T: number, H: number, W: number): Fl
   return x;
 }
 
-gpuTest(
-  "an I3D Inception block (Mixed_3b, width 16) matches PyTorch: output, gradients, BN statistics",
-  async (gpu) => {
-    const fx = await fixture("i3d_mixed");
-    const net = I3D.create(gpu, new Rng(0), { inChannels: 3, width: 16 });
-    const block = new Map<string, Float32Array>();
-    for (const name of net.params.names.filter((n) => n.startsWith("Mixed_3b."))) {
-      block.set(name, fx.get(`init.${name.slice("Mixed_3b.".length)}`));
-    }
-    await net.params.load(block);
-    for (const [bn, t] of net.running) {
-      if (!bn.startsWith("Mixed_3b.")) continue;
-      const k = bn.slice("Mixed_3b.".length);
-      t.write([...fx.get(`init.${k}.running_mean`), ...fx.get(`init.${k}.running_var`)]);
-    }
-    using _ = new Scope(gpu);
-    const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
-    x.requiresGrad = true;
-    const y = net.mixed(x, "Mixed_3b", true);
-    backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
-    const TOL = { atol: 1e-4, rtol: 1e-4 };
-    assertClose(await y.read(), fx.get("y"), TOL, "y");
-    assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
-    const grads = await net.params.read("grads");
-    let compared = 0;
-    for (const name of block.keys()) {
-      const want = fx.get(`grad.${name.slice("Mixed_3b.".length)}`);
-      const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      assertClose(grads.get(name)!, want, { atol: 1e-5 * scale + 1e-5, rtol: 1e-4 }, name);
-      compared++;
-    }
-    if (compared !== 18) throw new Error(`compared ${compared} parameters, want 18`);
-    for (const [bn, t] of net.running) {
-      if (!bn.startsWith("Mixed_3b.")) continue;
-      const k = bn.slice("Mixed_3b.".length), got = await t.read(), C = t.shape[1];
-      assertClose(got.slice(0, C), fx.get(`final.${k}.running_mean`), TOL, `${bn} mean`);
-      assertClose(got.slice(C), fx.get(`final.${k}.running_var`), TOL, `${bn} var`);
-    }
-    net.destroy();
-  },
-);
+for (const variant of [null, "winograd"]) {
+  gpuTest(
+    "an I3D Inception block (Mixed_3b, width 16) matches PyTorch: output, gradients, BN statistics" +
+      (variant ? ` (3x3x3 convolutions on ${variant} F(2x2x2, 3x3x3))` : ""),
+    async (gpu) => {
+      const ran = new Set<string>(), dispatch = gpu.dispatch;
+      gpu.dispatch = (kernel, ...rest) => {
+        ran.add(kernel.name);
+        return dispatch.call(gpu, kernel, ...rest);
+      };
+      gpu.preferVariant = variant;
+      try {
+        await checkMixedBlock(gpu);
+      } finally {
+        gpu.preferVariant = null;
+        gpu.dispatch = dispatch;
+      }
+      if (variant && !ran.has("winograd3d_input_transform")) throw new Error("no Winograd ran");
+    },
+  );
+}
+
+/** Mixed_3b's forward and backward against tools/make_i3d_fixtures.py's PyTorch run. */
+async function checkMixedBlock(gpu: Gpu): Promise<void> {
+  const fx = await fixture("i3d_mixed");
+  const net = I3D.create(gpu, new Rng(0), { inChannels: 3, width: 16 });
+  const block = new Map<string, Float32Array>();
+  for (const name of net.params.names.filter((n) => n.startsWith("Mixed_3b."))) {
+    block.set(name, fx.get(`init.${name.slice("Mixed_3b.".length)}`));
+  }
+  await net.params.load(block);
+  for (const [bn, t] of net.running) {
+    if (!bn.startsWith("Mixed_3b.")) continue;
+    const k = bn.slice("Mixed_3b.".length);
+    t.write([...fx.get(`init.${k}.running_mean`), ...fx.get(`init.${k}.running_var`)]);
+  }
+  using _ = new Scope(gpu);
+  const x = Tensor.from(gpu, fx.get("x"), fx.shape("x"));
+  x.requiresGrad = true;
+  const y = net.mixed(x, "Mixed_3b", true);
+  backward(y, Tensor.from(gpu, fx.get("dy"), fx.shape("dy")));
+  const TOL = { atol: 1e-4, rtol: 1e-4 };
+  assertClose(await y.read(), fx.get("y"), TOL, "y");
+  assertClose(await x.grad!.read(), fx.get("dx"), TOL, "dx");
+  const grads = await net.params.read("grads");
+  let compared = 0;
+  for (const name of block.keys()) {
+    const want = fx.get(`grad.${name.slice("Mixed_3b.".length)}`);
+    const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assertClose(grads.get(name)!, want, { atol: 1e-5 * scale + 1e-5, rtol: 1e-4 }, name);
+    compared++;
+  }
+  if (compared !== 18) throw new Error(`compared ${compared} parameters, want 18`);
+  for (const [bn, t] of net.running) {
+    if (!bn.startsWith("Mixed_3b.")) continue;
+    const k = bn.slice("Mixed_3b.".length), got = await t.read(), C = t.shape[1];
+    assertClose(got.slice(0, C), fx.get(`final.${k}.running_mean`), TOL, `${bn} mean`);
+    assertClose(got.slice(C), fx.get(`final.${k}.running_var`), TOL, `${bn} var`);
+  }
+  net.destroy();
+}
 
 gpuTest(
   "a whole I3D loaded through tools/convert_i3d.py gives PyTorch's features (80 frames, eval)",

@@ -1,0 +1,107 @@
+import { assertClose, gpuTest, randn } from "../../_helpers.ts";
+import { conv3dBackwardInputRef, conv3dBackwardWeightRef, conv3dRef } from "../../_reference3d.ts";
+import { Rng } from "../../../kernels/init/init.ts";
+import { Scope, Tensor } from "../../../kernels/tensor.ts";
+import {
+  conv3dBackwardInputInto,
+  conv3dBackwardWeightInto,
+  conv3dForwardInto,
+  type Conv3dOptions,
+  conv3dShape,
+  conv3dVariants,
+} from "../../../kernels/conv3d/conv3d.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
+
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+/** Run `f` with `variant` preferred wherever offered, recording the kernels dispatched. */
+async function withVariant(
+  gpu: Gpu,
+  variant: string,
+  f: () => Promise<void>,
+): Promise<Set<string>> {
+  const ran = new Set<string>(), dispatch = gpu.dispatch;
+  gpu.dispatch = (kernel, ...rest) => {
+    ran.add(kernel.name);
+    return dispatch.call(gpu, kernel, ...rest);
+  };
+  gpu.preferVariant = variant;
+  try {
+    await f();
+  } finally {
+    gpu.preferVariant = null;
+    gpu.dispatch = dispatch;
+  }
+  return ran;
+}
+
+gpuTest(
+  "every 3-D Winograd variant of the three passes matches the reference (stride-1 3x3x3)",
+  async (gpu) => {
+    const rng = new Rng(40);
+    using _ = new Scope(gpu);
+    // odd sizes (clipped last tiles in every dimension), TensorFlow "same" and symmetric padding
+    // 0, 1 and 2, 1-frame clips, more than 64 input channels (the wide weight-gradient tile)
+    const cases: [number[], number[], Conv3dOptions][] = [
+      [[1, 1, 3, 4, 5], [1, 1, 3, 3, 3], { padding: 1 }],
+      [[2, 4, 5, 6, 7], [6, 4, 3, 3, 3], { padding: "same" }],
+      [[1, 3, 4, 5, 6], [5, 3, 3, 3, 3], { padding: 0 }],
+      [[1, 2, 3, 3, 4], [3, 2, 3, 3, 3], { padding: 2 }],
+      [[2, 5, 1, 6, 5], [4, 5, 3, 3, 3], { padding: "same" }],
+      [[1, 70, 2, 3, 4], [3, 70, 3, 3, 3], { padding: 1 }],
+    ];
+    for (const [xs, ws, o] of cases) {
+      const s = conv3dShape(xs, ws, o), label = `[${xs}] * [${ws}] ${JSON.stringify(o)}`;
+      const variants = conv3dVariants(s);
+      if (variants.forward.join() !== "cpu,gpu,tiled,winograd,winograd_gpu,winograd_tiled") {
+        throw new Error(`variants of ${label}: ${variants.forward}`);
+      }
+      const size = (d: number[]) => d.reduce((a, b) => a * b);
+      const ys = [s.B, s.Co, ...s.output];
+      const x = randn(rng, size(xs)), w = randn(rng, size(ws)), dy = randn(rng, size(ys));
+      const yRef = conv3dRef(x, w, s), dxRef = conv3dBackwardInputRef(dy, w, s);
+      const dwRef = conv3dBackwardWeightRef(dy, x, s);
+      for (const v of ["winograd", "winograd_gpu", "winograd_tiled"]) {
+        const X = Tensor.from(gpu, x, xs), Wt = Tensor.from(gpu, w, ws);
+        const DY = Tensor.from(gpu, dy, ys);
+        const Y = Tensor.empty(gpu, ys), DX = Tensor.empty(gpu, xs), DW = Tensor.empty(gpu, ws);
+        const ran = await withVariant(gpu, v, async () => {
+          conv3dForwardInto(Y, X, Wt, s);
+          conv3dBackwardInputInto(DX, DY, Wt, s, false);
+          conv3dBackwardWeightInto(DW, DY, X, s, false);
+          const [y, dx, dw] = await gpu.read([Y.range, DX.range, DW.range]);
+          assertClose(y, yRef, TOL, `forward ${v} ${label}`);
+          assertClose(dx, dxRef, TOL, `backward-input ${v} ${label}`);
+          assertClose(dw, dwRef, { atol: 1e-3, rtol: 1e-4 }, `backward-weight ${v} ${label}`);
+          conv3dBackwardInputInto(DX, DY, Wt, s, true);
+          conv3dBackwardWeightInto(DW, DY, X, s, true);
+          const [dx2, dw2] = await gpu.read([DX.range, DW.range]);
+          assertClose(dx2, dxRef.map((e) => 2 * e), TOL, `dx accumulate ${v} ${label}`);
+          const dw2Ref = dwRef.map((e) => 2 * e);
+          assertClose(dw2, dw2Ref, { atol: 2e-3, rtol: 1e-4 }, `dw accumulate ${v} ${label}`);
+        });
+        for (const k of ["input_transform", "output_transform", "weight_transform_backward"]) {
+          if (!ran.has(`winograd3d_${k}`)) throw new Error(`winograd3d_${k} did not run (${v})`);
+        }
+      }
+    }
+  },
+);
+
+gpuTest(
+  "3-D Winograd is offered only for stride-1 3x3x3 kernels with front pads up to 2",
+  () => {
+    const offered = (xs: number[], ws: number[], o: Conv3dOptions) =>
+      conv3dVariants(conv3dShape(xs, ws, o)).forward.includes("winograd");
+    if (!offered([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { padding: 1 })) throw new Error("3x3x3 s1");
+    const refused: [number[], number[], Conv3dOptions][] = [
+      [[1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2, padding: 1 }],
+      [[1, 2, 5, 5, 5], [2, 2, 1, 3, 3], { padding: "same" }],
+      [[1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { padding: 3 }],
+      [[1, 2, 5, 5, 5], [2, 2, 1, 1, 1], {}],
+    ];
+    for (const [xs, ws, o] of refused) {
+      if (offered(xs, ws, o)) throw new Error(`offered for [${ws}] ${JSON.stringify(o)}`);
+    }
+  },
+);
