@@ -38,6 +38,7 @@ export {
   conv3dBackwardWeightInto,
   conv3dForwardInto,
   conv3dShape,
+  conv3dVariants,
   samePadding,
 } from "./kernels/conv3d/conv3d.ts";
 export type { Conv3dOptions, Conv3dShape } from "./kernels/conv3d/conv3d.ts";
