@@ -1,8 +1,10 @@
 /**
- * The transform kernels of Winograd F(4x4, 3x3) (Lavin & Gray 2016), unrolled from the matrices
- * below: each output is written as the sum of its nonzero terms, so the kernels do exactly the
- * additions and multiplications the sparse matrices call for. The F(2x2, 3x3) transforms are
- * hand-written (kernels/conv2d/winograd_*_transform*.wgsl); both share winograd_gemm*.wgsl.
+ * The Winograd transform kernels that are generated rather than hand-written (Lavin & Gray 2016):
+ * F(4x4, 3x3) for 2-D convolutions and F(2x2x2, 3x3x3) (F(2, 3) along D, H and W) for 3-D ones,
+ * unrolled from the matrices below: each output is written as the sum of its nonzero terms, so
+ * the kernels do exactly the additions and multiplications the sparse matrices call for. The
+ * F(2x2, 3x3) transforms are hand-written (kernels/conv2d/winograd_*_transform*.wgsl); all share
+ * the batched GEMMs winograd_gemm*.wgsl.
  */
 
 type Matrix = number[][];
