@@ -14,11 +14,13 @@ import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with 
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
-import { dispatchSplitK, type SplitKKernel, splitKTable } from "./split_k.ts";
+import { dispatchSplitK, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
+import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
   isWinograd,
+  type PassTables,
+  passVariants,
   WINOGRAD,
   WINOGRAD_BACKWARD_WEIGHT,
   winogradBackwardWeightInto,
@@ -27,6 +29,7 @@ import {
   winogradFits,
   type WinogradTile,
   winogradTile,
+  withWinograd,
 } from "./winograd.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
@@ -47,22 +50,13 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   tiled: backwardWeightTiledSrc,
 }));
 
-/** The variant tables of the three passes: the direct kernels, and Winograd's where they fit. */
-interface PassTables {
-  forward: Record<string, TiledKernel>;
-  backwardInput: Record<string, TiledKernel>;
-  backwardWeight: Record<string, SplitKKernel>;
-}
+/** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {
   forward: FORWARD,
   backwardInput: BACKWARD_INPUT,
   backwardWeight: BACKWARD_WEIGHT,
 };
-const WITH_WINOGRAD: PassTables = {
-  forward: { ...FORWARD, ...WINOGRAD },
-  backwardInput: { ...BACKWARD_INPUT, ...WINOGRAD },
-  backwardWeight: { ...BACKWARD_WEIGHT, ...WINOGRAD_BACKWARD_WEIGHT },
-};
+const WITH_WINOGRAD = withWinograd(DIRECT, WINOGRAD, WINOGRAD_BACKWARD_WEIGHT);
 /** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
 const tables = (s: Conv2dShape): PassTables => winogradFits(s) ? WITH_WINOGRAD : DIRECT;
 
@@ -256,12 +250,7 @@ export function conv2dBackwardWeightInto(
  * and the Winograd ones for stride-1 3x3 kernels.
  */
 export function conv2dVariants(s: Conv2dShape): Record<keyof PassTables, string[]> {
-  const t = tables(s);
-  return {
-    forward: Object.keys(t.forward),
-    backwardInput: Object.keys(t.backwardInput),
-    backwardWeight: Object.keys(t.backwardWeight),
-  };
+  return passVariants(tables(s));
 }
 
 function expectVariant(variants: string[], variant: string, pass: string): void {

@@ -322,3 +322,35 @@ export function winogradGemmBackward(
   }, [gx, gy, Z * splits]);
   return d;
 }
+
+/** The variant tables of a convolution's three passes. */
+export interface PassTables {
+  forward: Record<string, TiledKernel>;
+  backwardInput: Record<string, TiledKernel>;
+  backwardWeight: Record<string, SplitKKernel>;
+}
+
+/**
+ * The direct tables with Winograd variants added: `winograd` to the forward and input-gradient
+ * passes (the same pipeline), `backwardWeight` to the weight gradient.
+ */
+export function withWinograd(
+  direct: PassTables,
+  winograd: Record<string, TiledKernel>,
+  backwardWeight: Record<string, SplitKKernel>,
+): PassTables {
+  return {
+    forward: { ...direct.forward, ...winograd },
+    backwardInput: { ...direct.backwardInput, ...winograd },
+    backwardWeight: { ...direct.backwardWeight, ...backwardWeight },
+  };
+}
+
+/** The variant names of each pass's table. */
+export function passVariants(t: PassTables): Record<keyof PassTables, string[]> {
+  return {
+    forward: Object.keys(t.forward),
+    backwardInput: Object.keys(t.backwardInput),
+    backwardWeight: Object.keys(t.backwardWeight),
+  };
+}

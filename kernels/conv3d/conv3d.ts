@@ -19,9 +19,9 @@ import backwardWeightNarrowSrc from "./conv3d_backward_weight_narrow.wgsl" with 
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
-import { dispatchSplitK, type SplitKKernel, splitKTable } from "../conv2d/split_k.ts";
+import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, type TiledKernel, variantTable } from "../runtime/variants.ts";
+import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
   isWinograd3d,
   WINOGRAD3D,
@@ -31,6 +31,7 @@ import {
   winograd3dConvInto,
   winograd3dFits,
 } from "./winograd3d.ts";
+import { type PassTables, passVariants, withWinograd } from "../conv2d/winograd.ts";
 
 const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
@@ -50,22 +51,13 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   tiled: backwardWeightTiledSrc,
 }));
 
-/** The variant tables of the three passes: the direct kernels, and Winograd's where they fit. */
-interface PassTables {
-  forward: Record<string, TiledKernel>;
-  backwardInput: Record<string, TiledKernel>;
-  backwardWeight: Record<string, SplitKKernel>;
-}
+/** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {
   forward: FORWARD,
   backwardInput: BACKWARD_INPUT,
   backwardWeight: BACKWARD_WEIGHT,
 };
-const WITH_WINOGRAD: PassTables = {
-  forward: { ...FORWARD, ...WINOGRAD3D },
-  backwardInput: { ...BACKWARD_INPUT, ...WINOGRAD3D },
-  backwardWeight: { ...BACKWARD_WEIGHT, ...WINOGRAD3D_BACKWARD_WEIGHT },
-};
+const WITH_WINOGRAD = withWinograd(DIRECT, WINOGRAD3D, WINOGRAD3D_BACKWARD_WEIGHT);
 /** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
 const tables = (s: Conv3dShape): PassTables => winograd3dFits(s) ? WITH_WINOGRAD : DIRECT;
 
@@ -74,12 +66,7 @@ const tables = (s: Conv3dShape): PassTables => winograd3dFits(s) ? WITH_WINOGRAD
  * and Winograd F(2x2x2, 3x3x3) for stride-1 3x3x3 kernels.
  */
 export function conv3dVariants(s: Conv3dShape): Record<keyof PassTables, string[]> {
-  const t = tables(s);
-  return {
-    forward: Object.keys(t.forward),
-    backwardInput: Object.keys(t.backwardInput),
-    backwardWeight: Object.keys(t.backwardWeight),
-  };
+  return passVariants(tables(s));
 }
 
 /** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
