@@ -11,7 +11,8 @@
  * (variants.ts), so kernels changed since (a new version) are measured again, and the new
  * measurement replaces the superseded entry in the file. Overrides:
  * MMBOOST_GEMM=cpu|gpu|tiled forces a family (no tuning), MMBOOST_VARIANT=NAME runs that variant
- * wherever an op offers it (e.g. winograd), MMBOOST_AUTOTUNE=off disables tuning,
+ * wherever an op offers it (e.g. winograd), MMBOOST_EXCLUDE=NAME,... keeps variants (and the
+ * variants named after them) out of the choice, MMBOOST_AUTOTUNE=off disables tuning,
  * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
  * ~/.cache/mmboost/autotune.json).
  */

@@ -92,6 +92,12 @@ export class Gpu {
    * passes), ahead of the tuner and the default; from MMBOOST_VARIANT, null for none.
    */
   preferVariant: string | null;
+  /**
+   * Variants never run nor measured (the adapter's default always stays): a name excludes
+   * itself and the variants named after it, so "winograd_f4" also excludes "winograd_f4_gpu" and
+   * "winograd" every Winograd variant. From MMBOOST_EXCLUDE (comma-separated), empty for none.
+   */
+  excludeVariants: string[];
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
@@ -117,6 +123,7 @@ export class Gpu {
     const family = env("MMBOOST_GEMM");
     const forced = gemm ?? GEMM_VARIANTS.find((v) => v === family);
     this.preferVariant = env("MMBOOST_VARIANT") || null;
+    this.excludeVariants = (env("MMBOOST_EXCLUDE") ?? "").split(",").filter((v) => v);
     this.gemmForced = forced !== undefined;
     this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
@@ -164,7 +171,7 @@ export class Gpu {
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
    * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
-   * when the table has it, comes first.
+   * when the table has it, comes first; `excludeVariants` are left out (and named in the key).
    */
   pick<V extends string>(
     op: string,
@@ -173,17 +180,22 @@ export class Gpu {
     fallback: V,
     setup: TuneSetup<V>,
   ): V {
-    const variants = variantsOf(table);
+    const variants = variantsOf(table).filter((v) => v === fallback || !this.#excluded(v));
     if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
       return this.preferVariant as V;
     }
     if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
-    const key = `${shape.key}#${fingerprint(table)}`;
+    const without = this.excludeVariants.length ? `-${this.excludeVariants.join("-")}` : "";
+    const key = `${shape.key}#${fingerprint(table)}${without}`;
     const c = this.tuner.choice(op, key) as V | undefined;
     if (c !== undefined && variants.includes(c)) return c;
     this.tuner.request(op, key, variants, fallback, setup as TuneSetup);
     return fallback;
+  }
+
+  #excluded(v: string): boolean {
+    return this.excludeVariants.some((e) => v === e || v.startsWith(`${e}_`));
   }
 
   /** Compute pipelines compiled so far (the autotuner tells a first, compiling run by it). */

@@ -119,3 +119,47 @@ gpuTest("a cache that cannot be written keeps the choices in memory and says why
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+gpuTest(
+  "excluded variants (MMBOOST_EXCLUDE) are neither measured nor run, the default stays",
+  async (gpu) => {
+    try {
+      gpu.tuner = new Autotuner("test", null);
+      gpu.excludeVariants = ["winograd_f4", "tiled"];
+      using _ = new Scope(gpu);
+      const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
+      const run = () =>
+        conv2dForwardInto(
+          Tensor.empty(gpu, [4, 32, 24, 24]),
+          Tensor.zeros(gpu, [4, 16, 24, 24]),
+          Tensor.zeros(gpu, [32, 16, 3, 3]),
+          s,
+        );
+      run();
+      const results = await gpu.tuner.tune(gpu);
+      const measured = Object.keys(results[0]?.ms ?? {}).join();
+      if (measured !== "cpu,gpu,winograd,winograd_gpu,winograd_tiled") {
+        throw new Error(`measured ${measured}`);
+      }
+      const [id] = gpu.tuner.choices.keys();
+      if (!id.endsWith("-winograd_f4-tiled")) throw new Error(`the key ${id} hides the exclusion`);
+      gpu.preferVariant = "winograd_f4"; // excluded: not run even when preferred
+      const ran = new Set<string>(), dispatch = gpu.dispatch;
+      gpu.dispatch = (kernel, ...rest) => {
+        ran.add(kernel.name);
+        return dispatch.call(gpu, kernel, ...rest);
+      };
+      try {
+        run();
+      } finally {
+        gpu.dispatch = dispatch;
+      }
+      if ([...ran].some((k) => k.startsWith("winograd_f4"))) throw new Error(`ran ${[...ran]}`);
+      await gpu.sync();
+    } finally {
+      gpu.tuner = null;
+      gpu.excludeVariants = [];
+      gpu.preferVariant = null;
+    }
+  },
+);
