@@ -26,7 +26,7 @@ if [[ $RUN == *tests* ]]; then
   deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
 fi
 if [[ $RUN == *kernels* ]]; then
-  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families gpu,tiled} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
+  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families gpu,tiled,winograd_tiled,winograd_f4_tiled} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
 fi
 if [[ $RUN == *step* ]]; then
   STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"

@@ -11,7 +11,8 @@
  *   deno task bench --json out.json   also write the results as JSON
  *   deno task bench --families gpu,tiled   also each named GEMM kernel family of ours
  *   deno task bench --families winograd,winograd_f4   also Winograd F(2x2, 3x3) and F(4x4, 3x3)
- *                            for the stride-1 3x3 convs (GFLOP/s then count the direct work)
+ *                            for the stride-1 3x3 convs (GFLOP/s then count the direct work);
+ *                            winograd_tiled, winograd_f4_gpu, ...: their GEMMs in a GPU family
  */
 import { parseArgs } from "node:util";
 import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
@@ -42,8 +43,18 @@ const RESNET18_CONVS: [string, ConvCase][] = [
   ["layer4 512->512 3x3 @4", { B: 8, Ci: 512, H: 4, Co: 512, K: 3, stride: 1, pad: 1 }],
 ];
 
-/** The Winograd families of the bench: F(2x2, 3x3) and F(4x4, 3x3), each in the cpu blocks. */
-const WINOGRAD_FAMILIES = ["winograd", "winograd_f4"] as const;
+/**
+ * The Winograd families of the bench: F(2x2, 3x3) ("winograd") and F(4x4, 3x3) ("winograd_f4"),
+ * their GEMMs in the software adapter's blocks, or with "_gpu" / "_tiled" in the GPU families'.
+ */
+const WINOGRAD_FAMILIES = [
+  "winograd",
+  "winograd_gpu",
+  "winograd_tiled",
+  "winograd_f4",
+  "winograd_f4_gpu",
+  "winograd_f4_tiled",
+] as const;
 type WinogradFamily = typeof WINOGRAD_FAMILIES[number];
 
 /**
