@@ -10,7 +10,7 @@
  * 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
  * the sum over tiles t as Z GEMMs split along t. F(2x2) differs from the direct sums by rounding
  * only (coefficients 0, +-1, 1/2); F(4x4)'s larger coefficients (up to 8, fractions down to 1/24)
- * cost a few more bits of rounding (tests/kernels/conv2d/winograd_test.ts measures it).
+ * cost a few more bits of rounding (measured in the README; tests/_helpers.ts variantTolerance).
  */
 import inputSrc from "./winograd_input_transform.wgsl" with { type: "text" };
 import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
@@ -73,13 +73,13 @@ export type WinogradTile = 2 | 4;
 export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
 /** The batched Winograd GEMMs (shared by the 2-D and 3-D convolutions), one per family. */
-export const GEMM = variantTable("winograd_gemm", {
+export const WINOGRAD_GEMM = variantTable("winograd_gemm", {
   cpu: gemmSrc,
   gpu: gemmGpuSrc,
   tiled: gemmTiledSrc,
 });
 /** The weight-gradient GEMMs (split-K over the tiles), one per family, and "narrow" (64x64). */
-export const GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
+export const WINOGRAD_GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
@@ -123,7 +123,7 @@ function variants<K extends TiledKernel>(
  * autotune fingerprint.
  */
 export const WINOGRAD: Record<WinogradVariant, TiledKernel> = variants(
-  GEMM,
+  WINOGRAD_GEMM,
   (s) => [s.weight, s.input, s.output],
 );
 
@@ -139,14 +139,14 @@ export interface WinogradBackwardKernel extends SplitKKernel {
 export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, WinogradBackwardKernel> = variants<
   WinogradBackwardKernel
 >(
-  GEMM_BACKWARD,
+  WINOGRAD_GEMM_BACKWARD,
   (s, family) => [
     s.input,
     s.outputBackward,
     s.weightBackward,
-    ...(family === "cpu" ? [GEMM_BACKWARD.narrow.kernel] : []),
+    ...(family === "cpu" ? [WINOGRAD_GEMM_BACKWARD.narrow.kernel] : []),
   ],
-  (family) => family === "cpu" ? { narrow: GEMM_BACKWARD.narrow } : {},
+  (family) => family === "cpu" ? { narrow: WINOGRAD_GEMM_BACKWARD.narrow } : {},
 );
 
 /** True for a variant name of the Winograd table. */

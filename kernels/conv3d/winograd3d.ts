@@ -19,8 +19,8 @@ import { groups1d, type Kernel } from "../runtime/gpu.ts";
 import type { TiledKernel } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import {
-  GEMM,
-  GEMM_BACKWARD,
+  WINOGRAD_GEMM,
+  WINOGRAD_GEMM_BACKWARD,
   type WinogradBackwardKernel,
   winogradGemm,
   winogradGemmBackward,
@@ -63,7 +63,7 @@ const table = <K>(make: (family: "cpu" | "gpu" | "tiled") => K): Record<Winograd
  * that their sources count in the autotune fingerprint.
  */
 export const WINOGRAD3D: Record<Winograd3dVariant, TiledKernel> = table((f) => ({
-  ...GEMM[f],
+  ...WINOGRAD_GEMM[f],
   companions: [weight, input, output],
 }));
 
@@ -71,9 +71,9 @@ export const WINOGRAD3D: Record<Winograd3dVariant, TiledKernel> = table((f) => (
 export const WINOGRAD3D_BACKWARD_WEIGHT: Record<Winograd3dVariant, WinogradBackwardKernel> = table(
   (f) => {
     const companions = [input, outputBackward, weightBackward];
-    if (f !== "cpu") return { ...GEMM_BACKWARD[f], companions };
-    const narrow = GEMM_BACKWARD.narrow;
-    return { ...GEMM_BACKWARD.cpu, narrow, companions: [...companions, narrow.kernel] };
+    if (f !== "cpu") return { ...WINOGRAD_GEMM_BACKWARD[f], companions };
+    const narrow = WINOGRAD_GEMM_BACKWARD.narrow;
+    return { ...WINOGRAD_GEMM_BACKWARD.cpu, narrow, companions: [...companions, narrow.kernel] };
   },
 );
 
