@@ -330,72 +330,94 @@ export function winogradF4Kernels(): Record<string, string> {
   };
 }
 
-// ---- 3-D: F(2x2x2, 3x3x3), the one-dimensional F(2, 3) along each of D, H and W ----
+// ---- 3-D: a one-dimensional F(m, 3) along each of D, H and W ----
 
 /** F(2, 3): B^T (4x4), G (4x3), A^T (2x4). */
 export const F2_BT: Matrix = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
 export const F2_G: Matrix = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]];
 export const F2_AT: Matrix = [[1, 1, 1, 0], [0, 1, -1, -1]];
 
+/** A one-dimensional F(m, 3): its output block m and matrices. */
+interface Axis {
+  m: number;
+  BT: Matrix;
+  G: Matrix;
+  AT: Matrix;
+}
+const AXIS_F2: Axis = { m: 2, BT: F2_BT, G: F2_G, AT: F2_AT };
+const AXIS_F4: Axis = { m: 4, BT: F4_BT, G: F4_G, AT: F4_AT };
+
+/** A 3-D algorithm: kernel-name prefix, title, and the F(m, 3) of each axis (D, H, W). */
+interface Scheme3d {
+  prefix: string;
+  title: string;
+  axes: [Axis, Axis, Axis];
+}
+
 type Index3 = [number, number, number];
-const cube = (n: number): Index3[] =>
-  [...Array(n ** 3).keys()].map((i) => [Math.floor(i / (n * n)), Math.floor(i / n) % n, i % n]);
+const box = ([a, b, c]: number[]): Index3[] =>
+  [...Array(a * b * c).keys()].map((i) => [Math.floor(i / (b * c)), Math.floor(i / c) % b, i % c]);
 
 /**
- * `let` lines for L applied along each axis of an n x n x n block named `x(i, j, k)` (the mode
- * products L x1 L x2 L x3), one axis per stage, and the result's expressions by [i, j, k]
- * (row-major over L's rows cubed).
+ * `let` lines for Ls[0], Ls[1], Ls[2] applied along axes 0, 1, 2 of a block named `x(i, j, k)`
+ * (the mode products), one axis per stage, and the result's expressions in row-major order.
  */
 function modeProducts(
-  L: Matrix,
+  Ls: [Matrix, Matrix, Matrix],
   x: (i: number, j: number, k: number) => string,
   tmp: string,
 ): { lines: string[]; out: string[] } {
-  const R = L.length, n = L[0].length, lines: string[] = [];
-  const terms = (f: (r: number) => string) => [...Array(n).keys()].map(f);
-  // stage 1 along axis 0: [R, n, n]; stage 2 along axis 1: [R, R, n]
-  for (let i = 0; i < R; i++) {
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < n; k++) {
-        lines.push(
-          `  let ${tmp}a_${i}_${j}_${k} = ${combination(L[i], terms((r) => x(r, j, k)))};`,
-        );
-      }
-    }
-  }
-  for (let i = 0; i < R; i++) {
-    for (let j = 0; j < R; j++) {
-      for (let k = 0; k < n; k++) {
-        const t = terms((r) => `${tmp}a_${i}_${r}_${k}`);
-        lines.push(`  let ${tmp}b_${i}_${j}_${k} = ${combination(L[j], t)};`);
-      }
-    }
-  }
-  const out = cube(R).map(([i, j, k]) => combination(L[k], terms((r) => `${tmp}b_${i}_${j}_${r}`)));
+  const [R, n] = [Ls.map((L) => L.length), Ls.map((L) => L[0].length)];
+  const terms = (len: number, f: (r: number) => string) => [...Array(len).keys()].map(f);
+  const lines = [
+    ...box([R[0], n[1], n[2]]).map(([i, j, k]) =>
+      `  let ${tmp}a_${i}_${j}_${k} = ${combination(Ls[0][i], terms(n[0], (r) => x(r, j, k)))};`
+    ),
+    ...box([R[0], R[1], n[2]]).map(([i, j, k]) =>
+      `  let ${tmp}b_${i}_${j}_${k} = ${
+        combination(Ls[1][j], terms(n[1], (r) => `${tmp}a_${i}_${r}_${k}`))
+      };`
+    ),
+  ];
+  const out = box(R).map(([i, j, k]) =>
+    combination(Ls[2][k], terms(n[2], (r) => `${tmp}b_${i}_${j}_${r}`))
+  );
   return { lines, out };
 }
 
-const NOTE_3D = "Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016): F(2, 3) along D, H and W, with";
+const patch = (c: Scheme3d) => c.axes.map((a) => a.m + 2);
+const block = (c: Scheme3d) => c.axes.map((a) => a.m);
+const points = (c: Scheme3d) => patch(c).reduce((x, y) => x * y);
+const showAxes = (c: Scheme3d, key: "BT" | "G" | "AT", name: string, t = false) =>
+  (c.axes[0] === c.axes[1] && c.axes[1] === c.axes[2] ? [c.axes[0]] : [c.axes[0], c.axes[2]])
+    .flatMap((a, i, all) =>
+      show(
+        `${name}${all.length > 1 ? (i === 0 ? " along D" : " along H and W") : ""}`,
+        t ? transpose(a[key]) : a[key],
+      )
+    );
 const TILE_COORDS_3D = (g: string) =>
   `  let t = ${g} % p.T;
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let td = (t / (p.TW * p.TH)) % p.TD;
   let b = t / (p.TW * p.TH * p.TD);`;
+const xiOf = (c: Scheme3d, [i, j, k]: number[]) => (i * patch(c)[1] + j) * patch(c)[2] + k;
 
-function input3d(): string {
+function input3d(c: Scheme3d): string {
+  const [mD, mH, mW] = block(c), Z = points(c);
   const d = (i: number, j: number, k: number) => `d_${i}_${j}_${k}`;
-  const loads = cube(4).map(([i, j, k]) =>
+  const loads = box(patch(c)).map(([i, j, k]) =>
     `  let ${d(i, j, k)} = ld(base, z0 + ${i}, y0 + ${j}, x0 + ${k});`
   );
-  const { lines, out } = modeProducts(F2_BT, d, "s");
+  const { lines, out } = modeProducts([c.axes[0].BT, c.axes[1].BT, c.axes[2].BT], d, "s");
   return [
-    "// winograd3d_input_transform: V[xi, c, t] = (B^T x1 B^T x2 B^T x3 d)[i, j, k] with",
-    "// xi = 16i + 4j + k, for the 4x4x4 input patch d of output tile t:",
-    "// d[u, v, w] = x[b, c, 2*td - PD + u, 2*th - PH + v, 2*tw - PW + w] (zero outside), t =",
-    `// ((b * TD + td) * TH + th) * TW + tw. ${NOTE_3D}`,
-    ...show("B^T", F2_BT),
-    "// Layouts: x [B, C, D, H, W]; V [64, C, T] with T = B * TD * TH * TW.",
+    `// ${c.prefix}_input_transform: V[xi, c, t] = B^T applied along each axis of the input patch`,
+    `// d of output tile t (${patch(c).join("x")}, xi its row-major index): d[u, v, w] =`,
+    `// x[b, c, ${mD}*td - PD + u, ${mH}*th - PH + v, ${mW}*tw - PW + w] (zero outside the clip),`,
+    `// t = ((b * TD + td) * TH + th) * TW + tw. ${c.title}:`,
+    ...showAxes(c, "BT", "B^T"),
+    `// Layouts: x [B, C, D, H, W]; V [${Z}, C, T] with T = B * TD * TH * TW.`,
     "// One invocation per (c, t), t fastest. Grid: groups1d(C * T, 64).",
     `// ${HEADER_NOTE}`,
     "struct Params {",
@@ -416,9 +438,9 @@ function input3d(): string {
     TILE_COORDS_3D("g"),
     "  let c = g / p.T;",
     "  let base = (b * p.C + c) * p.D * p.H * p.W;",
-    "  let z0 = i32(2u * td) - i32(p.PD);",
-    "  let y0 = i32(2u * th) - i32(p.PH);",
-    "  let x0 = i32(2u * tw) - i32(p.PW);",
+    `  let z0 = i32(${mD}u * td) - i32(p.PD);`,
+    `  let y0 = i32(${mH}u * th) - i32(p.PH);`,
+    `  let x0 = i32(${mW}u * tw) - i32(p.PW);`,
     ...loads,
     ...lines,
     "  let stride = p.C * p.T;",
@@ -428,20 +450,22 @@ function input3d(): string {
   ].join("\n");
 }
 
-function weight3d(): string {
+function weight3d(c: Scheme3d): string {
+  const Z = points(c);
   const k = (i: number, j: number, l: number) => `k_${i}_${j}_${l}`;
-  const taps = cube(3).map(([i, j, l]) =>
+  const taps = box([3, 3, 3]).map(([i, j, l]) =>
     `  let ${k(i, j, l)} = tap(o, i, ${9 * i + 3 * j + l}u);`
   );
-  const { lines, out } = modeProducts(F2_G, k, "s");
+  const { lines, out } = modeProducts([c.axes[0].G, c.axes[1].G, c.axes[2].G], k, "s");
   return [
-    "// winograd3d_weight_transform: U[xi, o, i] = (G x1 G x2 G x3 g)[xi / 16, xi / 4 % 4, xi % 4]",
-    `// for the 3x3x3 kernel g of output channel o and input channel i. ${NOTE_3D}`,
-    ...show("G", F2_G),
+    `// ${c.prefix}_weight_transform: U[xi, o, i] = G applied along each axis of the 3x3x3 kernel g`,
+    `// of output channel o and input channel i (${patch(c).join("x")} points, xi row-major).`,
+    `// ${c.title}:`,
+    ...showAxes(c, "G", "G"),
     "// As given (flip = 0): g = w[o, i] with w [O, I, 3, 3, 3] (the forward pass). Flipped",
     "// (flip = 1): g[u, v, w] = w[i, o, 2 - u, 2 - v, 2 - w] with w [I, O, 3, 3, 3] (the input",
     "// gradient of a stride-1 convolution: dy convolved with the flipped, transposed kernel).",
-    "// Layout: U [64, O, I]. One invocation per (o, i), i fastest. Grid: groups1d(O * I, 64).",
+    `// Layout: U [${Z}, O, I]. One invocation per (o, i), i fastest. Grid: groups1d(O * I, 64).`,
     `// ${HEADER_NOTE}`,
     "struct Params { O: u32, I: u32, flip: u32, total: u32 }",
     "",
@@ -467,27 +491,25 @@ function weight3d(): string {
   ].join("\n");
 }
 
-function output3d(): string {
+function output3d(c: Scheme3d): string {
+  const [mD, mH, mW] = block(c), Z = points(c);
   const m = (i: number, j: number, k: number) => `m_${i}_${j}_${k}`;
-  const loads = cube(4).map(([i, j, k]) =>
-    `  let ${m(i, j, k)} = m[${16 * i + 4 * j + k}u * stride + g];`
-  );
-  const { lines, out } = modeProducts(F2_AT, m, "s");
-  const stores = cube(2).map(([i, j, k], n) => {
+  const loads = box(patch(c)).map((ix) => `  let ${m(...ix)} = m[${xiOf(c, ix)}u * stride + g];`);
+  const { lines, out } = modeProducts([c.axes[0].AT, c.axes[1].AT, c.axes[2].AT], m, "s");
+  const stores = box([mD, mH, mW]).map(([i, j, k], n) => {
     const at = `base + (${i}u * p.OH + ${j}u) * p.OW + ${k}u`;
-    return `  if (oz + ${i}u < p.OD && oy + ${j}u < p.OH && ox + ${k}u < p.OW) { put(${at}, ${
-      out[n]
-    }); }`;
+    const inside = `oz + ${i}u < p.OD && oy + ${j}u < p.OH && ox + ${k}u < p.OW`;
+    return `  if (${inside}) { put(${at}, ${out[n]}); }`;
   });
   return [
-    "// winograd3d_output_transform: y[b, o, 2*td + i, 2*th + j, 2*tw + k] (+)= the 2x2x2 block",
-    "// (A^T x1 A^T x2 A^T x3 M)[i, j, k] of output tile t = ((b * TD + td) * TH + th) * TW + tw,",
-    "// where M[u, v, w] = m[16u + 4v + w, o, t] is the tile's 4x4x4 product from the Winograd",
-    `// GEMM. ${NOTE_3D}`,
-    ...show("A^T", F2_AT),
-    "// Outputs past OD, OH or OW (the last tile of an odd size) are not stored.",
-    "// Layouts: m [64, O, T]; y [B, O, OD, OH, OW]. One invocation per (o, t), t fastest.",
-    "// Grid: groups1d(O * T, 64).",
+    `// ${c.prefix}_output_transform: y[b, o, ${mD}*td + i, ${mH}*th + j, ${mW}*tw + k] (+)= A^T`,
+    "// applied along each axis of the tile's product M (M's row-major element xi = m[xi, o, t]",
+    "// from the Winograd GEMM), for output tile t = ((b * TD + td) * TH + th) * TW + tw.",
+    `// ${c.title}:`,
+    ...showAxes(c, "AT", "A^T"),
+    "// Outputs past OD, OH or OW (the last tile of a size the block does not divide) are not",
+    `// stored. Layouts: m [${Z}, O, T]; y [B, O, OD, OH, OW]. One invocation per (o, t), t`,
+    "// fastest. Grid: groups1d(O * T, 64).",
     `// ${HEADER_NOTE}`,
     "struct Params {",
     "  O: u32, OD: u32, OH: u32, OW: u32, TD: u32, TH: u32, TW: u32, T: u32,",
@@ -508,9 +530,9 @@ function output3d(): string {
     "  let stride = p.O * p.T;",
     ...loads,
     ...lines,
-    "  let oz = 2u * td;",
-    "  let oy = 2u * th;",
-    "  let ox = 2u * tw;",
+    `  let oz = ${mD}u * td;`,
+    `  let oy = ${mH}u * th;`,
+    `  let ox = ${mW}u * tw;`,
     "  let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;",
     ...stores,
     "}",
@@ -518,9 +540,10 @@ function output3d(): string {
   ].join("\n");
 }
 
-function outputBackward3d(): string {
+function outputBackward3d(c: Scheme3d): string {
+  const [mD, mH, mW] = block(c), Z = points(c);
   const e = (i: number, j: number, k: number) => `e_${i}_${j}_${k}`;
-  const loads = cube(2).flatMap(([i, j, k]) => {
+  const loads = box([mD, mH, mW]).flatMap(([i, j, k]) => {
     const ok = `ok_${i}_${j}_${k}`;
     const at = `base + (${i}u * p.OH + ${j}u) * p.OW + ${k}u`;
     return [
@@ -528,15 +551,16 @@ function outputBackward3d(): string {
       `  let ${e(i, j, k)} = select(0.0, dy[select(base, ${at}, ${ok})], ${ok});`,
     ];
   });
-  const { lines, out } = modeProducts(transpose(F2_AT), e, "s");
+  const As = c.axes.map((a) => transpose(a.AT)) as [Matrix, Matrix, Matrix];
+  const { lines, out } = modeProducts(As, e, "s");
   return [
-    "// winograd3d_output_transform_backward: the adjoint of winograd3d_output_transform, for the",
-    "// weight gradient: g[16u + 4v + w, o, t] = (A x1 A x2 A x3 dy_t)[u, v, w] where dy_t is the",
-    "// 2x2x2 block of dy at output tile t = ((b * TD + td) * TH + th) * TW + tw (zero past OD, OH",
-    `// or OW). ${NOTE_3D}`,
-    ...show("A^T", F2_AT),
-    "// Layouts: dy [B, O, OD, OH, OW]; g [64, O, T] with T = B * TD * TH * TW. One invocation per",
-    "// (o, t), t fastest. Grid: groups1d(O * T, 64).",
+    `// ${c.prefix}_output_transform_backward: the adjoint of ${c.prefix}_output_transform, for`,
+    "// the weight gradient: g[xi, o, t] = A applied along each axis of dy_t (xi row-major), the",
+    `// ${mD}x${mH}x${mW} block of dy at output tile t = ((b * TD + td) * TH + th) * TW + tw (zero`,
+    `// past OD, OH or OW). ${c.title}:`,
+    ...showAxes(c, "AT", "A^T"),
+    `// Layouts: dy [B, O, OD, OH, OW]; g [${Z}, O, T] with T = B * TD * TH * TW. One invocation`,
+    "// per (o, t), t fastest. Grid: groups1d(O * T, 64).",
     `// ${HEADER_NOTE}`,
     "struct Params { O: u32, OD: u32, OH: u32, OW: u32, TD: u32, TH: u32, TW: u32, T: u32, total: u32 }",
     "",
@@ -547,9 +571,9 @@ function outputBackward3d(): string {
     ENTRY.replaceAll("let g =", "let at =").replace("if (g >=", "if (at >="),
     TILE_COORDS_3D("at"),
     "  let o = at / p.T;",
-    "  let oz = 2u * td;",
-    "  let oy = 2u * th;",
-    "  let ox = 2u * tw;",
+    `  let oz = ${mD}u * td;`,
+    `  let oy = ${mH}u * th;`,
+    `  let ox = ${mW}u * tw;`,
     "  let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;",
     ...loads,
     ...lines,
@@ -560,17 +584,19 @@ function outputBackward3d(): string {
   ].join("\n");
 }
 
-function weightBackward3d(): string {
+function weightBackward3d(c: Scheme3d): string {
+  const Z = points(c);
   const D = (i: number, j: number, k: number) => `d_${i}_${j}_${k}`;
-  const sums = cube(4).map(([i, j, k]) => `  let ${D(i, j, k)} = sum(${16 * i + 4 * j + k}u, g);`);
-  const { lines, out } = modeProducts(transpose(F2_G), D, "s");
+  const sums = box(patch(c)).map((ix) => `  let ${D(...ix)} = sum(${xiOf(c, ix)}u, g);`);
+  const GTs = c.axes.map((a) => transpose(a.G)) as [Matrix, Matrix, Matrix];
+  const { lines, out } = modeProducts(GTs, D, "s");
   return [
-    "// winograd3d_weight_transform_backward: the adjoint of winograd3d_weight_transform, for the",
-    "// weight gradient: dw[o, i] (+)= G^T x1 G^T x2 G^T x3 D, where D[xi / 16, xi / 4 % 4, xi % 4]",
-    "// = sum_z d[xi, z, o, i] sums the split-K slices of the Winograd GEMM's result.",
-    `// ${NOTE_3D}`,
-    ...show("G^T", transpose(F2_G)),
-    "// Layouts: d [64, splits, O, I]; dw [O, I, 3, 3, 3]. One invocation per (o, i), i fastest.",
+    `// ${c.prefix}_weight_transform_backward: the adjoint of ${c.prefix}_weight_transform, for`,
+    "// the weight gradient: dw[o, i] (+)= G^T applied along each axis of D, where D[xi] =",
+    "// sum_z d[xi, z, o, i] (xi row-major) sums the split-K slices of the Winograd GEMM's result.",
+    `// ${c.title}:`,
+    ...showAxes(c, "G", "G^T", true),
+    `// Layouts: d [${Z}, splits, O, I]; dw [O, I, 3, 3, 3]. One invocation per (o, i), i fastest.`,
     "// Grid: groups1d(O * I, 64).",
     `// ${HEADER_NOTE}`,
     ...WEIGHT_BACKWARD_PRELUDE,
@@ -583,13 +609,26 @@ function weightBackward3d(): string {
   ].join("\n");
 }
 
-/** The five F(2x2x2, 3x3x3) transform kernels, by path under kernels/. */
+const SCHEMES_3D: Scheme3d[] = [
+  {
+    prefix: "winograd3d",
+    title: "Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016), F(2, 3) along D, H and W",
+    axes: [AXIS_F2, AXIS_F2, AXIS_F2],
+  },
+  {
+    prefix: "winograd3d_f4",
+    title: "Winograd F(2x4x4, 3x3x3), F(2, 3) along D and F(4, 3) along H and W",
+    axes: [AXIS_F2, AXIS_F4, AXIS_F4],
+  },
+];
+
+/** The transform kernels of the 3-D algorithms, by path under kernels/. */
 export function winograd3dKernels(): Record<string, string> {
-  return {
-    "conv3d/winograd3d_input_transform.wgsl": input3d(),
-    "conv3d/winograd3d_weight_transform.wgsl": weight3d(),
-    "conv3d/winograd3d_output_transform.wgsl": output3d(),
-    "conv3d/winograd3d_output_transform_backward.wgsl": outputBackward3d(),
-    "conv3d/winograd3d_weight_transform_backward.wgsl": weightBackward3d(),
-  };
+  return Object.fromEntries(SCHEMES_3D.flatMap((c) => [
+    [`conv3d/${c.prefix}_input_transform.wgsl`, input3d(c)],
+    [`conv3d/${c.prefix}_weight_transform.wgsl`, weight3d(c)],
+    [`conv3d/${c.prefix}_output_transform.wgsl`, output3d(c)],
+    [`conv3d/${c.prefix}_output_transform_backward.wgsl`, outputBackward3d(c)],
+    [`conv3d/${c.prefix}_weight_transform_backward.wgsl`, weightBackward3d(c)],
+  ]));
 }

@@ -30,6 +30,7 @@ import {
   type Winograd3dConv,
   winograd3dConvInto,
   winograd3dFits,
+  winograd3dTile,
 } from "./winograd3d.ts";
 import { type PassTables, passVariants, withWinograd } from "../conv2d/winograd.ts";
 
@@ -70,14 +71,15 @@ export function conv3dVariants(s: Conv3dShape): Record<keyof PassTables, string[
 }
 
 /** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
-function winogradForward(s: Conv3dShape): Winograd3dConv {
-  return { B: s.B, I: s.Ci, O: s.Co, input: s.input, output: s.output, pad: s.pad, flip: false };
+function winogradForward(s: Conv3dShape, tile: 2 | 4): Winograd3dConv {
+  const { B, Ci: I, Co: O, input, output, pad } = s;
+  return { B, I, O, input, output, pad, flip: false, tile };
 }
 
 /** The Winograd view of the input gradient: dy convolved with w flipped, front pads 2 - P. */
-function winogradInputGradient(s: Conv3dShape): Winograd3dConv {
+function winogradInputGradient(s: Conv3dShape, tile: 2 | 4): Winograd3dConv {
   const pad = s.pad.map((p) => 2 - p) as Triple;
-  return { B: s.B, I: s.Co, O: s.Ci, input: s.output, output: s.input, pad, flip: true };
+  return { B: s.B, I: s.Co, O: s.Ci, input: s.output, output: s.input, pad, flip: true, tile };
 }
 
 /** One value per dimension (D, H, W). */
@@ -163,7 +165,14 @@ function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
 
 function forward(variant: string, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   if (isWinograd3d(variant)) {
-    return winograd3dConvInto(WINOGRAD3D[variant], y, x, w, winogradForward(s), false);
+    return winograd3dConvInto(
+      WINOGRAD3D[variant],
+      y,
+      x,
+      w,
+      winogradForward(s, winograd3dTile(variant)),
+      false,
+    );
   }
   const v = FORWARD[variant as keyof typeof FORWARD];
   const N = s.B * volume(s.output), K = s.Ci * volume(s.kernel);
@@ -192,7 +201,14 @@ function backwardInput(
   acc: boolean,
 ) {
   if (isWinograd3d(variant)) {
-    return winograd3dConvInto(WINOGRAD3D[variant], dx, dy, w, winogradInputGradient(s), acc);
+    return winograd3dConvInto(
+      WINOGRAD3D[variant],
+      dx,
+      dy,
+      w,
+      winogradInputGradient(s, winograd3dTile(variant)),
+      acc,
+    );
   }
   const v = BACKWARD_INPUT[variant as keyof typeof BACKWARD_INPUT];
   // per dimension and phase r: first input index i0, count, taps
@@ -255,7 +271,14 @@ function backwardWeight(
 ): void {
   if (isWinograd3d(variant)) {
     const k = WINOGRAD3D_BACKWARD_WEIGHT[variant];
-    return winograd3dBackwardWeightInto(k, dw, dy, x, winogradForward(s), accumulate);
+    return winograd3dBackwardWeightInto(
+      k,
+      dw,
+      dy,
+      x,
+      winogradForward(s, winograd3dTile(variant)),
+      accumulate,
+    );
   }
   const v = BACKWARD_WEIGHT[variant as keyof typeof BACKWARD_WEIGHT];
   const M = s.Co, N = s.Ci * volume(s.kernel), K = s.B * volume(s.output);

@@ -1,20 +1,29 @@
 /**
- * Stride-1 3x3x3 convolutions (I3D's Inception branches) by Winograd's F(2x2x2, 3x3x3): F(2, 3)
- * along each of D, H and W (Lavin & Gray 2016), so each 2x2x2 block of outputs takes 64
- * multiplications per (input, output) channel pair instead of 216: the GEMMs do 8/27 of the
- * direct method's multiply-adds. The same four steps as the 2-D pipeline (conv2d/winograd.ts),
- * whose batched GEMMs it shares with 64 points: the weight transform U = G g (along each axis),
- * the input transform V = B^T d of every 4x4x4 input patch, 64 GEMMs M[xi] = U[xi] V[xi] and
- * the output transform A^T M. The input gradient is the same pipeline on dy with the flipped,
- * transposed kernel (front padding 2 - P per dimension); the weight gradient runs the adjoint
- * transforms around a split-K GEMM over the tiles. The coefficients are 0, +-1 and 1/2, so the
- * results differ from the direct sums by rounding only.
+ * Stride-1 3x3x3 convolutions (I3D's Inception branches) by Winograd's minimal filtering along
+ * each of D, H and W (Lavin & Gray 2016): F(2x2x2, 3x3x3) (F(2, 3) on every axis: 64
+ * multiplications per 2x2x2 block and channel pair instead of 216, 8/27 of the direct
+ * multiply-adds) and F(2x4x4, 3x3x3) (F(4, 3) along H and W: 144 per 2x4x4 block, 1/6). The same
+ * four steps as the 2-D pipeline (conv2d/winograd.ts), whose batched GEMMs it shares: the weight
+ * transform (G along each axis), the input transform (B^T along each axis of every input patch),
+ * one GEMM per point and the output transform (A^T). The input gradient is the same pipeline on
+ * dy with the flipped, transposed kernel (front padding 2 - P per dimension); the weight gradient
+ * runs the adjoint transforms around a split-K GEMM over the tiles. F(2x2x2) rounds like the
+ * direct sums (coefficients 0, +-1, 1/2); F(2x4x4) like the 2-D F(4x4, 3x3) (see the README).
  */
 import inputSrc from "./winograd3d_input_transform.wgsl" with { type: "text" };
 import weightSrc from "./winograd3d_weight_transform.wgsl" with { type: "text" };
 import outputSrc from "./winograd3d_output_transform.wgsl" with { type: "text" };
 import outputBackwardSrc from "./winograd3d_output_transform_backward.wgsl" with { type: "text" };
 import weightBackwardSrc from "./winograd3d_weight_transform_backward.wgsl" with { type: "text" };
+import f4InputSrc from "./winograd3d_f4_input_transform.wgsl" with { type: "text" };
+import f4WeightSrc from "./winograd3d_f4_weight_transform.wgsl" with { type: "text" };
+import f4OutputSrc from "./winograd3d_f4_output_transform.wgsl" with { type: "text" };
+import f4OutputBackwardSrc from "./winograd3d_f4_output_transform_backward.wgsl" with {
+  type: "text",
+};
+import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl" with {
+  type: "text",
+};
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
 import type { TiledKernel } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
@@ -28,49 +37,92 @@ import {
 
 type Triple = [number, number, number];
 
-const input: Kernel = { name: "winograd3d_input_transform", code: inputSrc };
-const weight: Kernel = { name: "winograd3d_weight_transform", code: weightSrc };
-const output: Kernel = { name: "winograd3d_output_transform", code: outputSrc };
-const outputBackward: Kernel = {
-  name: "winograd3d_output_transform_backward",
-  code: outputBackwardSrc,
+/** The transform kernels of one 3-D algorithm, its output block and point count. */
+interface Scheme {
+  block: Triple;
+  points: number;
+  input: Kernel;
+  weight: Kernel;
+  output: Kernel;
+  outputBackward: Kernel;
+  weightBackward: Kernel;
+}
+const kernels = (prefix: string, codes: string[]) => {
+  const [input, weight, output, outputBackward, weightBackward] = [
+    "input_transform",
+    "weight_transform",
+    "output_transform",
+    "output_transform_backward",
+    "weight_transform_backward",
+  ].map((k, i) => ({ name: `${prefix}_${k}`, code: codes[i] }));
+  return { input, weight, output, outputBackward, weightBackward };
 };
-const weightBackward: Kernel = {
-  name: "winograd3d_weight_transform_backward",
-  code: weightBackwardSrc,
+/** F(2x2x2, 3x3x3): 64 points per 2x2x2 block. */
+const F2: Scheme = {
+  block: [2, 2, 2],
+  points: 64,
+  ...kernels("winograd3d", [inputSrc, weightSrc, outputSrc, outputBackwardSrc, weightBackwardSrc]),
 };
+/** F(2x4x4, 3x3x3): F(2, 3) along D, F(4, 3) along H and W; 144 points per 2x4x4 block. */
+const F4: Scheme = {
+  block: [2, 4, 4],
+  points: 144,
+  ...kernels("winograd3d_f4", [
+    f4InputSrc,
+    f4WeightSrc,
+    f4OutputSrc,
+    f4OutputBackwardSrc,
+    f4WeightBackwardSrc,
+  ]),
+};
+const scheme = (c: { tile: 2 | 4 }): Scheme => c.tile === 4 ? F4 : F2;
 
-/** Transformed points per tile (4x4x4): the GEMM count of one convolution. */
-const Z = 64;
+/** Each 3-D Winograd variant's GEMM family and its H and W output block (D: 2). */
+const VARIANTS = {
+  winograd: { family: "cpu", tile: 2 },
+  winograd_gpu: { family: "gpu", tile: 2 },
+  winograd_tiled: { family: "tiled", tile: 2 },
+  winograd_f4: { family: "cpu", tile: 4 },
+  winograd_f4_gpu: { family: "gpu", tile: 4 },
+  winograd_f4_tiled: { family: "tiled", tile: 4 },
+} as const;
 
-/** The 3-D Winograd variant names, one per GEMM family. */
-export type Winograd3dVariant = "winograd" | "winograd_gpu" | "winograd_tiled";
-const FAMILY = { winograd: "cpu", winograd_gpu: "gpu", winograd_tiled: "tiled" } as const;
+/**
+ * The 3-D Winograd variant names: F(2x2x2, 3x3x3) as "winograd*", F(2x4x4, 3x3x3) as
+ * "winograd_f4*", each in the three GEMM families.
+ */
+export type Winograd3dVariant = keyof typeof VARIANTS;
 
-/** True for a variant name of the 3-D Winograd table. */
+/** True for a variant name of the 3-D Winograd tables. */
 export function isWinograd3d(v: string): v is Winograd3dVariant {
-  return Object.hasOwn(FAMILY, v);
+  return Object.hasOwn(VARIANTS, v);
 }
 
-const table = <K>(make: (family: "cpu" | "gpu" | "tiled") => K): Record<Winograd3dVariant, K> => ({
-  winograd: make(FAMILY.winograd),
-  winograd_gpu: make(FAMILY.winograd_gpu),
-  winograd_tiled: make(FAMILY.winograd_tiled),
-});
+/** The H and W output block of a 3-D Winograd variant. */
+export const winograd3dTile = (v: Winograd3dVariant): 2 | 4 => VARIANTS[v].tile;
+
+const table = <K>(
+  make: (family: "cpu" | "gpu" | "tiled", s: Scheme) => K,
+): Record<Winograd3dVariant, K> => {
+  const entries = Object.entries(VARIANTS).map(([v, { family, tile }]) => {
+    return [v, make(family, scheme({ tile }))];
+  });
+  return Object.fromEntries(entries) as Record<Winograd3dVariant, K>;
+};
 
 /**
  * The forward and input-gradient variants; each lists the transform kernels it also runs, so
  * that their sources count in the autotune fingerprint.
  */
-export const WINOGRAD3D: Record<Winograd3dVariant, TiledKernel> = table((f) => ({
+export const WINOGRAD3D: Record<Winograd3dVariant, TiledKernel> = table((f, s) => ({
   ...WINOGRAD_GEMM[f],
-  companions: [weight, input, output],
+  companions: [s.weight, s.input, s.output],
 }));
 
 /** The weight-gradient variants (split-K GEMMs over the tiles). */
 export const WINOGRAD3D_BACKWARD_WEIGHT: Record<Winograd3dVariant, WinogradBackwardKernel> = table(
-  (f) => {
-    const companions = [input, outputBackward, weightBackward];
+  (f, s) => {
+    const companions = [s.input, s.outputBackward, s.weightBackward];
     if (f !== "cpu") return { ...WINOGRAD_GEMM_BACKWARD[f], companions };
     const narrow = WINOGRAD_GEMM_BACKWARD.narrow;
     return { ...WINOGRAD_GEMM_BACKWARD.cpu, narrow, companions: [...companions, narrow.kernel] };
@@ -91,6 +143,8 @@ export interface Winograd3dConv {
   output: Triple;
   pad: Triple;
   flip: boolean;
+  /** The output block in H and W: 2 (F(2x2x2, 3x3x3)) or 4 (F(2x4x4, 3x3x3)); D's is 2. */
+  tile: 2 | 4;
 }
 
 /** Whether a 3-D convolution suits F(2x2x2, 3x3x3): a 3x3x3 kernel, stride 1, front pads <= 2. */
@@ -100,14 +154,16 @@ export function winograd3dFits(
   return [0, 1, 2].every((d) => s.kernel[d] === 3 && s.stride[d] === 1 && s.pad[d] <= 2);
 }
 
-/** Output tiles: 2x2x2 blocks of the output, per dimension and in all (T). */
+/** Output tiles: blocks of the output, per dimension and in all (T). */
 export function winograd3dTiles(c: Winograd3dConv): { tiles: Triple; T: number } {
-  const tiles = c.output.map((o) => Math.ceil(o / 2)) as Triple;
+  const b = scheme(c).block;
+  const tiles = c.output.map((o, d) => Math.ceil(o / b[d])) as Triple;
   return { tiles, T: c.B * tiles[0] * tiles[1] * tiles[2] };
 }
 
-/** u [64, O, I] = the weight transform of every 3x3x3 kernel of `w` (see `flip`). */
+/** u [Z, O, I] = the weight transform of every 3x3x3 kernel of `w` (see `flip`). */
 export function winograd3dWeightTransform(u: Tensor, w: Tensor, c: Winograd3dConv): void {
+  const { points: Z, weight } = scheme(c);
   expectShape(u, "winograd3d weight transform", 3, [Z, c.O, c.I]);
   expectShape(w, "winograd3d weights", 5, c.flip ? [c.I, c.O, 3, 3, 3] : [c.O, c.I, 3, 3, 3]);
   u.gpu.dispatch(weight, [w.range, u.range], {
@@ -115,9 +171,10 @@ export function winograd3dWeightTransform(u: Tensor, w: Tensor, c: Winograd3dCon
   }, groups1d(c.O * c.I, 64));
 }
 
-/** v [64, I, T] = the input transform of every tile's 4x4x4 patch and channel of `inp`. */
+/** v [Z, I, T] = the input transform of every tile's patch and channel of `inp`. */
 export function winograd3dInputTransform(v: Tensor, inp: Tensor, c: Winograd3dConv): void {
   const { tiles, T } = winograd3dTiles(c);
+  const { points: Z, input } = scheme(c);
   expectShape(v, "winograd3d input transform", 3, [Z, c.I, T]);
   expectShape(inp, "winograd3d input", 5, [c.B, c.I, ...c.input]);
   v.gpu.dispatch(input, [inp.range, v.range], {
@@ -125,7 +182,7 @@ export function winograd3dInputTransform(v: Tensor, inp: Tensor, c: Winograd3dCo
   }, groups1d(c.I * T, 64));
 }
 
-/** out [B, O, ...output] (+)= the output transform of every tile's products m [64, O, T]. */
+/** out [B, O, ...output] (+)= the output transform of every tile's products m [Z, O, T]. */
 export function winograd3dOutputTransform(
   out: Tensor,
   m: Tensor,
@@ -133,6 +190,7 @@ export function winograd3dOutputTransform(
   accumulate: boolean,
 ): void {
   const { tiles, T } = winograd3dTiles(c);
+  const { points: Z, output } = scheme(c);
   expectShape(m, "winograd3d products", 3, [Z, c.O, T]);
   expectShape(out, "winograd3d output", 5, [c.B, c.O, ...c.output]);
   out.gpu.dispatch(output, [m.range, out.range], {
@@ -150,6 +208,7 @@ export function winograd3dConvInto(
   accumulate: boolean,
 ): void {
   const gpu = out.gpu, { T } = winograd3dTiles(c);
+  const Z = scheme(c).points;
   const u = Tensor.empty(gpu, [Z, c.O, c.I]);
   const vt = Tensor.empty(gpu, [Z, c.I, T]);
   const m = Tensor.empty(gpu, [Z, c.O, T]);
@@ -162,9 +221,10 @@ export function winograd3dConvInto(
   m.dispose();
 }
 
-/** g [64, O, T] = the adjoint output transform of every tile's 2x2x2 block of `dy`. */
+/** g [Z, O, T] = the adjoint output transform of every tile's block of `dy`. */
 export function winograd3dOutputTransformBackward(g: Tensor, dy: Tensor, c: Winograd3dConv): void {
   const { tiles, T } = winograd3dTiles(c);
+  const { points: Z, outputBackward } = scheme(c);
   expectShape(g, "winograd3d output-gradient transform", 3, [Z, c.O, T]);
   expectShape(dy, "winograd3d output gradient", 5, [c.B, c.O, ...c.output]);
   g.gpu.dispatch(outputBackward, [dy.range, g.range], {
@@ -172,13 +232,14 @@ export function winograd3dOutputTransformBackward(g: Tensor, dy: Tensor, c: Wino
   }, groups1d(c.O * T, 64));
 }
 
-/** dw [O, I, 3, 3, 3] (+)= the adjoint weight transform of d [64, splits, O, I] (splits summed). */
+/** dw [O, I, 3, 3, 3] (+)= the adjoint weight transform of d [Z, splits, O, I] (splits summed). */
 export function winograd3dWeightTransformBackward(
   dw: Tensor,
   d: Tensor,
   c: Winograd3dConv,
   accumulate: boolean,
 ): void {
+  const { points: Z, weightBackward } = scheme(c);
   expectShape(d, "winograd3d weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd3d weight gradient", 5, [c.O, c.I, 3, 3, 3]);
   dw.gpu.dispatch(weightBackward, [d.range, dw.range], {
@@ -200,6 +261,7 @@ export function winograd3dBackwardWeightInto(
 ): void {
   if (c.flip) throw new Error("winograd3d weight gradient: the convolution must not be flipped");
   const gpu = dw.gpu, { T } = winograd3dTiles(c);
+  const Z = scheme(c).points;
   const g = Tensor.empty(gpu, [Z, c.O, T]);
   const vt = Tensor.empty(gpu, [Z, c.I, T]);
   winograd3dOutputTransformBackward(g, dy, c);

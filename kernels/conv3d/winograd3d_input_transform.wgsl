@@ -1,7 +1,7 @@
-// winograd3d_input_transform: V[xi, c, t] = (B^T x1 B^T x2 B^T x3 d)[i, j, k] with
-// xi = 16i + 4j + k, for the 4x4x4 input patch d of output tile t:
-// d[u, v, w] = x[b, c, 2*td - PD + u, 2*th - PH + v, 2*tw - PW + w] (zero outside), t =
-// ((b * TD + td) * TH + th) * TW + tw. Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016): F(2, 3) along D, H and W, with
+// winograd3d_input_transform: V[xi, c, t] = B^T applied along each axis of the input patch
+// d of output tile t (4x4x4, xi its row-major index): d[u, v, w] =
+// x[b, c, 2*td - PD + u, 2*th - PH + v, 2*tw - PW + w] (zero outside the clip),
+// t = ((b * TD + td) * TH + th) * TW + tw. Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016), F(2, 3) along D, H and W:
 // B^T =
 //   [1, 0, -1, 0]
 //   [0, 1, 1, 0]

@@ -1,5 +1,6 @@
-// winograd3d_weight_transform: U[xi, o, i] = (G x1 G x2 G x3 g)[xi / 16, xi / 4 % 4, xi % 4]
-// for the 3x3x3 kernel g of output channel o and input channel i. Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016): F(2, 3) along D, H and W, with
+// winograd3d_weight_transform: U[xi, o, i] = G applied along each axis of the 3x3x3 kernel g
+// of output channel o and input channel i (4x4x4 points, xi row-major).
+// Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016), F(2, 3) along D, H and W:
 // G =
 //   [1, 0, 0]
 //   [1/2, 1/2, 1/2]

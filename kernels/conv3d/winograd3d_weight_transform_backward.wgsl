@@ -1,7 +1,7 @@
-// winograd3d_weight_transform_backward: the adjoint of winograd3d_weight_transform, for the
-// weight gradient: dw[o, i] (+)= G^T x1 G^T x2 G^T x3 D, where D[xi / 16, xi / 4 % 4, xi % 4]
-// = sum_z d[xi, z, o, i] sums the split-K slices of the Winograd GEMM's result.
-// Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016): F(2, 3) along D, H and W, with
+// winograd3d_weight_transform_backward: the adjoint of winograd3d_weight_transform, for
+// the weight gradient: dw[o, i] (+)= G^T applied along each axis of D, where D[xi] =
+// sum_z d[xi, z, o, i] (xi row-major) sums the split-K slices of the Winograd GEMM's result.
+// Winograd F(2x2x2, 3x3x3) (Lavin & Gray 2016), F(2, 3) along D, H and W:
 // G^T =
 //   [1, 1/2, 1/2, 0]
 //   [0, 1/2, -1/2, 0]

@@ -23,10 +23,10 @@ function formulaInput(B: number, C: number, T: number, H: number, W: number): Fl
   return x;
 }
 
-for (const variant of [null, "winograd"]) {
+for (const variant of [null, "winograd", "winograd_f4"]) {
   gpuTest(
     "an I3D Inception block (Mixed_3b, width 16) matches PyTorch: output, gradients, BN statistics" +
-      (variant ? ` (3x3x3 convolutions on ${variant} F(2x2x2, 3x3x3))` : ""),
+      (variant ? ` (3x3x3 convolutions on ${variant})` : ""),
     async (gpu) => {
       const ran = new Set<string>(), dispatch = gpu.dispatch;
       gpu.dispatch = (kernel, ...rest) => {
@@ -40,7 +40,10 @@ for (const variant of [null, "winograd"]) {
         gpu.preferVariant = null;
         gpu.dispatch = dispatch;
       }
-      if (variant && !ran.has("winograd3d_input_transform")) throw new Error("no Winograd ran");
+      const transform = variant === "winograd_f4"
+        ? "winograd3d_f4_input_transform"
+        : "winograd3d_input_transform";
+      if (variant && !ran.has(transform)) throw new Error(`${transform} did not run`);
     },
   );
 }
