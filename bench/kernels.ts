@@ -27,7 +27,11 @@ import {
   conv2dForwardVariantInto,
   conv2dShape,
 } from "../kernels/conv2d/conv2d.ts";
-import { winogradFits } from "../kernels/conv2d/winograd.ts";
+import {
+  WINOGRAD_VARIANTS,
+  winogradFits,
+  type WinogradVariant,
+} from "../kernels/conv2d/winograd.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 
 /** ResNet18 convolutions at batch 8 and a 112x112 input (after the stem: 56, then 28...). */
@@ -47,21 +51,13 @@ const RESNET18_CONVS: [string, ConvCase][] = [
  * The Winograd families of the bench: F(2x2, 3x3) ("winograd") and F(4x4, 3x3) ("winograd_f4"),
  * their GEMMs in the software adapter's blocks, or with "_gpu" / "_tiled" in the GPU families'.
  */
-const WINOGRAD_FAMILIES = [
-  "winograd",
-  "winograd_gpu",
-  "winograd_tiled",
-  "winograd_f4",
-  "winograd_f4_gpu",
-  "winograd_f4_tiled",
-] as const;
-type WinogradFamily = typeof WINOGRAD_FAMILIES[number];
+const WINOGRAD_FAMILIES = Object.keys(WINOGRAD_VARIANTS) as WinogradVariant[];
 
 /**
  * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or a Winograd
  * variant where a convolution suits it (the adapter's default elsewhere).
  */
-function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradFamily): Peer {
+function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradVariant): Peer {
   const winograd = WINOGRAD_FAMILIES.find((f) => f === family);
   const gemm = GEMM_VARIANTS.find((f) => f === family);
   const prepared = (tensors: Tensor[], op: () => void): Prepared => ({

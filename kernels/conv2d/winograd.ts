@@ -86,8 +86,11 @@ export const WINOGRAD_GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_ba
   narrow: gemmBackwardNarrowSrc,
 }));
 
-/** Each variant's GEMM family and output block size. */
-const VARIANTS = {
+/**
+ * Each Winograd variant's GEMM family and output block size (in H and W; the 3-D variants of the
+ * same names, conv3d/winograd3d.ts, use 2 along D).
+ */
+export const WINOGRAD_VARIANTS = {
   winograd: { family: "cpu", tile: 2 },
   winograd_gpu: { family: "gpu", tile: 2 },
   winograd_tiled: { family: "tiled", tile: 2 },
@@ -97,17 +100,17 @@ const VARIANTS = {
 } as const;
 
 /** The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*". */
-export type WinogradVariant = keyof typeof VARIANTS;
+export type WinogradVariant = keyof typeof WINOGRAD_VARIANTS;
 
 /** Output block size of a Winograd variant. */
-export const winogradTile = (v: WinogradVariant): WinogradTile => VARIANTS[v].tile;
+export const winogradTile = (v: WinogradVariant): WinogradTile => WINOGRAD_VARIANTS[v].tile;
 
 function variants<K extends TiledKernel>(
   gemms: Record<"cpu" | "gpu" | "tiled", K>,
   companions: (s: Scheme, family: string) => Kernel[],
   extra: (family: string) => Partial<K> = () => ({} as Partial<K>),
 ): Record<WinogradVariant, K> {
-  const entries = Object.entries(VARIANTS).map(([name, { family, tile }]) => {
+  const entries = Object.entries(WINOGRAD_VARIANTS).map(([name, { family, tile }]) => {
     return [name, {
       ...gemms[family],
       ...extra(family),
@@ -151,7 +154,7 @@ export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, WinogradBackwardK
 
 /** True for a variant name of the Winograd table. */
 export function isWinograd(v: string): v is WinogradVariant {
-  return Object.hasOwn(WINOGRAD, v);
+  return Object.hasOwn(WINOGRAD_VARIANTS, v);
 }
 
 /**

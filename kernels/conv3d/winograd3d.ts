@@ -30,9 +30,11 @@ import { expectShape, Tensor } from "../tensor.ts";
 import {
   WINOGRAD_GEMM,
   WINOGRAD_GEMM_BACKWARD,
+  WINOGRAD_VARIANTS,
   type WinogradBackwardKernel,
   winogradGemm,
   winogradGemmBackward,
+  type WinogradVariant,
 } from "../conv2d/winograd.ts";
 
 type Triple = [number, number, number];
@@ -77,34 +79,24 @@ const F4: Scheme = {
 };
 const scheme = (c: { tile: 2 | 4 }): Scheme => c.tile === 4 ? F4 : F2;
 
-/** Each 3-D Winograd variant's GEMM family and its H and W output block (D: 2). */
-const VARIANTS = {
-  winograd: { family: "cpu", tile: 2 },
-  winograd_gpu: { family: "gpu", tile: 2 },
-  winograd_tiled: { family: "tiled", tile: 2 },
-  winograd_f4: { family: "cpu", tile: 4 },
-  winograd_f4_gpu: { family: "gpu", tile: 4 },
-  winograd_f4_tiled: { family: "tiled", tile: 4 },
-} as const;
-
 /**
  * The 3-D Winograd variant names: F(2x2x2, 3x3x3) as "winograd*", F(2x4x4, 3x3x3) as
  * "winograd_f4*", each in the three GEMM families.
  */
-export type Winograd3dVariant = keyof typeof VARIANTS;
+export type Winograd3dVariant = WinogradVariant;
 
 /** True for a variant name of the 3-D Winograd tables. */
 export function isWinograd3d(v: string): v is Winograd3dVariant {
-  return Object.hasOwn(VARIANTS, v);
+  return Object.hasOwn(WINOGRAD_VARIANTS, v);
 }
 
 /** The H and W output block of a 3-D Winograd variant. */
-export const winograd3dTile = (v: Winograd3dVariant): 2 | 4 => VARIANTS[v].tile;
+export const winograd3dTile = (v: Winograd3dVariant): 2 | 4 => WINOGRAD_VARIANTS[v].tile;
 
 const table = <K>(
   make: (family: "cpu" | "gpu" | "tiled", s: Scheme) => K,
 ): Record<Winograd3dVariant, K> => {
-  const entries = Object.entries(VARIANTS).map(([v, { family, tile }]) => {
+  const entries = Object.entries(WINOGRAD_VARIANTS).map(([v, { family, tile }]) => {
     return [v, make(family, scheme({ tile }))];
   });
   return Object.fromEntries(entries) as Record<Winograd3dVariant, K>;

@@ -11,16 +11,10 @@ import {
   conv3dVariants,
 } from "../../../kernels/conv3d/conv3d.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
+import { WINOGRAD_VARIANTS } from "../../../kernels/conv2d/winograd.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
-const WINOGRAD = [
-  "winograd",
-  "winograd_gpu",
-  "winograd_tiled",
-  "winograd_f4",
-  "winograd_f4_gpu",
-  "winograd_f4_tiled",
-];
+const WINOGRAD = Object.keys(WINOGRAD_VARIANTS);
 
 /** `base`, or for F(2x4x4) (F(4, 3) along H and W) the 2-D F(4x4) tolerance if looser. */
 function tol(variant: string, ref: ArrayLike<number>, base: Tolerance): Tolerance {
