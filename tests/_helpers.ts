@@ -5,10 +5,21 @@ import { readSafetensors } from "../pipelines/io/safetensors.ts";
 
 let shared: Promise<Gpu> | null = null;
 
-/** The test file's GPU (created once; WebGPU resources outlive single tests by design). */
+/** The test run's GPU (created once; WebGPU resources outlive single tests by design). */
 export function testGpu(): Promise<Gpu> {
   shared ??= Gpu.create();
   return shared;
+}
+
+/**
+ * Destroy the run's GPU, if one was created (tests/zz_teardown_test.ts, the last file, calls it):
+ * left to the process's exit, the software adapter's threads can still run while its memory is
+ * freed.
+ */
+export async function destroyTestGpu(): Promise<void> {
+  const gpu = shared;
+  shared = null;
+  if (gpu) await (await gpu).destroy();
 }
 
 /** Deno.test with resource/op sanitizers off (GPU objects live across tests). */
