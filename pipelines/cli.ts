@@ -140,5 +140,6 @@ export async function runFromCli<D>(entry: DatasetEntry<D>, args = Deno.args): P
   );
   const summary = await runPlan(gpu, entry, plan);
   console.log(`plots: ${join(plan.runDir, "plots")}/*.svg`);
+  await gpu.destroy(); // shut the adapter down before the process exits (see tests/zz_teardown_test.ts)
   return summary;
 }

@@ -61,4 +61,5 @@ for (const [method, r] of runs) {
 }
 console.log(`\nAV-Digits, seed ${values.seed}, ${gpu.adapterName}\n\n${lines.join("\n")}\n`);
 console.log(`plots: ${join(out, "naive", "plots")}/*.svg and ${join(out, "aug", "plots")}/*.svg`);
+await gpu.destroy(); // shut the adapter down before the process exits
 Deno.exit(0);
