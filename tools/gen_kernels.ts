@@ -15,7 +15,8 @@ import {
   TILED_NOTE,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
-import { winograd3dKernels, winogradF4Kernels } from "./gen_winograd.ts";
+import { winogradF4Kernels } from "./gen_winograd.ts";
+import { winograd3dKernels } from "./gen_winograd3d.ts";
 
 const conv2dFields = [
   "M: u32",
