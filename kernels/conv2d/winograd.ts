@@ -38,9 +38,8 @@ import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import { splitCount, type SplitKKernel, splitKTable } from "./split_k.ts";
 
-/** The transform kernels of one Winograd algorithm F(m x m, 3x3), m = `tile`. */
-interface Scheme {
-  tile: WinogradTile;
+/** The five transform kernels of one Winograd algorithm (2-D here, 3-D in conv3d/winograd3d.ts). */
+export interface Transforms {
   input: Kernel;
   weight: Kernel;
   output: Kernel;
@@ -48,23 +47,37 @@ interface Scheme {
   weightBackward: Kernel;
 }
 
-const F2: Scheme = {
-  tile: 2,
-  input: { name: "winograd_input_transform", code: inputSrc },
-  weight: { name: "winograd_weight_transform", code: weightSrc },
-  output: { name: "winograd_output_transform", code: outputSrc },
-  outputBackward: { name: "winograd_output_transform_backward", code: outputBackwardSrc },
-  weightBackward: { name: "winograd_weight_transform_backward", code: weightBackwardSrc },
-};
-const F4: Scheme = {
-  tile: 4,
-  input: { name: "winograd_f4_input_transform", code: f4InputSrc },
-  weight: { name: "winograd_f4_weight_transform", code: f4WeightSrc },
-  output: { name: "winograd_f4_output_transform", code: f4OutputSrc },
-  outputBackward: { name: "winograd_f4_output_transform_backward", code: f4OutputBackwardSrc },
-  weightBackward: { name: "winograd_f4_weight_transform_backward", code: f4WeightBackwardSrc },
-};
-const scheme = (tile: WinogradTile): Scheme => tile === 4 ? F4 : F2;
+/** The transforms from their sources, named `${prefix}_input_transform` and so on. */
+export function transformKernels(
+  prefix: string,
+  code: Record<keyof Transforms, string>,
+): Transforms {
+  const k = (key: keyof Transforms, op: string) => ({ name: `${prefix}_${op}`, code: code[key] });
+  return {
+    input: k("input", "input_transform"),
+    weight: k("weight", "weight_transform"),
+    output: k("output", "output_transform"),
+    outputBackward: k("outputBackward", "output_transform_backward"),
+    weightBackward: k("weightBackward", "weight_transform_backward"),
+  };
+}
+
+/** F(2x2, 3x3) and F(4x4, 3x3). */
+const F2 = transformKernels("winograd", {
+  input: inputSrc,
+  weight: weightSrc,
+  output: outputSrc,
+  outputBackward: outputBackwardSrc,
+  weightBackward: weightBackwardSrc,
+});
+const F4 = transformKernels("winograd_f4", {
+  input: f4InputSrc,
+  weight: f4WeightSrc,
+  output: f4OutputSrc,
+  outputBackward: f4OutputBackwardSrc,
+  weightBackward: f4WeightBackwardSrc,
+});
+const scheme = (tile: WinogradTile): Transforms => tile === 4 ? F4 : F2;
 
 /** Output block size m of Winograd F(m x m, 3x3): 2 (16 points) or 4 (36 points). */
 export type WinogradTile = 2 | 4;
@@ -73,13 +86,13 @@ export type WinogradTile = 2 | 4;
 export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
 /** The batched Winograd GEMMs (shared by the 2-D and 3-D convolutions), one per family. */
-export const WINOGRAD_GEMM = variantTable("winograd_gemm", {
+const WINOGRAD_GEMM = variantTable("winograd_gemm", {
   cpu: gemmSrc,
   gpu: gemmGpuSrc,
   tiled: gemmTiledSrc,
 });
 /** The weight-gradient GEMMs (split-K over the tiles), one per family, and "narrow" (64x64). */
-export const WINOGRAD_GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
+const WINOGRAD_GEMM_BACKWARD = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
@@ -102,33 +115,8 @@ export const WINOGRAD_VARIANTS = {
 /** The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*". */
 export type WinogradVariant = keyof typeof WINOGRAD_VARIANTS;
 
-/** Output block size of a Winograd variant. */
+/** Output block size of a Winograd variant (in H and W; along D the 3-D ones use 2). */
 export const winogradTile = (v: WinogradVariant): WinogradTile => WINOGRAD_VARIANTS[v].tile;
-
-function variants<K extends TiledKernel>(
-  gemms: Record<"cpu" | "gpu" | "tiled", K>,
-  companions: (s: Scheme, family: string) => Kernel[],
-  extra: (family: string) => Partial<K> = () => ({} as Partial<K>),
-): Record<WinogradVariant, K> {
-  const entries = Object.entries(WINOGRAD_VARIANTS).map(([name, { family, tile }]) => {
-    return [name, {
-      ...gemms[family],
-      ...extra(family),
-      companions: companions(scheme(tile), family),
-    }];
-  });
-  return Object.fromEntries(entries) as Record<WinogradVariant, K>;
-}
-
-/**
- * The Winograd variants of the forward and input-gradient passes, one per GEMM family and block
- * size; each lists the transform kernels it also runs, so that their sources count in the
- * autotune fingerprint.
- */
-export const WINOGRAD: Record<WinogradVariant, TiledKernel> = variants(
-  WINOGRAD_GEMM,
-  (s) => [s.weight, s.input, s.output],
-);
 
 /**
  * A weight-gradient GEMM kernel, and for the software adapter's family the same block in 64x64
@@ -138,21 +126,38 @@ export interface WinogradBackwardKernel extends SplitKKernel {
   narrow?: SplitKKernel;
 }
 
-/** The Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
-export const WINOGRAD_BACKWARD_WEIGHT: Record<WinogradVariant, WinogradBackwardKernel> = variants<
-  WinogradBackwardKernel
->(
-  WINOGRAD_GEMM_BACKWARD,
-  (s, family) => [
-    s.input,
-    s.outputBackward,
-    s.weightBackward,
-    ...(family === "cpu" ? [WINOGRAD_GEMM_BACKWARD.narrow.kernel] : []),
-  ],
-  (family) => family === "cpu" ? { narrow: WINOGRAD_GEMM_BACKWARD.narrow } : {},
-);
+/** The Winograd variants of a convolution's passes (forward and input gradient; weight gradient). */
+export interface WinogradTables {
+  forward: Record<WinogradVariant, TiledKernel>;
+  backwardWeight: Record<WinogradVariant, WinogradBackwardKernel>;
+}
 
-/** True for a variant name of the Winograd table. */
+/**
+ * The variant tables of the algorithms `transforms(tile)` (2-D or 3-D), one entry per GEMM family
+ * and block size; each lists the transform kernels it also runs, so that their sources count in
+ * the autotune fingerprint.
+ */
+export function winogradTables(transforms: (tile: WinogradTile) => Transforms): WinogradTables {
+  const narrow = WINOGRAD_GEMM_BACKWARD.narrow;
+  const tables = { forward: {}, backwardWeight: {} } as WinogradTables;
+  for (const [name, { family, tile }] of Object.entries(WINOGRAD_VARIANTS)) {
+    const v = name as WinogradVariant, t = transforms(tile);
+    tables.forward[v] = { ...WINOGRAD_GEMM[family], companions: [t.weight, t.input, t.output] };
+    const companions = [t.input, t.outputBackward, t.weightBackward];
+    tables.backwardWeight[v] = family === "cpu"
+      ? { ...WINOGRAD_GEMM_BACKWARD.cpu, narrow, companions: [...companions, narrow.kernel] }
+      : { ...WINOGRAD_GEMM_BACKWARD[family], companions };
+  }
+  return tables;
+}
+
+const TABLES = winogradTables(scheme);
+/** The 2-D Winograd variants of the forward and input-gradient passes. */
+export const WINOGRAD = TABLES.forward;
+/** The 2-D Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */
+export const WINOGRAD_BACKWARD_WEIGHT = TABLES.backwardWeight;
+
+/** True for a Winograd variant name (2-D or 3-D). */
 export function isWinograd(v: string): v is WinogradVariant {
   return Object.hasOwn(WINOGRAD_VARIANTS, v);
 }

@@ -23,16 +23,21 @@ import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
-  isWinograd3d,
   WINOGRAD3D,
   WINOGRAD3D_BACKWARD_WEIGHT,
   winograd3dBackwardWeightInto,
   type Winograd3dConv,
   winograd3dConvInto,
   winograd3dFits,
-  winograd3dTile,
 } from "./winograd3d.ts";
-import { type PassTables, passVariants, withWinograd } from "../conv2d/winograd.ts";
+import {
+  isWinograd,
+  type PassTables,
+  passVariants,
+  type WinogradTile,
+  winogradTile,
+  withWinograd,
+} from "../conv2d/winograd.ts";
 
 const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
@@ -71,13 +76,13 @@ export function conv3dVariants(s: Conv3dShape): Record<keyof PassTables, string[
 }
 
 /** The Winograd view of the forward pass (x convolved with w as given; also its weight gradient). */
-function winogradForward(s: Conv3dShape, tile: 2 | 4): Winograd3dConv {
+function winogradForward(s: Conv3dShape, tile: WinogradTile): Winograd3dConv {
   const { B, Ci: I, Co: O, input, output, pad } = s;
   return { B, I, O, input, output, pad, flip: false, tile };
 }
 
 /** The Winograd view of the input gradient: dy convolved with w flipped, front pads 2 - P. */
-function winogradInputGradient(s: Conv3dShape, tile: 2 | 4): Winograd3dConv {
+function winogradInputGradient(s: Conv3dShape, tile: WinogradTile): Winograd3dConv {
   const pad = s.pad.map((p) => 2 - p) as Triple;
   return { B: s.B, I: s.Co, O: s.Ci, input: s.output, output: s.input, pad, flip: true, tile };
 }
@@ -164,13 +169,13 @@ function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
 }
 
 function forward(variant: string, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
-  if (isWinograd3d(variant)) {
+  if (isWinograd(variant)) {
     return winograd3dConvInto(
       WINOGRAD3D[variant],
       y,
       x,
       w,
-      winogradForward(s, winograd3dTile(variant)),
+      winogradForward(s, winogradTile(variant)),
       false,
     );
   }
@@ -200,13 +205,13 @@ function backwardInput(
   s: Conv3dShape,
   acc: boolean,
 ) {
-  if (isWinograd3d(variant)) {
+  if (isWinograd(variant)) {
     return winograd3dConvInto(
       WINOGRAD3D[variant],
       dx,
       dy,
       w,
-      winogradInputGradient(s, winograd3dTile(variant)),
+      winogradInputGradient(s, winogradTile(variant)),
       acc,
     );
   }
@@ -269,14 +274,14 @@ function backwardWeight(
   s: Conv3dShape,
   accumulate: boolean,
 ): void {
-  if (isWinograd3d(variant)) {
+  if (isWinograd(variant)) {
     const k = WINOGRAD3D_BACKWARD_WEIGHT[variant];
     return winograd3dBackwardWeightInto(
       k,
       dw,
       dy,
       x,
-      winogradForward(s, winograd3dTile(variant)),
+      winogradForward(s, winogradTile(variant)),
       accumulate,
     );
   }

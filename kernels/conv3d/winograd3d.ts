@@ -24,102 +24,61 @@ import f4OutputBackwardSrc from "./winograd3d_f4_output_transform_backward.wgsl"
 import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
-import { groups1d, type Kernel } from "../runtime/gpu.ts";
+import { groups1d } from "../runtime/gpu.ts";
 import type { TiledKernel } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import {
-  WINOGRAD_GEMM,
-  WINOGRAD_GEMM_BACKWARD,
-  WINOGRAD_VARIANTS,
+  transformKernels,
+  type Transforms,
   type WinogradBackwardKernel,
   winogradGemm,
   winogradGemmBackward,
-  type WinogradVariant,
+  winogradTables,
+  type WinogradTile,
 } from "../conv2d/winograd.ts";
 
 type Triple = [number, number, number];
 
 /** The transform kernels of one 3-D algorithm, its output block and point count. */
-interface Scheme {
+interface Scheme extends Transforms {
   block: Triple;
   points: number;
-  input: Kernel;
-  weight: Kernel;
-  output: Kernel;
-  outputBackward: Kernel;
-  weightBackward: Kernel;
 }
-const kernels = (prefix: string, codes: string[]) => {
-  const [input, weight, output, outputBackward, weightBackward] = [
-    "input_transform",
-    "weight_transform",
-    "output_transform",
-    "output_transform_backward",
-    "weight_transform_backward",
-  ].map((k, i) => ({ name: `${prefix}_${k}`, code: codes[i] }));
-  return { input, weight, output, outputBackward, weightBackward };
-};
 /** F(2x2x2, 3x3x3): 64 points per 2x2x2 block. */
 const F2: Scheme = {
   block: [2, 2, 2],
   points: 64,
-  ...kernels("winograd3d", [inputSrc, weightSrc, outputSrc, outputBackwardSrc, weightBackwardSrc]),
+  ...transformKernels("winograd3d", {
+    input: inputSrc,
+    weight: weightSrc,
+    output: outputSrc,
+    outputBackward: outputBackwardSrc,
+    weightBackward: weightBackwardSrc,
+  }),
 };
 /** F(2x4x4, 3x3x3): F(2, 3) along D, F(4, 3) along H and W; 144 points per 2x4x4 block. */
 const F4: Scheme = {
   block: [2, 4, 4],
   points: 144,
-  ...kernels("winograd3d_f4", [
-    f4InputSrc,
-    f4WeightSrc,
-    f4OutputSrc,
-    f4OutputBackwardSrc,
-    f4WeightBackwardSrc,
-  ]),
+  ...transformKernels("winograd3d_f4", {
+    input: f4InputSrc,
+    weight: f4WeightSrc,
+    output: f4OutputSrc,
+    outputBackward: f4OutputBackwardSrc,
+    weightBackward: f4WeightBackwardSrc,
+  }),
 };
-const scheme = (c: { tile: 2 | 4 }): Scheme => c.tile === 4 ? F4 : F2;
+const scheme = (c: { tile: WinogradTile }): Scheme => c.tile === 4 ? F4 : F2;
 
 /**
- * The 3-D Winograd variant names: F(2x2x2, 3x3x3) as "winograd*", F(2x4x4, 3x3x3) as
- * "winograd_f4*", each in the three GEMM families.
+ * The 3-D variants, under the 2-D names (WINOGRAD_VARIANTS: "winograd*" F(2x2x2, 3x3x3),
+ * "winograd_f4*" F(2x4x4, 3x3x3)); each lists the transform kernels it also runs.
  */
-export type Winograd3dVariant = WinogradVariant;
-
-/** True for a variant name of the 3-D Winograd tables. */
-export function isWinograd3d(v: string): v is Winograd3dVariant {
-  return Object.hasOwn(WINOGRAD_VARIANTS, v);
-}
-
-/** The H and W output block of a 3-D Winograd variant. */
-export const winograd3dTile = (v: Winograd3dVariant): 2 | 4 => WINOGRAD_VARIANTS[v].tile;
-
-const table = <K>(
-  make: (family: "cpu" | "gpu" | "tiled", s: Scheme) => K,
-): Record<Winograd3dVariant, K> => {
-  const entries = Object.entries(WINOGRAD_VARIANTS).map(([v, { family, tile }]) => {
-    return [v, make(family, scheme({ tile }))];
-  });
-  return Object.fromEntries(entries) as Record<Winograd3dVariant, K>;
-};
-
-/**
- * The forward and input-gradient variants; each lists the transform kernels it also runs, so
- * that their sources count in the autotune fingerprint.
- */
-export const WINOGRAD3D: Record<Winograd3dVariant, TiledKernel> = table((f, s) => ({
-  ...WINOGRAD_GEMM[f],
-  companions: [s.weight, s.input, s.output],
-}));
-
+const TABLES = winogradTables((tile) => scheme({ tile }));
+/** The forward and input-gradient variants. */
+export const WINOGRAD3D = TABLES.forward;
 /** The weight-gradient variants (split-K GEMMs over the tiles). */
-export const WINOGRAD3D_BACKWARD_WEIGHT: Record<Winograd3dVariant, WinogradBackwardKernel> = table(
-  (f, s) => {
-    const companions = [s.input, s.outputBackward, s.weightBackward];
-    if (f !== "cpu") return { ...WINOGRAD_GEMM_BACKWARD[f], companions };
-    const narrow = WINOGRAD_GEMM_BACKWARD.narrow;
-    return { ...WINOGRAD_GEMM_BACKWARD.cpu, narrow, companions: [...companions, narrow.kernel] };
-  },
-);
+export const WINOGRAD3D_BACKWARD_WEIGHT = TABLES.backwardWeight;
 
 /**
  * A stride-1 3x3x3 convolution as the Winograd pipeline sees it: `out` [B, O, ...output] (+)=
@@ -136,7 +95,7 @@ export interface Winograd3dConv {
   pad: Triple;
   flip: boolean;
   /** The output block in H and W: 2 (F(2x2x2, 3x3x3)) or 4 (F(2x4x4, 3x3x3)); D's is 2. */
-  tile: 2 | 4;
+  tile: WinogradTile;
 }
 
 /** Whether a 3-D convolution suits F(2x2x2, 3x3x3): a 3x3x3 kernel, stride 1, front pads <= 2. */
