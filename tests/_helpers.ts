@@ -32,6 +32,30 @@ export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): v
   });
 }
 
+/**
+ * Run `f` with `variant` preferred wherever an op offers it (gpu.preferVariant; null: none) and
+ * return the names of the kernels it dispatched (gpu.dispatch and the preference are restored).
+ */
+export async function dispatchedWith(
+  gpu: Gpu,
+  variant: string | null,
+  f: () => Promise<void> | void,
+): Promise<Set<string>> {
+  const ran = new Set<string>(), dispatch = gpu.dispatch, before = gpu.preferVariant;
+  gpu.dispatch = (kernel, ...rest) => {
+    ran.add(kernel.name);
+    return dispatch.call(gpu, kernel, ...rest);
+  };
+  gpu.preferVariant = variant;
+  try {
+    await f();
+  } finally {
+    gpu.preferVariant = before;
+    gpu.dispatch = dispatch;
+  }
+  return ran;
+}
+
 /** The message `fn` throws ("" when it does not throw), for checking error texts. */
 export function thrown(fn: () => unknown): string {
   try {

@@ -1,4 +1,11 @@
-import { assertClose, gpuTest, randn, type Tolerance, variantTolerance } from "../../_helpers.ts";
+import {
+  assertClose,
+  dispatchedWith,
+  gpuTest,
+  randn,
+  type Tolerance,
+  variantTolerance,
+} from "../../_helpers.ts";
 import { conv3dBackwardInputRef, conv3dBackwardWeightRef, conv3dRef } from "../../_reference3d.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -10,7 +17,6 @@ import {
   conv3dShape,
   conv3dVariants,
 } from "../../../kernels/conv3d/conv3d.ts";
-import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import { WINOGRAD_VARIANTS } from "../../../kernels/conv2d/winograd.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -20,27 +26,6 @@ const WINOGRAD = Object.keys(WINOGRAD_VARIANTS);
 function tol(variant: string, ref: ArrayLike<number>, base: Tolerance): Tolerance {
   const t = variantTolerance(variant, ref);
   return { atol: Math.max(t.atol, base.atol), rtol: base.rtol };
-}
-
-/** Run `f` with `variant` preferred wherever offered, recording the kernels dispatched. */
-async function withVariant(
-  gpu: Gpu,
-  variant: string,
-  f: () => Promise<void>,
-): Promise<Set<string>> {
-  const ran = new Set<string>(), dispatch = gpu.dispatch;
-  gpu.dispatch = (kernel, ...rest) => {
-    ran.add(kernel.name);
-    return dispatch.call(gpu, kernel, ...rest);
-  };
-  gpu.preferVariant = variant;
-  try {
-    await f();
-  } finally {
-    gpu.preferVariant = null;
-    gpu.dispatch = dispatch;
-  }
-  return ran;
 }
 
 gpuTest(
@@ -75,7 +60,7 @@ gpuTest(
         const X = Tensor.from(gpu, x, xs), Wt = Tensor.from(gpu, w, ws);
         const DY = Tensor.from(gpu, dy, ys);
         const Y = Tensor.empty(gpu, ys), DX = Tensor.empty(gpu, xs), DW = Tensor.empty(gpu, ws);
-        const ran = await withVariant(gpu, v, async () => {
+        const ran = await dispatchedWith(gpu, v, async () => {
           conv3dForwardInto(Y, X, Wt, s);
           conv3dBackwardInputInto(DX, DY, Wt, s, false);
           conv3dBackwardWeightInto(DW, DY, X, s, false);

@@ -1,4 +1,4 @@
-import { assertClose, gpuTest, randn, variantTolerance } from "../../_helpers.ts";
+import { assertClose, dispatchedWith, gpuTest, randn, variantTolerance } from "../../_helpers.ts";
 import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -143,23 +143,12 @@ gpuTest(
       }
       const [id] = gpu.tuner.choices.keys();
       if (!id.endsWith("-winograd_f4-tiled")) throw new Error(`the key ${id} hides the exclusion`);
-      gpu.preferVariant = "winograd_f4"; // excluded: not run even when preferred
-      const ran = new Set<string>(), dispatch = gpu.dispatch;
-      gpu.dispatch = (kernel, ...rest) => {
-        ran.add(kernel.name);
-        return dispatch.call(gpu, kernel, ...rest);
-      };
-      try {
-        run();
-      } finally {
-        gpu.dispatch = dispatch;
-      }
+      const ran = await dispatchedWith(gpu, "winograd_f4", run); // excluded even when preferred
       if ([...ran].some((k) => k.startsWith("winograd_f4"))) throw new Error(`ran ${[...ran]}`);
       await gpu.sync();
     } finally {
       gpu.tuner = null;
       gpu.excludeVariants = [];
-      gpu.preferVariant = null;
     }
   },
 );

@@ -1,4 +1,4 @@
-import { assertClose, fixture, gpuTest, rejected, thrown } from "../../_helpers.ts";
+import { assertClose, dispatchedWith, fixture, gpuTest, rejected, thrown } from "../../_helpers.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
@@ -28,18 +28,7 @@ for (const variant of [null, "winograd", "winograd_f4"]) {
     "an I3D Inception block (Mixed_3b, width 16) matches PyTorch: output, gradients, BN statistics" +
       (variant ? ` (3x3x3 convolutions on ${variant})` : ""),
     async (gpu) => {
-      const ran = new Set<string>(), dispatch = gpu.dispatch;
-      gpu.dispatch = (kernel, ...rest) => {
-        ran.add(kernel.name);
-        return dispatch.call(gpu, kernel, ...rest);
-      };
-      gpu.preferVariant = variant;
-      try {
-        await checkMixedBlock(gpu);
-      } finally {
-        gpu.preferVariant = null;
-        gpu.dispatch = dispatch;
-      }
+      const ran = await dispatchedWith(gpu, variant, () => checkMixedBlock(gpu));
       const transform = variant === "winograd_f4"
         ? "winograd3d_f4_input_transform"
         : "winograd3d_input_transform";

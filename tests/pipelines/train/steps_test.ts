@@ -1,4 +1,4 @@
-import { assertClose, fixture, gpuTest } from "../../_helpers.ts";
+import { assertClose, dispatchedWith, fixture, gpuTest } from "../../_helpers.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
@@ -105,19 +105,11 @@ for (const [variant, scheme] of [["winograd", "F(2x2, 3x3)"], ["winograd_f4", "F
   gpuTest(
     `AUG iterations with every stride-1 3x3 convolution pass on Winograd ${scheme} match PyTorch (train_aug_1x2)`,
     async (gpu) => {
-      const ran = new Set<string>();
-      const dispatch = gpu.dispatch;
-      gpu.dispatch = (kernel, ...rest) => {
-        ran.add(kernel.name);
-        return dispatch.call(gpu, kernel, ...rest);
-      };
-      gpu.preferVariant = variant;
-      try {
-        await checkAugIterations(gpu, "train_aug_1x2", [1, 2]);
-      } finally {
-        gpu.preferVariant = null;
-        gpu.dispatch = dispatch;
-      }
+      const ran = await dispatchedWith(
+        gpu,
+        variant,
+        () => checkAugIterations(gpu, "train_aug_1x2", [1, 2]),
+      );
       const transform = variant === "winograd"
         ? "winograd_input_transform"
         : "winograd_f4_input_transform";
