@@ -6,10 +6,13 @@
  * (NVGesture's: RGB, flow and depth I3Ds on [B, frames, C, size, size] clips, 25 classes).
  * Beside it, the same step in PyTorch (bench/step_torch.py) run from this script when
  * `--python` finds torch: Debian's python3-torch on a CPU machine, the preinstalled PyTorch on a
- * GPU machine.
+ * GPU machine. On the software adapter PyTorch gets as many CPU threads as llvmpipe runs
+ * (LP_NUM_THREADS, else every core), so both sides use the same cores; `--torch-threads N` sets
+ * another count (PyTorch's own default on this machine is 1 thread).
  *
  *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
  *                        [--iters 5] [--profile] [--python /usr/bin/python3] [--no-tune]
+ *                        [--torch-threads N]
  *   deno task bench:step --model i3d [--batch 2] [--frames 64] [--size 224]
  * Kernel variants are autotuned after the first step (kernels/runtime/autotune.ts; the choices
  * are cached, MMBOOST_AUTOTUNE=PATH moves the cache) unless --no-tune.
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "resnet18" },
     frames: { type: "string", default: "64" },
     size: { type: "string", default: "224" },
+    "torch-threads": { type: "string" },
   },
 });
 const i3d = values.model === "i3d";
@@ -117,6 +121,22 @@ if (gpu.timer) {
     );
   }
 }
+/**
+ * PyTorch's CPU threads: what --torch-threads says, else on the software adapter as many as
+ * llvmpipe runs (LP_NUM_THREADS, default every core), else (a real GPU) PyTorch's own default.
+ */
+function torchThreads(): number {
+  if (values["torch-threads"] !== undefined) {
+    const n = Number(values["torch-threads"]);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`--torch-threads: a count >= 0, not ${values["torch-threads"]}`);
+    }
+    return n;
+  }
+  if (!gpu.adapterInfo.isFallbackAdapter) return 0;
+  return Number(Deno.env.get("LP_NUM_THREADS")) || navigator.hardwareConcurrency;
+}
+const threads = torchThreads();
 try {
   const script = new URL("./step_torch.py", import.meta.url).pathname;
   const out = await new Deno.Command(values.python, {
@@ -138,6 +158,8 @@ try {
       String(T),
       "--size",
       String(S),
+      "--threads",
+      String(threads),
     ],
     stdout: "piped",
     stderr: "piped",

@@ -5,6 +5,7 @@ per-modality loss/backward/SGD step), timed the same way.
 
     python3 bench/step_torch.py --batch 16 --width 64 --audio 257x188 --visual 3x112x112 --iters 5
     python3 bench/step_torch.py --model i3d --batch 2 --frames 64 --size 224
+    python3 bench/step_torch.py --threads 2   # CPU threads (default: PyTorch's own choice)
 
 Prints one JSON line: {"device", "step_ms" (median), "samples_per_s"}. On CUDA, TF32 is off so
 the comparison is fp32 to fp32.
@@ -31,7 +32,10 @@ p.add_argument("--classes", type=int, default=0)
 p.add_argument("--model", default="resnet18")
 p.add_argument("--frames", type=int, default=64)
 p.add_argument("--size", type=int, default=224)
+p.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
 a = p.parse_args()
+if a.threads > 0:
+    torch.set_num_threads(a.threads)
 i3d = a.model == "i3d"
 K = a.classes or (25 if i3d else 6)
 dev = "cuda" if torch.cuda.is_available() else "cpu"
