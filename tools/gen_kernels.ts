@@ -13,6 +13,7 @@ import {
   odometer,
   TILED_BLOCK,
   TILED_NOTE,
+  vec4Kernel,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
 import { winogradF4Kernels } from "./gen_winograd.ts";
@@ -287,6 +288,27 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm.wgsl"] = winogradGemm(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_gpu.wgsl"] = winogradGemm(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_tiled.wgsl"] = winogradGemm(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/winograd_gemm_vec4.wgsl"] = vec4Kernel({
+    header: [
+      "winograd_gemm_vec4: m[xi, o, t] = sum_i u[xi, i, o] v[xi, i, t] for each of the Z points xi",
+      "(grid z): winograd_gemm.wgsl with the weight transform stored k-major, u [Z, K, M], so",
+      "that both operands load as vec4 (four output channels of u, four tiles of v at a time).",
+      "Layouts u [Z, K, M], v [Z, K, N], m [Z, M, N]; M and N multiples of 4 (the tiles padded).",
+      `Grid: x = ceil(N / 128), y = ceil(M / 64), z = Z.`,
+      CPU_NOTE,
+    ],
+    params: ["M: u32", "N: u32", "K: u32"],
+    bindings: [
+      "var<storage, read> u: array<vec4f>",
+      "var<storage, read> v: array<vec4f>",
+      "var<storage, read_write> m: array<f32>",
+    ],
+    prologue: "let xi = wid.z; let ub = xi * p.K * p.M / 4u; let vb = xi * p.K * p.N / 4u; " +
+      "let mb = xi * p.M * p.N; let m4 = p.M / 4u; let n4 = p.N / 4u;",
+    loadA4: (r0) => `u[ub + k * m4 + ${r0} / 4u]`,
+    loadB4: (n0) => `v[vb + k * n4 + ${n0} / 4u]`,
+    store: (v, i, j) => `m[mb + (${i}) * p.N + ${j}] = ${v};`,
+  });
 
   const winogradGemmBackward = (b: Block, variant: string) =>
     gemmKernel({
@@ -317,9 +339,42 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_backward.wgsl"] = winogradGemmBackward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
-  out["conv2d/winograd_gemm_backward_narrow.wgsl"] = winogradGemmBackward(
-    { TM: 32, TN: 8, WX: 8, WY: 2 },
-    `${CPU_NOTE} 64x64 tiles, for 64 or fewer input channels.`,
+  const NARROW: Block = { TM: 32, TN: 8, WX: 8, WY: 2 };
+  const NARROW_NOTE = `${CPU_NOTE} 64x64 tiles, for 64 or fewer input channels.`;
+  out["conv2d/winograd_gemm_backward_narrow.wgsl"] = winogradGemmBackward(NARROW, NARROW_NOTE);
+
+  const winogradGemmBackwardVec4 = (b: Block, note: string) =>
+    vec4Kernel({
+      header: [
+        "winograd_gemm_backward_vec4: d[xi, z, o, i] = sum_t g[xi, t, o] v[xi, t, i] over the tiles",
+        "t of split z: winograd_gemm_backward.wgsl with both transforms stored tile-major, so that",
+        "they load as vec4 (four output channels of g, four input channels of v at a time).",
+        "Layouts g [Z, K, M], v [Z, K, N], d [Z, splits, M, N]; M = output channels, N = input",
+        "channels (both multiples of 4), K = tiles, split into chunks of p.kps along grid z.",
+        `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}), z = Z * splits.`,
+        note,
+      ],
+      params: ["M: u32", "N: u32", "K: u32", "splits: u32", "kps: u32"],
+      bindings: [
+        "var<storage, read> g: array<vec4f>",
+        "var<storage, read> v: array<vec4f>",
+        "var<storage, read_write> d: array<f32>",
+      ],
+      prologue: "let xi = wid.z / p.splits; let zo = wid.z * p.M * p.N; " +
+        "let gb = xi * p.K * p.M / 4u; let vb = xi * p.K * p.N / 4u; " +
+        "let m4 = p.M / 4u; let n4 = p.N / 4u;",
+      kRange: "let k0 = (wid.z % p.splits) * p.kps; let k1 = min(k0 + p.kps, p.K);",
+      loadA4: (r0) => `g[gb + k * m4 + ${r0} / 4u]`,
+      loadB4: (n0) => `v[vb + k * n4 + ${n0} / 4u]`,
+      store: (v, i, j) => `d[zo + (${i}) * p.N + ${j}] = ${v};`,
+    }, b);
+  out["conv2d/winograd_gemm_backward_vec4.wgsl"] = winogradGemmBackwardVec4(
+    CPU_CONV_BLOCK,
+    CPU_NOTE,
+  );
+  out["conv2d/winograd_gemm_backward_vec4_narrow.wgsl"] = winogradGemmBackwardVec4(
+    NARROW,
+    NARROW_NOTE,
   );
 
   return { ...out, ...conv3dKernels(), ...winogradF4Kernels(), ...winograd3dKernels() };

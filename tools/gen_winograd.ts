@@ -96,6 +96,17 @@ export const ENTRY = `@compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }`;
+/**
+ * Tile coordinates for a transform that writes the GEMM-side tensor either channel-major (flat
+ * index = channel * T + t, t fastest) or, with kmajor, tile-major (t * channels + channel): the
+ * flat index `g` is the written element's index either way, so the writes stay contiguous.
+ */
+export function kMajorCoords(coords: string, g: string, channels: string): string {
+  return coords.replace(
+    `let t = ${g} % p.T;`,
+    `let t = select(${g} % p.T, ${g} / p.${channels}, p.kmajor != 0u);`,
+  );
+}
 const TILE_COORDS = `  let t = g % p.T;
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
@@ -113,10 +124,13 @@ function inputTransform(): string {
     "// patch d of output tile t: d[u, v] = x[b, c, 4*th - P + u, 4*tw - P + v] (zero outside the",
     "// image), t = (b * TH + th) * TW + tw. Winograd F(4x4, 3x3) (Lavin & Gray 2016):",
     ...show("B^T", F4_BT),
-    "// Layouts: x [B, C, H, W]; V [36, C, T] with T = B * TH * TW (so the GEMM reads V[xi] as [C, T]).",
-    "// One invocation per (c, t), t fastest. Grid: groups1d(C * T, 64).",
+    "// Layouts: x [B, C, H, W]; V [36, C, T] with T = B * TH * TW (so the GEMM reads V[xi] as [C, T]),",
+    "// or with kmajor = 1 V [36, T, C] (the vec4 weight-gradient GEMM's order).",
+    "// One invocation per (c, t), t fastest (c fastest with kmajor). Grid: groups1d(C * T, 64).",
     `// ${HEADER_NOTE}`,
-    "struct Params { C: u32, H: u32, W: u32, TH: u32, TW: u32, T: u32, pad: u32, total: u32 }",
+    "struct Params {",
+    "  C: u32, H: u32, W: u32, TH: u32, TW: u32, T: u32, pad: u32, kmajor: u32, total: u32,",
+    "}",
     "",
     "@group(0) @binding(0) var<uniform> p: Params;",
     "@group(0) @binding(1) var<storage, read> x: array<f32>;",
@@ -128,8 +142,8 @@ function inputTransform(): string {
     "}",
     "",
     ENTRY,
-    TILE_COORDS,
-    "  let c = g / p.T;",
+    kMajorCoords(TILE_COORDS, "g", "C"),
+    "  let c = select(g / p.T, g % p.C, p.kmajor != 0u);",
     "  let base = (b * p.C + c) * p.H * p.W;",
     "  let ih = i32(4u * th) - i32(p.pad);",
     "  let iw = i32(4u * tw) - i32(p.pad);",
@@ -156,9 +170,10 @@ function weightTransform(): string {
     "// As given (flip = 0): g[u, v] = w[o, i, u, v] with w [O, I, 3, 3] (the forward pass).",
     "// Flipped (flip = 1): g[u, v] = w[i, o, 2 - u, 2 - v] with w [I, O, 3, 3]: the input gradient",
     "// of a stride-1 convolution is the convolution of dy with the flipped, transposed kernel.",
-    "// Layout: U [36, O, I]. One invocation per (o, i), i fastest. Grid: groups1d(O * I, 64).",
+    "// Layout: U [36, O, I], or with kmajor = 1 U [36, I, O] (the vec4 GEMM's operand order).",
+    "// One invocation per (o, i), i fastest (o fastest with kmajor). Grid: groups1d(O * I, 64).",
     `// ${HEADER_NOTE}`,
-    "struct Params { O: u32, I: u32, flip: u32, total: u32 }",
+    "struct Params { O: u32, I: u32, flip: u32, kmajor: u32, total: u32 }",
     "",
     "@group(0) @binding(0) var<uniform> p: Params;",
     "@group(0) @binding(1) var<storage, read> w: array<f32>;",
@@ -170,8 +185,8 @@ function weightTransform(): string {
     "}",
     "",
     ENTRY,
-    "  let i = g % p.I;",
-    "  let o = g / p.I;",
+    "  let i = select(g % p.I, g / p.O, p.kmajor != 0u);",
+    "  let o = select(g / p.I, g % p.O, p.kmajor != 0u);",
     ...taps,
     ...lines,
     "  let stride = p.O * p.I;",
@@ -253,18 +268,20 @@ function outputTransformBackward(): string {
     "// output tile t = (b * TH + th) * TW + tw, dy_t[i, j] = dy[b, o, 4*th + i, 4*tw + j] (zero past",
     "// OH or OW); F(4x4, 3x3):",
     ...show("A^T", F4_AT),
-    "// Layouts: dy [B, O, OH, OW]; g [36, O, T] with T = B * TH * TW. One invocation per (o, t),",
-    "// t fastest. Grid: groups1d(O * T, 64).",
+    "// Layouts: dy [B, O, OH, OW]; g [36, O, T] with T = B * TH * TW, or with kmajor = 1",
+    "// g [36, T, O] (the vec4 weight-gradient GEMM's order). One invocation per (o, t), t fastest",
+    "// (o fastest with kmajor).",
+    "// Grid: groups1d(O * T, 64).",
     `// ${HEADER_NOTE}`,
-    "struct Params { O: u32, OH: u32, OW: u32, TH: u32, TW: u32, T: u32, total: u32 }",
+    "struct Params { O: u32, OH: u32, OW: u32, TH: u32, TW: u32, T: u32, kmajor: u32, total: u32 }",
     "",
     "@group(0) @binding(0) var<uniform> p: Params;",
     "@group(0) @binding(1) var<storage, read> dy: array<f32>;",
     "@group(0) @binding(2) var<storage, read_write> g: array<f32>;",
     "",
     ENTRY.replaceAll("let g =", "let at =").replace("if (g >=", "if (at >="),
-    TILE_COORDS.replace("let t = g %", "let t = at %"),
-    "  let o = at / p.T;",
+    kMajorCoords(TILE_COORDS.replace("let t = g %", "let t = at %"), "at", "O"),
+    "  let o = select(at / p.T, at % p.O, p.kmajor != 0u);",
     "  let oh = 4u * th;",
     "  let ow = 4u * tw;",
     "  let base = ((b * p.O + o) * p.OH + oh) * p.OW + ow;",

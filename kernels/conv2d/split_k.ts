@@ -16,8 +16,11 @@ export interface SplitKKernel extends TiledKernel {
   targetGroups: number;
 }
 
+/** The software adapter's weight-gradient kernels (want about 64 workgroups: its cores). */
+const CPU_VARIANTS: readonly string[] = ["cpu", "narrow", "vec4", "vec4_narrow"];
+
 /**
- * Split-K targets per variant: the software adapter's kernels ("cpu", "narrow") want about 64
+ * Split-K targets per variant: the software adapter's kernels (CPU_VARIANTS) want about 64
  * workgroups (its cores), a GPU's about 1024.
  */
 export function splitKTable<V extends string>(
@@ -26,7 +29,7 @@ export function splitKTable<V extends string>(
   const entries = Object.entries(table) as [V, TiledKernel][];
   return Object.fromEntries(entries.map(([v, k]) => [v, {
     ...k,
-    targetGroups: v === "cpu" || v === "narrow" ? 64 : 1024,
+    targetGroups: CPU_VARIANTS.includes(v) ? 64 : 1024,
   }])) as Record<V, SplitKKernel>;
 }
 

@@ -2,9 +2,10 @@
 // patch d of output tile t: d[u, v] = x[b, c, 2*th - P + u, 2*tw - P + v] (zero outside the
 // image), t = (b * TH + th) * TW + tw. Winograd F(2x2, 3x3) (Lavin & Gray 2016):
 // B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
-// Layouts: x [B, C, H, W]; V [16, C, T] with T = B * TH * TW (so the GEMM reads V[xi] as [C, T]).
-// One invocation per (c, t), t fastest. Grid: groups1d(C * T, 64).
-struct Params { C: u32, H: u32, W: u32, TH: u32, TW: u32, T: u32, pad: u32, total: u32 }
+// Layouts: x [B, C, H, W]; V [16, C, T] with T = B * TH * TW (so the GEMM reads V[xi] as [C, T]),
+// or with kmajor = 1 V [16, T, C] (the vec4 weight-gradient GEMM's order).
+// One invocation per (c, t), t fastest (c fastest with kmajor). Grid: groups1d(C * T, 64).
+struct Params { C: u32, H: u32, W: u32, TH: u32, TW: u32, T: u32, pad: u32, kmajor: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -28,8 +29,9 @@ fn cols(r: vec4f) -> vec4f {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
-  let t = g % p.T;
-  let c = g / p.T;
+  // (c, t) with t fastest, or with kmajor (t, c) with c fastest: g is V's flat index either way
+  let t = select(g % p.T, g / p.C, p.kmajor != 0u);
+  let c = select(g / p.T, g % p.C, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);

@@ -2,9 +2,10 @@
 // gradient: g[4u + v, o, t] = (A dy_t A^T)[u, v] where dy_t is the 2x2 block of dy at output tile
 // t = (b * TH + th) * TW + tw, dy_t[i, j] = dy[b, o, 2*th + i, 2*tw + j] (zero past OH or OW);
 // F(2x2, 3x3): A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
-// Layouts: dy [B, O, OH, OW]; g [16, O, T] with T = B * TH * TW. One invocation per (o, t),
-// t fastest. Grid: groups1d(O * T, 64).
-struct Params { O: u32, OH: u32, OW: u32, TH: u32, TW: u32, T: u32, total: u32 }
+// Layouts: dy [B, O, OH, OW]; g [16, O, T] with T = B * TH * TW, or with kmajor = 1 g [16, T, O]
+// (the vec4 weight-gradient GEMM's order). One invocation per (o, t),
+// t fastest (o fastest with kmajor). Grid: groups1d(O * T, 64).
+struct Params { O: u32, OH: u32, OW: u32, TH: u32, TW: u32, T: u32, kmajor: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -19,8 +20,9 @@ fn cols(r: vec2f) -> vec4f {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * 64u;
   if (i >= p.total) { return; }
-  let t = i % p.T;
-  let o = i / p.T;
+  // (o, t) with t fastest, or with kmajor (t, o) with o fastest: i is g's flat index either way
+  let t = select(i % p.T, i / p.O, p.kmajor != 0u);
+  let o = select(i / p.T, i % p.O, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);

@@ -4,8 +4,9 @@
 // As given (flip = 0): g[u, v] = w[o, i, u, v] with w [O, I, 3, 3] (the forward pass).
 // Flipped (flip = 1): g[u, v] = w[i, o, 2 - u, 2 - v] with w [I, O, 3, 3]: the input gradient
 // of a stride-1 convolution is the convolution of dy with the flipped, transposed kernel.
-// Layout: U [16, O, I]. One invocation per (o, i), i fastest. Grid: groups1d(O * I, 64).
-struct Params { O: u32, I: u32, flip: u32, total: u32 }
+// Layout: U [16, O, I], or with kmajor = 1 U [16, I, O] (the vec4 GEMM's operand order).
+// One invocation per (o, i), i fastest (o fastest with kmajor). Grid: groups1d(O * I, 64).
+struct Params { O: u32, I: u32, flip: u32, kmajor: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -26,8 +27,9 @@ fn cols(q: vec3f) -> vec4f {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
-  let i = g % p.I;
-  let o = g / p.I;
+  // (o, i) with i fastest, or with kmajor (i, o) with o fastest: g is U's flat index either way
+  let i = select(g % p.I, g / p.O, p.kmajor != 0u);
+  let o = select(g / p.I, g % p.O, p.kmajor != 0u);
   let g0 = vec3f(tap(o, i, 0u, 0u), tap(o, i, 0u, 1u), tap(o, i, 0u, 2u));
   let g1 = vec3f(tap(o, i, 1u, 0u), tap(o, i, 1u, 1u), tap(o, i, 1u, 2u));
   let g2 = vec3f(tap(o, i, 2u, 0u), tap(o, i, 2u, 1u), tap(o, i, 2u, 2u));

@@ -25,7 +25,6 @@ import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl"
   type: "text",
 };
 import { groups1d } from "../runtime/gpu.ts";
-import type { TiledKernel } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import {
   transformKernels,
@@ -33,6 +32,9 @@ import {
   type WinogradBackwardKernel,
   winogradGemm,
   winogradGemmBackward,
+  winogradGemmBackwardFor,
+  winogradGemmFor,
+  type WinogradGemmKernel,
   winogradTables,
   type WinogradTile,
 } from "../conv2d/winograd.ts";
@@ -112,24 +114,40 @@ export function winograd3dTiles(c: Winograd3dConv): { tiles: Triple; T: number }
   return { tiles, T: c.B * tiles[0] * tiles[1] * tiles[2] };
 }
 
-/** u [Z, O, I] = the weight transform of every 3x3x3 kernel of `w` (see `flip`). */
-export function winograd3dWeightTransform(u: Tensor, w: Tensor, c: Winograd3dConv): void {
+/**
+ * u [Z, O, I] = the weight transform of every 3x3x3 kernel of `w` (see `flip`); with `kMajor`,
+ * u [Z, I, O] (the vec4 GEMM's order).
+ */
+export function winograd3dWeightTransform(
+  u: Tensor,
+  w: Tensor,
+  c: Winograd3dConv,
+  kMajor = false,
+): void {
   const { points: Z, weight } = scheme(c);
-  expectShape(u, "winograd3d weight transform", 3, [Z, c.O, c.I]);
+  expectShape(u, "winograd3d weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd3d weights", 5, c.flip ? [c.I, c.O, 3, 3, 3] : [c.O, c.I, 3, 3, 3]);
   u.gpu.dispatch(weight, [w.range, u.range], {
-    u: [c.O, c.I, c.flip ? 1 : 0, c.O * c.I],
+    u: [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I],
   }, groups1d(c.O * c.I, 64));
 }
 
-/** v [Z, I, T] = the input transform of every tile's patch and channel of `inp`. */
-export function winograd3dInputTransform(v: Tensor, inp: Tensor, c: Winograd3dConv): void {
+/**
+ * v [Z, I, T] = the input transform of every tile's patch and channel of `inp`; with `kMajor`,
+ * v [Z, T, I] (the vec4 weight-gradient GEMM's order).
+ */
+export function winograd3dInputTransform(
+  v: Tensor,
+  inp: Tensor,
+  c: Winograd3dConv,
+  kMajor = false,
+): void {
   const { tiles, T } = winograd3dTiles(c);
   const { points: Z, input } = scheme(c);
-  expectShape(v, "winograd3d input transform", 3, [Z, c.I, T]);
+  expectShape(v, "winograd3d input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd3d input", 5, [c.B, c.I, ...c.input]);
   v.gpu.dispatch(input, [inp.range, v.range], {
-    u: [c.I, ...c.input, ...tiles, T, ...c.pad, c.I * T],
+    u: [c.I, ...c.input, ...tiles, T, ...c.pad, kMajor ? 1 : 0, c.I * T],
   }, groups1d(c.I * T, 64));
 }
 
@@ -151,7 +169,7 @@ export function winograd3dOutputTransform(
 
 /** out (+)= the convolution `c` of `inp` with `w`, the GEMMs by variant `v`'s kernel. */
 export function winograd3dConvInto(
-  v: TiledKernel,
+  v: WinogradGemmKernel,
   out: Tensor,
   inp: Tensor,
   w: Tensor,
@@ -160,26 +178,35 @@ export function winograd3dConvInto(
 ): void {
   const gpu = out.gpu, { T } = winograd3dTiles(c);
   const Z = scheme(c).points;
-  const u = Tensor.empty(gpu, [Z, c.O, c.I]);
+  const { kernel, kMajor } = winogradGemmFor(v, c.O, T);
+  const u = Tensor.empty(gpu, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   const vt = Tensor.empty(gpu, [Z, c.I, T]);
   const m = Tensor.empty(gpu, [Z, c.O, T]);
-  winograd3dWeightTransform(u, w, c);
+  winograd3dWeightTransform(u, w, c, kMajor);
   winograd3dInputTransform(vt, inp, c);
-  winogradGemm(v, m, u, vt);
+  winogradGemm(kernel, m, u, vt, kMajor);
   winograd3dOutputTransform(out, m, c, accumulate);
   u.dispose();
   vt.dispose();
   m.dispose();
 }
 
-/** g [Z, O, T] = the adjoint output transform of every tile's block of `dy`. */
-export function winograd3dOutputTransformBackward(g: Tensor, dy: Tensor, c: Winograd3dConv): void {
+/**
+ * g [Z, O, T] = the adjoint output transform of every tile's block of `dy`; with `kMajor`,
+ * g [Z, T, O] (the vec4 weight-gradient GEMM's order).
+ */
+export function winograd3dOutputTransformBackward(
+  g: Tensor,
+  dy: Tensor,
+  c: Winograd3dConv,
+  kMajor = false,
+): void {
   const { tiles, T } = winograd3dTiles(c);
   const { points: Z, outputBackward } = scheme(c);
-  expectShape(g, "winograd3d output-gradient transform", 3, [Z, c.O, T]);
+  expectShape(g, "winograd3d output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd3d output gradient", 5, [c.B, c.O, ...c.output]);
   g.gpu.dispatch(outputBackward, [dy.range, g.range], {
-    u: [c.O, ...c.output, ...tiles, T, c.O * T],
+    u: [c.O, ...c.output, ...tiles, T, kMajor ? 1 : 0, c.O * T],
   }, groups1d(c.O * T, 64));
 }
 
@@ -213,11 +240,12 @@ export function winograd3dBackwardWeightInto(
   if (c.flip) throw new Error("winograd3d weight gradient: the convolution must not be flipped");
   const gpu = dw.gpu, { T } = winograd3dTiles(c);
   const Z = scheme(c).points;
-  const g = Tensor.empty(gpu, [Z, c.O, T]);
-  const vt = Tensor.empty(gpu, [Z, c.I, T]);
-  winograd3dOutputTransformBackward(g, dy, c);
-  winograd3dInputTransform(vt, x, c);
-  const d = winogradGemmBackward(variant, g, vt);
+  const { kernel, kMajor } = winogradGemmBackwardFor(variant, c.O, c.I);
+  const g = Tensor.empty(gpu, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
+  const vt = Tensor.empty(gpu, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
+  winograd3dOutputTransformBackward(g, dy, c, kMajor);
+  winograd3dInputTransform(vt, x, c, kMajor);
+  const d = winogradGemmBackward(kernel, g, vt, kMajor);
   winograd3dWeightTransformBackward(dw, d, c, accumulate);
   g.dispose();
   vt.dispose();

@@ -44,6 +44,7 @@ gpuTest(
       [[2, 5, 1, 6, 5], [4, 5, 3, 3, 3], { padding: "same" }],
       [[1, 70, 2, 3, 4], [3, 70, 3, 3, 3], { padding: 1 }],
       [[1, 3, 3, 9, 10], [4, 3, 3, 3, 3], { padding: 1 }],
+      [[2, 8, 4, 6, 6], [12, 8, 3, 3, 3], { padding: 1 }], // the vec4 GEMMs (channels, tiles % 4)
     ];
     for (const [xs, ws, o] of cases) {
       const s = conv3dShape(xs, ws, o), label = `[${xs}] * [${ws}] ${JSON.stringify(o)}`;

@@ -114,8 +114,10 @@ for (const [variant, scheme] of [["winograd", "F(2x2, 3x3)"], ["winograd_f4", "F
         ? "winograd_input_transform"
         : "winograd_f4_input_transform";
       for (const k of ["winograd_gemm", "winograd_gemm_backward", transform]) {
-        // the weight gradient's GEMM runs in 64x64 tiles (_narrow) at these 64-channel sizes
-        if (![...ran].some((r) => r === k || r === `${k}_narrow`)) {
+        // the software adapter's GEMMs read vec4 (_vec4) at these channel counts, and the weight
+        // gradient's runs in 64x64 tiles (_narrow) at these 64-channel sizes
+        const names = [k, `${k}_vec4`, `${k}_narrow`, `${k}_vec4_narrow`];
+        if (![...ran].some((r) => names.includes(r))) {
           throw new Error(`${k} did not run: ${[...ran].join(", ")}`);
         }
       }
