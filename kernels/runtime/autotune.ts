@@ -132,37 +132,42 @@ export class Autotuner {
 
   /**
    * Time every variant of each queued shape (a first run, repeated when it compiled the kernel;
-   * then enough repeats to fill about 30 ms, median of three; a variant whose first timing is
-   * over 3x the fastest so far keeps that one timing), record the fastest and save.
+   * a variant whose first timing is over 3x the fastest first timing keeps that one timing; the
+   * others run in three interleaved rounds, each variant enough repeats to fill about 30 ms per
+   * round, and keep their median, so that a burst of load on a shared machine slows one round of
+   * every variant rather than all of one variant), record the fastest and save.
    */
   async tune(gpu: Gpu): Promise<TuneResult[]> {
     const results: TuneResult[] = [];
     const requests = [...this.#pending.values()];
     this.#pending.clear();
     for (const r of requests) {
-      const ms: Record<string, number> = {};
       using _ = new Scope(gpu);
       const record = r.setup();
-      let fastest = Infinity;
+      // mean milliseconds of n dispatches of variant v waited for together
+      const time = async (v: string, n: number) => {
+        const t = performance.now();
+        for (let i = 0; i < n; i++) record(v);
+        await gpu.sync();
+        return (performance.now() - t) / n;
+      };
+      const first: Record<string, number> = {};
       for (const v of r.variants) {
-        // mean milliseconds of n dispatches waited for together
-        const time = async (n: number) => {
-          const t = performance.now();
-          for (let i = 0; i < n; i++) record(v);
-          await gpu.sync();
-          return (performance.now() - t) / n;
-        };
         const pipelines = gpu.pipelineCount;
-        let first = await time(1); // the warm-up: a valid first timing when it compiled nothing
-        if (gpu.pipelineCount !== pipelines) first = await time(1);
-        if (first > 3 * fastest) { // clearly slower: one timing is enough
-          ms[v] = first;
-          continue;
-        }
-        const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(first, 0.5))));
-        ms[v] = median([await time(n), await time(n), await time(n)]);
-        fastest = Math.min(fastest, ms[v]);
+        first[v] = await time(v, 1); // the warm-up: a valid first timing when it compiled nothing
+        if (gpu.pipelineCount !== pipelines) first[v] = await time(v, 1);
       }
+      const quickest = Math.min(...Object.values(first));
+      const ms: Record<string, number> = {}, rounds: Record<string, number[]> = {};
+      const close = r.variants.filter((v) => first[v] <= 3 * quickest);
+      for (const v of r.variants) if (!close.includes(v)) ms[v] = first[v]; // clearly slower
+      for (let round = 0; round < 3; round++) {
+        for (const v of close) {
+          const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(first[v], 0.5))));
+          (rounds[v] ??= []).push(await time(v, n));
+        }
+      }
+      for (const v of close) ms[v] = median(rounds[v]);
       const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
       this.#choices.set(`${r.op}|${r.key}`, choice);
       this.#measuredIds.add(`${r.op}|${r.key}`);
