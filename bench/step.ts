@@ -1,7 +1,8 @@
 /**
  * Step bench: one AUG training step (one classifier per modality sharing the head,
  * per-modality loss/backward/SGD, stats on the GPU, no readback) in samples/s, the median of
- * `--iters` steps each waited for; with `--profile`, GPU time per kernel from timestamp queries.
+ * `--iters` steps each waited for; with `--profile`, GPU time per kernel from timestamp queries
+ * (`--profile-grid`: per kernel and dispatch grid, i.e. per shape).
  * Models: `--model resnet18` (CREMA-D's: audio 1xFxT and visual encoders) or `--model i3d`
  * (NVGesture's: RGB, flow and depth I3Ds on [B, frames, C, size, size] clips, 25 classes).
  * Beside it, the same step in PyTorch (bench/step_torch.py) run from this script when
@@ -11,7 +12,7 @@
  * another count (PyTorch's own default on this machine is 1 thread).
  *
  *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
- *                        [--iters 5] [--profile] [--python /usr/bin/python3] [--no-tune]
+ *                        [--iters 5] [--profile | --profile-grid] [--python /usr/bin/python3] [--no-tune]
  *                        [--torch-threads N]
  *   deno task bench:step --model i3d [--batch 2] [--frames 64] [--size 224]
  * Kernel variants are autotuned after the first step (kernels/runtime/autotune.ts; the choices
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     visual: { type: "string", default: "3x112x112" },
     iters: { type: "string", default: "5" },
     profile: { type: "boolean", default: false },
+    "profile-grid": { type: "boolean", default: false },
     python: { type: "string", default: "python3" },
     "no-tune": { type: "boolean", default: false },
     model: { type: "string", default: "resnet18" },
@@ -51,7 +53,10 @@ const B = Number(values.batch), width = Number(values.width), iters = Number(val
 const T = Number(values.frames), S = Number(values.size), K = i3d ? 25 : 6;
 const [fh, fw] = values.audio.split("x").map(Number);
 const [vc, vh, vw] = values.visual.split("x").map(Number);
-const gpu = await Gpu.create({ profile: values.profile, autotune: !values["no-tune"] });
+const gpu = await Gpu.create({
+  profile: values["profile-grid"] ? "grid" : values.profile,
+  autotune: !values["no-tune"],
+});
 const rng = new Rng(0);
 const channels = i3d ? [3, 2, 1] : [1, vc];
 const model = AugModel.create(gpu, rng, {
@@ -115,7 +120,7 @@ if (gpu.timer) {
   console.log("GPU time per kernel over the timed steps:");
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(30)} ${String(r.calls).padStart(5)} calls ${
+      `  ${r.name.padEnd(values["profile-grid"] ? 44 : 30)} ${String(r.calls).padStart(5)} calls ${
         r.ms.toFixed(1).padStart(9)
       } ms ${(100 * r.ms / total).toFixed(1).padStart(5)} %`,
     );

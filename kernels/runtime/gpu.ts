@@ -46,8 +46,11 @@ export interface GpuOptions {
   /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
    * environment variable MMBOOST_GEMM=cpu|gpu|tiled overrides. */
   gemm?: GemmVariant;
-  /** Record GPU time per dispatch with timestamp queries (when the adapter has them). */
-  profile?: boolean;
+  /**
+   * Record GPU time per dispatch with timestamp queries (when the adapter has them); "grid"
+   * records it per kernel and dispatch grid (one row per shape a kernel ran at).
+   */
+  profile?: boolean | "grid";
   /**
    * Choose kernel variants by measurement, cached on disk (see autotune.ts); the entry
    * scripts turn it on. Ignored when `gemm` or MMBOOST_GEMM forces a family.
@@ -104,11 +107,12 @@ export class Gpu {
   #pass: GPUComputePassEncoder | null = null;
   #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
+  #profileGrid = false;
 
   private constructor(
     device: GPUDevice,
     info: GPUAdapterInfo,
-    profile: boolean,
+    profile: boolean | "grid",
     gemm?: GemmVariant,
   ) {
     this.device = device;
@@ -129,6 +133,7 @@ export class Gpu {
     this.features = new Set(device.features);
     this.pool = new BufferPool(device);
     this.timer = profile && this.features.has("timestamp-query") ? new GpuTimer(device) : null;
+    this.#profileGrid = profile === "grid";
   }
 
   /** Acquire an adapter and a device with the adapter's full buffer and workgroup limits. */
@@ -308,7 +313,9 @@ export class Gpu {
       layout: pipeline.getBindGroupLayout(0),
       entries,
     });
-    const pass = this.#computePass(kernel.name);
+    const pass = this.#computePass(
+      this.#profileGrid ? `${kernel.name} ${grid.join("x")}` : kernel.name,
+    );
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);

@@ -117,31 +117,41 @@ gpuTest("the live-buffer count stays flat over 20 forward/backward/SGD steps", a
 });
 
 Deno.test({
-  name: "timestamp queries time each kernel when the adapter has them",
+  name: "timestamp queries time each kernel (and with profile: grid, each shape) when available",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     const { Gpu } = await import("../../../kernels/runtime/gpu.ts");
-    const gpu = await Gpu.create({ profile: true });
-    if (!gpu.timer) {
-      console.log("adapter has no timestamp-query; skipped");
+    const { matmulInto } = await import("../../../kernels/matmul/matmul.ts");
+    for (const profile of [true, "grid"] as const) {
+      const gpu = await Gpu.create({ profile });
+      if (!gpu.timer) {
+        console.log("adapter has no timestamp-query; skipped");
+        await gpu.destroy();
+        return;
+      }
+      {
+        using _ = new Scope(gpu);
+        const a = Tensor.from(gpu, randn(new Rng(1), 64 * 64), [64, 64]);
+        const c = Tensor.empty(gpu, [64, 64]);
+        const b = Tensor.from(gpu, randn(new Rng(2), 64 * 512), [64, 512]);
+        const d = Tensor.empty(gpu, [64, 512]);
+        for (let i = 0; i < 3; i++) matmulInto(c, a, a);
+        matmulInto(d, a, b);
+        await gpu.sync();
+      }
+      const report = gpu.timer.report();
+      // either GEMM family; per grid, the 64x64 and 64x512 products are rows of their own
+      const mm = report.filter((r) => r.name.startsWith("matmul_forward"));
+      const calls = mm.map((r) => r.calls).sort().join();
+      const ok = profile === "grid"
+        ? calls === "1,3" && mm.every((r) => / \d+x\d+(x\d+)?$/.test(r.name))
+        : calls === "4";
+      if (!ok || !mm.every((r) => r.ms >= 0)) {
+        throw new Error(`bad report (${profile}) ${JSON.stringify(report)}`);
+      }
       await gpu.destroy();
-      return;
     }
-    {
-      using _ = new Scope(gpu);
-      const a = Tensor.from(gpu, randn(new Rng(1), 64 * 64), [64, 64]);
-      const c = Tensor.empty(gpu, [64, 64]);
-      const { matmulInto } = await import("../../../kernels/matmul/matmul.ts");
-      for (let i = 0; i < 3; i++) matmulInto(c, a, a);
-      await gpu.sync();
-    }
-    const report = gpu.timer.report();
-    const mm = report.find((r) => r.name.startsWith("matmul_forward")); // either GEMM family
-    if (!mm || mm.calls !== 3 || !(mm.ms >= 0)) {
-      throw new Error(`bad report ${JSON.stringify(report)}`);
-    }
-    await gpu.destroy();
   },
 });
 
