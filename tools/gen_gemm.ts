@@ -290,19 +290,20 @@ export interface Vec4GemmSpec {
   loadA4: (r0: string) => string;
   /** vec4 of B(k, n0 + 0..3) for the clamped column `n0` (a multiple of 4). */
   loadB4: (n0: string) => string;
-  /** Statements storing `v` at row `i`, column `j` (both in range). */
-  store: (v: string, i: string, j: string) => string;
+  /** Statements storing the vec4 `v` at row `i`, columns `j`..`j` + 3 (all in range). */
+  store4: (v: string, i: string, j: string) => string;
   /** The k range of this invocation; default the whole [0, K). */
   kRange?: string;
 }
 
 /**
- * The software adapter's register-blocked GEMM (by default CPU_CONV_BLOCK: 32 x 16 per
- * invocation, 8x2 workgroups) reading both operands as vec4: A four rows at a time (A stored k-major, [K, M]),
+ * The software adapter's register-blocked GEMM (by default CPU_CONV_BLOCK: 32 x 16 per invocation,
+ * 8x2 workgroups) reading both operands as vec4: A four rows at a time (A stored k-major, [K, M]),
  * B four neighbouring columns at a time, so each invocation's TN columns are groups of 4, the groups
- * 4 * WX apart. llvmpipe loads every storage value lane by lane, so a k step costs 8 + 4 loads
- * instead of 32 + 16 (1024x1024x256: 32 vs 25 GFLOP/s in one process; vec4 loads along k instead
- * held 32 vec4 rows live and were slower than scalar loads). M and N must be multiples of 4.
+ * 4 * WX apart; the results are stored four columns at a time too. llvmpipe loads and stores storage
+ * values lane by lane, one loop per instruction, so a k step costs 8 + 4 loads instead of 32 + 16
+ * (1024x1024x256: 32 vs 25 GFLOP/s in one process; vec4 loads along k instead held 32 vec4 rows
+ * live and were slower than scalar loads). M and N must be multiples of 4.
  */
 export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): string {
   const { TM, TN, WX, WY } = block;
@@ -343,9 +344,10 @@ export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): s
     for (let i = 0; i < 4; i++) {
       const r = 4 * q + i;
       emit(`  if (row0 + ${r}u < p.M) {`);
-      for (let s = 0; s < TN; s++) {
-        const j = `col0 + ${4 * WX * (s >> 2) + (s & 3)}u`;
-        emit(`    if (${j} < p.N) { ${spec.store(`c${q}_${s}[${i}]`, `row0 + ${r}u`, j)} }`);
+      for (let g = 0; g < J; g++) {
+        const j = `col0 + ${4 * WX * g}u`;
+        const v = `vec4f(${range(4).map((e) => `c${q}_${4 * g + e}[${i}]`).join(", ")})`;
+        emit(`    if (${j} < p.N) { ${spec.store4(v, `row0 + ${r}u`, j)} }`);
       }
       emit("  }");
     }

@@ -301,13 +301,13 @@ ${put("dw")}`,
     bindings: [
       "var<storage, read> u: array<vec4f>",
       "var<storage, read> v: array<vec4f>",
-      "var<storage, read_write> m: array<f32>",
+      "var<storage, read_write> m: array<vec4f>",
     ],
     prologue: "let xi = wid.z; let ub = xi * p.K * p.M / 4u; let vb = xi * p.K * p.N / 4u; " +
       "let mb = xi * p.M * p.N; let m4 = p.M / 4u; let n4 = p.N / 4u;",
     loadA4: (r0) => `u[ub + k * m4 + ${r0} / 4u]`,
     loadB4: (n0) => `v[vb + k * n4 + ${n0} / 4u]`,
-    store: (v, i, j) => `m[mb + (${i}) * p.N + ${j}] = ${v};`,
+    store4: (v, i, j) => `m[(mb + (${i}) * p.N + ${j}) / 4u] = ${v};`,
   });
 
   const winogradGemmBackward = (b: Block, variant: string) =>
@@ -358,7 +358,7 @@ ${put("dw")}`,
       bindings: [
         "var<storage, read> g: array<vec4f>",
         "var<storage, read> v: array<vec4f>",
-        "var<storage, read_write> d: array<f32>",
+        "var<storage, read_write> d: array<vec4f>",
       ],
       prologue: "let xi = wid.z / p.splits; let zo = wid.z * p.M * p.N; " +
         "let gb = xi * p.K * p.M / 4u; let vb = xi * p.K * p.N / 4u; " +
@@ -366,7 +366,7 @@ ${put("dw")}`,
       kRange: "let k0 = (wid.z % p.splits) * p.kps; let k1 = min(k0 + p.kps, p.K);",
       loadA4: (r0) => `g[gb + k * m4 + ${r0} / 4u]`,
       loadB4: (n0) => `v[vb + k * n4 + ${n0} / 4u]`,
-      store: (v, i, j) => `d[zo + (${i}) * p.N + ${j}] = ${v};`,
+      store4: (v, i, j) => `d[(zo + (${i}) * p.N + ${j}) / 4u] = ${v};`,
     }, b);
   out["conv2d/winograd_gemm_backward_vec4.wgsl"] = winogradGemmBackwardVec4(
     CPU_CONV_BLOCK,

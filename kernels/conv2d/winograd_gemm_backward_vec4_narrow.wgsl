@@ -14,7 +14,7 @@ struct Params { M: u32, N: u32, K: u32, splits: u32, kps: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> g: array<vec4f>;
 @group(0) @binding(2) var<storage, read> v: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> d: array<f32>;
+@group(0) @binding(3) var<storage, read_write> d: array<vec4f>;
 
 @compute @workgroup_size(8, 2)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -118,323 +118,131 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     c7_7 = fma(a7, vec4f(b1[3]), c7_7);
   }
   if (row0 + 0u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 0u] = c0_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 1u] = c0_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 2u] = c0_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 3u] = c0_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 32u] = c0_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 33u] = c0_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 34u] = c0_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 0u) * p.N + col0 + 35u] = c0_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 0u) * p.N + col0 + 0u) / 4u] = vec4f(c0_0[0], c0_1[0], c0_2[0], c0_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 0u) * p.N + col0 + 32u) / 4u] = vec4f(c0_4[0], c0_5[0], c0_6[0], c0_7[0]); }
   }
   if (row0 + 1u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 0u] = c0_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 1u] = c0_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 2u] = c0_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 3u] = c0_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 32u] = c0_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 33u] = c0_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 34u] = c0_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 1u) * p.N + col0 + 35u] = c0_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 1u) * p.N + col0 + 0u) / 4u] = vec4f(c0_0[1], c0_1[1], c0_2[1], c0_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 1u) * p.N + col0 + 32u) / 4u] = vec4f(c0_4[1], c0_5[1], c0_6[1], c0_7[1]); }
   }
   if (row0 + 2u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 0u] = c0_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 1u] = c0_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 2u] = c0_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 3u] = c0_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 32u] = c0_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 33u] = c0_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 34u] = c0_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 2u) * p.N + col0 + 35u] = c0_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 2u) * p.N + col0 + 0u) / 4u] = vec4f(c0_0[2], c0_1[2], c0_2[2], c0_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 2u) * p.N + col0 + 32u) / 4u] = vec4f(c0_4[2], c0_5[2], c0_6[2], c0_7[2]); }
   }
   if (row0 + 3u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 0u] = c0_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 1u] = c0_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 2u] = c0_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 3u] = c0_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 32u] = c0_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 33u] = c0_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 34u] = c0_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 3u) * p.N + col0 + 35u] = c0_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 3u) * p.N + col0 + 0u) / 4u] = vec4f(c0_0[3], c0_1[3], c0_2[3], c0_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 3u) * p.N + col0 + 32u) / 4u] = vec4f(c0_4[3], c0_5[3], c0_6[3], c0_7[3]); }
   }
   if (row0 + 4u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 0u] = c1_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 1u] = c1_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 2u] = c1_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 3u] = c1_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 32u] = c1_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 33u] = c1_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 34u] = c1_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 4u) * p.N + col0 + 35u] = c1_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 4u) * p.N + col0 + 0u) / 4u] = vec4f(c1_0[0], c1_1[0], c1_2[0], c1_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 4u) * p.N + col0 + 32u) / 4u] = vec4f(c1_4[0], c1_5[0], c1_6[0], c1_7[0]); }
   }
   if (row0 + 5u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 0u] = c1_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 1u] = c1_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 2u] = c1_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 3u] = c1_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 32u] = c1_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 33u] = c1_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 34u] = c1_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 5u) * p.N + col0 + 35u] = c1_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 5u) * p.N + col0 + 0u) / 4u] = vec4f(c1_0[1], c1_1[1], c1_2[1], c1_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 5u) * p.N + col0 + 32u) / 4u] = vec4f(c1_4[1], c1_5[1], c1_6[1], c1_7[1]); }
   }
   if (row0 + 6u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 0u] = c1_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 1u] = c1_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 2u] = c1_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 3u] = c1_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 32u] = c1_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 33u] = c1_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 34u] = c1_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 6u) * p.N + col0 + 35u] = c1_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 6u) * p.N + col0 + 0u) / 4u] = vec4f(c1_0[2], c1_1[2], c1_2[2], c1_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 6u) * p.N + col0 + 32u) / 4u] = vec4f(c1_4[2], c1_5[2], c1_6[2], c1_7[2]); }
   }
   if (row0 + 7u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 0u] = c1_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 1u] = c1_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 2u] = c1_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 3u] = c1_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 32u] = c1_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 33u] = c1_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 34u] = c1_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 7u) * p.N + col0 + 35u] = c1_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 7u) * p.N + col0 + 0u) / 4u] = vec4f(c1_0[3], c1_1[3], c1_2[3], c1_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 7u) * p.N + col0 + 32u) / 4u] = vec4f(c1_4[3], c1_5[3], c1_6[3], c1_7[3]); }
   }
   if (row0 + 8u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 0u] = c2_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 1u] = c2_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 2u] = c2_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 3u] = c2_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 32u] = c2_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 33u] = c2_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 34u] = c2_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 8u) * p.N + col0 + 35u] = c2_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 8u) * p.N + col0 + 0u) / 4u] = vec4f(c2_0[0], c2_1[0], c2_2[0], c2_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 8u) * p.N + col0 + 32u) / 4u] = vec4f(c2_4[0], c2_5[0], c2_6[0], c2_7[0]); }
   }
   if (row0 + 9u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 0u] = c2_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 1u] = c2_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 2u] = c2_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 3u] = c2_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 32u] = c2_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 33u] = c2_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 34u] = c2_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 9u) * p.N + col0 + 35u] = c2_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 9u) * p.N + col0 + 0u) / 4u] = vec4f(c2_0[1], c2_1[1], c2_2[1], c2_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 9u) * p.N + col0 + 32u) / 4u] = vec4f(c2_4[1], c2_5[1], c2_6[1], c2_7[1]); }
   }
   if (row0 + 10u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 0u] = c2_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 1u] = c2_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 2u] = c2_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 3u] = c2_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 32u] = c2_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 33u] = c2_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 34u] = c2_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 10u) * p.N + col0 + 35u] = c2_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 10u) * p.N + col0 + 0u) / 4u] = vec4f(c2_0[2], c2_1[2], c2_2[2], c2_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 10u) * p.N + col0 + 32u) / 4u] = vec4f(c2_4[2], c2_5[2], c2_6[2], c2_7[2]); }
   }
   if (row0 + 11u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 0u] = c2_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 1u] = c2_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 2u] = c2_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 3u] = c2_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 32u] = c2_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 33u] = c2_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 34u] = c2_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 11u) * p.N + col0 + 35u] = c2_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 11u) * p.N + col0 + 0u) / 4u] = vec4f(c2_0[3], c2_1[3], c2_2[3], c2_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 11u) * p.N + col0 + 32u) / 4u] = vec4f(c2_4[3], c2_5[3], c2_6[3], c2_7[3]); }
   }
   if (row0 + 12u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 0u] = c3_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 1u] = c3_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 2u] = c3_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 3u] = c3_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 32u] = c3_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 33u] = c3_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 34u] = c3_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 12u) * p.N + col0 + 35u] = c3_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 12u) * p.N + col0 + 0u) / 4u] = vec4f(c3_0[0], c3_1[0], c3_2[0], c3_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 12u) * p.N + col0 + 32u) / 4u] = vec4f(c3_4[0], c3_5[0], c3_6[0], c3_7[0]); }
   }
   if (row0 + 13u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 0u] = c3_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 1u] = c3_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 2u] = c3_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 3u] = c3_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 32u] = c3_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 33u] = c3_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 34u] = c3_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 13u) * p.N + col0 + 35u] = c3_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 13u) * p.N + col0 + 0u) / 4u] = vec4f(c3_0[1], c3_1[1], c3_2[1], c3_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 13u) * p.N + col0 + 32u) / 4u] = vec4f(c3_4[1], c3_5[1], c3_6[1], c3_7[1]); }
   }
   if (row0 + 14u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 0u] = c3_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 1u] = c3_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 2u] = c3_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 3u] = c3_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 32u] = c3_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 33u] = c3_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 34u] = c3_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 14u) * p.N + col0 + 35u] = c3_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 14u) * p.N + col0 + 0u) / 4u] = vec4f(c3_0[2], c3_1[2], c3_2[2], c3_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 14u) * p.N + col0 + 32u) / 4u] = vec4f(c3_4[2], c3_5[2], c3_6[2], c3_7[2]); }
   }
   if (row0 + 15u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 0u] = c3_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 1u] = c3_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 2u] = c3_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 3u] = c3_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 32u] = c3_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 33u] = c3_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 34u] = c3_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 15u) * p.N + col0 + 35u] = c3_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 15u) * p.N + col0 + 0u) / 4u] = vec4f(c3_0[3], c3_1[3], c3_2[3], c3_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 15u) * p.N + col0 + 32u) / 4u] = vec4f(c3_4[3], c3_5[3], c3_6[3], c3_7[3]); }
   }
   if (row0 + 16u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 0u] = c4_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 1u] = c4_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 2u] = c4_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 3u] = c4_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 32u] = c4_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 33u] = c4_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 34u] = c4_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 16u) * p.N + col0 + 35u] = c4_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 16u) * p.N + col0 + 0u) / 4u] = vec4f(c4_0[0], c4_1[0], c4_2[0], c4_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 16u) * p.N + col0 + 32u) / 4u] = vec4f(c4_4[0], c4_5[0], c4_6[0], c4_7[0]); }
   }
   if (row0 + 17u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 0u] = c4_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 1u] = c4_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 2u] = c4_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 3u] = c4_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 32u] = c4_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 33u] = c4_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 34u] = c4_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 17u) * p.N + col0 + 35u] = c4_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 17u) * p.N + col0 + 0u) / 4u] = vec4f(c4_0[1], c4_1[1], c4_2[1], c4_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 17u) * p.N + col0 + 32u) / 4u] = vec4f(c4_4[1], c4_5[1], c4_6[1], c4_7[1]); }
   }
   if (row0 + 18u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 0u] = c4_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 1u] = c4_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 2u] = c4_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 3u] = c4_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 32u] = c4_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 33u] = c4_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 34u] = c4_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 18u) * p.N + col0 + 35u] = c4_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 18u) * p.N + col0 + 0u) / 4u] = vec4f(c4_0[2], c4_1[2], c4_2[2], c4_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 18u) * p.N + col0 + 32u) / 4u] = vec4f(c4_4[2], c4_5[2], c4_6[2], c4_7[2]); }
   }
   if (row0 + 19u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 0u] = c4_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 1u] = c4_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 2u] = c4_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 3u] = c4_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 32u] = c4_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 33u] = c4_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 34u] = c4_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 19u) * p.N + col0 + 35u] = c4_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 19u) * p.N + col0 + 0u) / 4u] = vec4f(c4_0[3], c4_1[3], c4_2[3], c4_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 19u) * p.N + col0 + 32u) / 4u] = vec4f(c4_4[3], c4_5[3], c4_6[3], c4_7[3]); }
   }
   if (row0 + 20u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 0u] = c5_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 1u] = c5_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 2u] = c5_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 3u] = c5_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 32u] = c5_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 33u] = c5_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 34u] = c5_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 20u) * p.N + col0 + 35u] = c5_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 20u) * p.N + col0 + 0u) / 4u] = vec4f(c5_0[0], c5_1[0], c5_2[0], c5_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 20u) * p.N + col0 + 32u) / 4u] = vec4f(c5_4[0], c5_5[0], c5_6[0], c5_7[0]); }
   }
   if (row0 + 21u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 0u] = c5_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 1u] = c5_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 2u] = c5_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 3u] = c5_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 32u] = c5_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 33u] = c5_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 34u] = c5_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 21u) * p.N + col0 + 35u] = c5_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 21u) * p.N + col0 + 0u) / 4u] = vec4f(c5_0[1], c5_1[1], c5_2[1], c5_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 21u) * p.N + col0 + 32u) / 4u] = vec4f(c5_4[1], c5_5[1], c5_6[1], c5_7[1]); }
   }
   if (row0 + 22u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 0u] = c5_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 1u] = c5_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 2u] = c5_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 3u] = c5_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 32u] = c5_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 33u] = c5_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 34u] = c5_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 22u) * p.N + col0 + 35u] = c5_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 22u) * p.N + col0 + 0u) / 4u] = vec4f(c5_0[2], c5_1[2], c5_2[2], c5_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 22u) * p.N + col0 + 32u) / 4u] = vec4f(c5_4[2], c5_5[2], c5_6[2], c5_7[2]); }
   }
   if (row0 + 23u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 0u] = c5_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 1u] = c5_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 2u] = c5_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 3u] = c5_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 32u] = c5_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 33u] = c5_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 34u] = c5_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 23u) * p.N + col0 + 35u] = c5_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 23u) * p.N + col0 + 0u) / 4u] = vec4f(c5_0[3], c5_1[3], c5_2[3], c5_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 23u) * p.N + col0 + 32u) / 4u] = vec4f(c5_4[3], c5_5[3], c5_6[3], c5_7[3]); }
   }
   if (row0 + 24u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 0u] = c6_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 1u] = c6_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 2u] = c6_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 3u] = c6_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 32u] = c6_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 33u] = c6_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 34u] = c6_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 24u) * p.N + col0 + 35u] = c6_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 24u) * p.N + col0 + 0u) / 4u] = vec4f(c6_0[0], c6_1[0], c6_2[0], c6_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 24u) * p.N + col0 + 32u) / 4u] = vec4f(c6_4[0], c6_5[0], c6_6[0], c6_7[0]); }
   }
   if (row0 + 25u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 0u] = c6_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 1u] = c6_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 2u] = c6_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 3u] = c6_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 32u] = c6_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 33u] = c6_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 34u] = c6_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 25u) * p.N + col0 + 35u] = c6_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 25u) * p.N + col0 + 0u) / 4u] = vec4f(c6_0[1], c6_1[1], c6_2[1], c6_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 25u) * p.N + col0 + 32u) / 4u] = vec4f(c6_4[1], c6_5[1], c6_6[1], c6_7[1]); }
   }
   if (row0 + 26u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 0u] = c6_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 1u] = c6_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 2u] = c6_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 3u] = c6_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 32u] = c6_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 33u] = c6_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 34u] = c6_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 26u) * p.N + col0 + 35u] = c6_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 26u) * p.N + col0 + 0u) / 4u] = vec4f(c6_0[2], c6_1[2], c6_2[2], c6_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 26u) * p.N + col0 + 32u) / 4u] = vec4f(c6_4[2], c6_5[2], c6_6[2], c6_7[2]); }
   }
   if (row0 + 27u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 0u] = c6_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 1u] = c6_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 2u] = c6_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 3u] = c6_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 32u] = c6_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 33u] = c6_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 34u] = c6_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 27u) * p.N + col0 + 35u] = c6_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 27u) * p.N + col0 + 0u) / 4u] = vec4f(c6_0[3], c6_1[3], c6_2[3], c6_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 27u) * p.N + col0 + 32u) / 4u] = vec4f(c6_4[3], c6_5[3], c6_6[3], c6_7[3]); }
   }
   if (row0 + 28u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 0u] = c7_0[0]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 1u] = c7_1[0]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 2u] = c7_2[0]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 3u] = c7_3[0]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 32u] = c7_4[0]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 33u] = c7_5[0]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 34u] = c7_6[0]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 28u) * p.N + col0 + 35u] = c7_7[0]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 28u) * p.N + col0 + 0u) / 4u] = vec4f(c7_0[0], c7_1[0], c7_2[0], c7_3[0]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 28u) * p.N + col0 + 32u) / 4u] = vec4f(c7_4[0], c7_5[0], c7_6[0], c7_7[0]); }
   }
   if (row0 + 29u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 0u] = c7_0[1]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 1u] = c7_1[1]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 2u] = c7_2[1]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 3u] = c7_3[1]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 32u] = c7_4[1]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 33u] = c7_5[1]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 34u] = c7_6[1]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 29u) * p.N + col0 + 35u] = c7_7[1]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 29u) * p.N + col0 + 0u) / 4u] = vec4f(c7_0[1], c7_1[1], c7_2[1], c7_3[1]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 29u) * p.N + col0 + 32u) / 4u] = vec4f(c7_4[1], c7_5[1], c7_6[1], c7_7[1]); }
   }
   if (row0 + 30u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 0u] = c7_0[2]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 1u] = c7_1[2]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 2u] = c7_2[2]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 3u] = c7_3[2]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 32u] = c7_4[2]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 33u] = c7_5[2]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 34u] = c7_6[2]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 30u) * p.N + col0 + 35u] = c7_7[2]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 30u) * p.N + col0 + 0u) / 4u] = vec4f(c7_0[2], c7_1[2], c7_2[2], c7_3[2]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 30u) * p.N + col0 + 32u) / 4u] = vec4f(c7_4[2], c7_5[2], c7_6[2], c7_7[2]); }
   }
   if (row0 + 31u < p.M) {
-    if (col0 + 0u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 0u] = c7_0[3]; }
-    if (col0 + 1u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 1u] = c7_1[3]; }
-    if (col0 + 2u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 2u] = c7_2[3]; }
-    if (col0 + 3u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 3u] = c7_3[3]; }
-    if (col0 + 32u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 32u] = c7_4[3]; }
-    if (col0 + 33u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 33u] = c7_5[3]; }
-    if (col0 + 34u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 34u] = c7_6[3]; }
-    if (col0 + 35u < p.N) { d[zo + (row0 + 31u) * p.N + col0 + 35u] = c7_7[3]; }
+    if (col0 + 0u < p.N) { d[(zo + (row0 + 31u) * p.N + col0 + 0u) / 4u] = vec4f(c7_0[3], c7_1[3], c7_2[3], c7_3[3]); }
+    if (col0 + 32u < p.N) { d[(zo + (row0 + 31u) * p.N + col0 + 32u) / 4u] = vec4f(c7_4[3], c7_5[3], c7_6[3], c7_7[3]); }
   }
 }
