@@ -339,6 +339,31 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_backward.wgsl"] = winogradGemmBackward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/pointwise_gemm_vec4.wgsl"] = vec4Kernel({
+    header: [
+      "pointwise_gemm_vec4: c[z, m, n] (+)= sum_k a[k, m] b[z, k, n] for every batch z (grid z): a",
+      "pointwise (1x1, stride 1, no padding) convolution as one GEMM per image, the weights shared.",
+      "Forward: a = the weights transposed [Ci, Co], b = x [B, Ci, P], c = y [B, Co, P]; input",
+      "gradient: a = the weights as stored [Co, Ci], b = dy [B, Co, P], c = dx [B, Ci, P] (P = the",
+      "positions per image). M, N (= P) multiples of 4; accumulate != 0 adds to what c holds.",
+      `Grid: x = ceil(N / 128), y = ceil(M / 64), z = B.`,
+      CPU_NOTE,
+    ],
+    params: ["M: u32", "N: u32", "K: u32", "accumulate: u32"],
+    bindings: [
+      "var<storage, read> a: array<vec4f>",
+      "var<storage, read> b: array<vec4f>",
+      "var<storage, read_write> c: array<vec4f>",
+    ],
+    prologue: "let bb = wid.z * p.K * p.N / 4u; let cb = wid.z * p.M * p.N; " +
+      "let m4 = p.M / 4u; let n4 = p.N / 4u;",
+    loadA4: (r0) => `a[k * m4 + ${r0} / 4u]`,
+    loadB4: (n0) => `b[bb + k * n4 + ${n0} / 4u]`,
+    store4: (v, i, j) =>
+      `let o = (cb + (${i}) * p.N + ${j}) / 4u; var r = ${v}; ` +
+      `if (p.accumulate != 0u) { r += c[o]; } c[o] = r;`,
+  });
+
   const NARROW: Block = { TM: 32, TN: 8, WX: 8, WY: 2 };
   const NARROW_NOTE = `${CPU_NOTE} 64x64 tiles, for 64 or fewer input channels.`;
   out["conv2d/winograd_gemm_backward_narrow.wgsl"] = winogradGemmBackward(NARROW, NARROW_NOTE);

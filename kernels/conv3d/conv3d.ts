@@ -1,8 +1,9 @@
 /**
  * 3-D convolution without bias (NCDHW, weights [Co, Ci, KD, KH, KW]), as implicit GEMM kernels:
  * forward, backward-input (one dispatch per stride phase) and backward-weight (split-K); for
- * stride-1 3x3x3 kernels also Winograd F(2x2x2, 3x3x3) variants of all three (winograd3d.ts),
- * chosen by the autotuner.
+ * stride-1 3x3x3 kernels also Winograd F(2x2x2, 3x3x3) variants of all three (winograd3d.ts), and
+ * for pointwise ones (1x1x1, stride 1, no padding) a vec4 GEMM per clip for the forward and input
+ * gradient (conv2d/pointwise.ts), chosen by the autotuner.
  * Padding per dimension: a number (symmetric, PyTorch's) or "same" (TensorFlow's, computed from
  * the input size as the I3D port does: total = max(k - s, 0) when s divides the size, else
  * max(k - size mod s, 0); front = total div 2, back = the rest).
@@ -38,6 +39,12 @@ import {
   winogradTile,
   withWinograd,
 } from "../conv2d/winograd.ts";
+import {
+  POINTWISE,
+  pointwiseBackwardInputInto,
+  pointwiseFits,
+  pointwiseForwardInto,
+} from "../conv2d/pointwise.ts";
 
 const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
@@ -64,12 +71,20 @@ const DIRECT: PassTables = {
   backwardWeight: BACKWARD_WEIGHT,
 };
 const WITH_WINOGRAD = withWinograd(DIRECT, WINOGRAD3D, WINOGRAD3D_BACKWARD_WEIGHT);
+const WITH_POINTWISE: PassTables = {
+  forward: { ...FORWARD, pointwise: POINTWISE },
+  backwardInput: { ...BACKWARD_INPUT, pointwise: POINTWISE },
+  backwardWeight: BACKWARD_WEIGHT,
+};
 /** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
-const tables = (s: Conv3dShape): PassTables => winograd3dFits(s) ? WITH_WINOGRAD : DIRECT;
+function tables(s: Conv3dShape): PassTables {
+  if (winograd3dFits(s)) return WITH_WINOGRAD;
+  return pointwiseFits({ ...s, positions: volume(s.input) }) ? WITH_POINTWISE : DIRECT;
+}
 
 /**
- * The variants each pass of a shape chooses among (autotuned): the direct kernels' families,
- * and Winograd F(2x2x2, 3x3x3) for stride-1 3x3x3 kernels.
+ * The variants each pass of a shape chooses among (autotuned): the direct kernels' families, the
+ * Winograd ones for stride-1 3x3x3 kernels, "pointwise" for pointwise ones (see pointwiseFits).
  */
 export function conv3dVariants(s: Conv3dShape): Record<keyof PassTables, string[]> {
   return passVariants(tables(s));
@@ -169,6 +184,7 @@ function scratch(t: Tensor, s: Conv3dShape): Record<"x" | "w" | "y", Tensor> {
 }
 
 function forward(variant: string, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
+  if (variant === "pointwise") return pointwiseForwardInto(y, x, w);
   if (isWinograd(variant)) {
     return winograd3dConvInto(
       WINOGRAD3D[variant],
@@ -205,6 +221,7 @@ function backwardInput(
   s: Conv3dShape,
   acc: boolean,
 ) {
+  if (variant === "pointwise") return pointwiseBackwardInputInto(dx, dy, w, acc);
   if (isWinograd(variant)) {
     return winograd3dConvInto(
       WINOGRAD3D[variant],

@@ -11,12 +11,26 @@ import { accumulateGrad } from "../elementwise/elementwise.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
 
-const swapKernel = { name: "swap_axes_forward", code: swapSrc };
+/** The axis-swap kernel (exported so that callers that run it can list it in fingerprints). */
+export const swapKernel = { name: "swap_axes_forward", code: swapSrc };
 const concatForwardKernel = { name: "concat_forward", code: concatForwardSrc };
 const concatBackwardKernel = { name: "concat_backward", code: concatBackwardSrc };
 
 function swapInto(y: Tensor, x: Tensor, T: number, C: number, S: number): void {
   x.gpu.dispatch(swapKernel, [x.range, y.range], { u: [x.size, T, C, S] }, groups1d(x.size, 256));
+}
+
+/**
+ * y = x with axes 1 and 2 of the view [A, T, C, S] swapped ([A, C, T, S]), no autograd; x and y
+ * hold A*T*C*S values in any shape (e.g. a [Co, Ci] matrix transposed as [1, Co, Ci, 1]).
+ */
+export function swapAxes12Into(y: Tensor, x: Tensor, [A, T, C, S]: readonly number[]): void {
+  if (x.size !== A * T * C * S || y.size !== x.size) {
+    throw new Error(
+      `swapAxes12Into: [${x.shape}] -> [${y.shape}] is not a view of [${A},${T},${C},${S}]`,
+    );
+  }
+  swapInto(y, x, T, C, S);
 }
 
 /** Swap axes 1 and 2 of a tensor of rank >= 3: [A, T, C, ...rest] -> [A, C, T, ...rest]. */
