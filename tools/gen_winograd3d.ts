@@ -15,6 +15,7 @@ import {
   show,
   transpose,
   WEIGHT_BACKWARD_PRELUDE,
+  WEIGHT_COORDS,
 } from "./gen_winograd.ts";
 
 const HEADER_NOTE = generatedBy("gen_winograd3d.ts");
@@ -123,8 +124,7 @@ function input3d(c: Scheme3d): string {
     "}",
     "",
     ENTRY,
-    kMajorCoords(TILE_COORDS_3D("g"), "g", "C"),
-    "  let c = select(g / p.T, g % p.C, p.kmajor != 0u);",
+    kMajorCoords(TILE_COORDS_3D("g"), "g", "c", "C"),
     "  let base = (b * p.C + c) * p.D * p.H * p.W;",
     `  let z0 = i32(${mD}u * td) - i32(p.PD);`,
     `  let y0 = i32(${mH}u * th) - i32(p.PH);`,
@@ -169,8 +169,7 @@ function weight3d(c: Scheme3d): string {
     "}",
     "",
     ENTRY,
-    "  let i = select(g % p.I, g / p.O, p.kmajor != 0u);",
-    "  let o = select(g / p.I, g % p.O, p.kmajor != 0u);",
+    WEIGHT_COORDS,
     ...taps,
     ...lines,
     "  let stride = p.O * p.I;",
@@ -261,8 +260,7 @@ function outputBackward3d(c: Scheme3d): string {
     "@group(0) @binding(2) var<storage, read_write> g: array<f32>;",
     "",
     ENTRY.replaceAll("let g =", "let at =").replace("if (g >=", "if (at >="),
-    kMajorCoords(TILE_COORDS_3D("at"), "at", "O"),
-    "  let o = select(at / p.T, at % p.O, p.kmajor != 0u);",
+    kMajorCoords(TILE_COORDS_3D("at"), "at", "o", "O"),
     `  let oz = ${mD}u * td;`,
     `  let oy = ${mH}u * th;`,
     `  let ox = ${mW}u * tw;`,

@@ -29,11 +29,11 @@ fn ld(base: u32, ih: i32, iw: i32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
-  let t = select(g % p.T, g / p.C, p.kmajor != 0u);
+  let dv_ = select(p.T, p.C, p.kmajor != 0u); let q_ = g / dv_; let r_ = g - q_ * dv_;
+  let c = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);
-  let c = select(g / p.T, g % p.C, p.kmajor != 0u);
   let base = (b * p.C + c) * p.H * p.W;
   let ih = i32(4u * th) - i32(p.pad);
   let iw = i32(4u * tw) - i32(p.pad);

@@ -22,11 +22,11 @@ struct Params { O: u32, OH: u32, OW: u32, TH: u32, TW: u32, T: u32, kmajor: u32,
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let at = gid.x + gid.y * nwg.x * 64u;
   if (at >= p.total) { return; }
-  let t = select(at % p.T, at / p.O, p.kmajor != 0u);
+  let dv_ = select(p.T, p.O, p.kmajor != 0u); let q_ = at / dv_; let r_ = at - q_ * dv_;
+  let o = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);
-  let o = select(at / p.T, at % p.O, p.kmajor != 0u);
   let oh = 4u * th;
   let ow = 4u * tw;
   let base = ((b * p.O + o) * p.OH + oh) * p.OW + ow;

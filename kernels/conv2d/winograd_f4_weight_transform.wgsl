@@ -28,8 +28,8 @@ fn tap(o: u32, i: u32, r: u32, c: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
-  let i = select(g % p.I, g / p.O, p.kmajor != 0u);
-  let o = select(g / p.I, g % p.O, p.kmajor != 0u);
+  var i: u32; var o: u32;
+  if (p.kmajor != 0u) { i = g / p.O; o = g - i * p.O; } else { o = g / p.I; i = g - o * p.I; }
   let k_0_0 = tap(o, i, 0u, 0u);
   let k_0_1 = tap(o, i, 0u, 1u);
   let k_0_2 = tap(o, i, 0u, 2u);

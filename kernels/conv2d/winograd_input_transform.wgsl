@@ -30,8 +30,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
   // (c, t) with t fastest, or with kmajor (t, c) with c fastest: g is V's flat index either way
-  let t = select(g % p.T, g / p.C, p.kmajor != 0u);
-  let c = select(g / p.T, g % p.C, p.kmajor != 0u);
+  // one division (the software adapter divides lane by lane)
+  let dv_ = select(p.T, p.C, p.kmajor != 0u); let q_ = g / dv_; let r_ = g - q_ * dv_;
+  let c = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);

@@ -21,8 +21,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = gid.x + gid.y * nwg.x * 64u;
   if (i >= p.total) { return; }
   // (o, t) with t fastest, or with kmajor (t, o) with o fastest: i is g's flat index either way
-  let t = select(i % p.T, i / p.O, p.kmajor != 0u);
-  let o = select(i / p.T, i % p.O, p.kmajor != 0u);
+  // one division (the software adapter divides lane by lane)
+  let dv_ = select(p.T, p.O, p.kmajor != 0u); let q_ = i / dv_; let r_ = i - q_ * dv_;
+  let o = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let b = t / (p.TW * p.TH);

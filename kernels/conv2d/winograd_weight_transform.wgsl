@@ -28,8 +28,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
   // (o, i) with i fastest, or with kmajor (i, o) with o fastest: g is U's flat index either way
-  let i = select(g % p.I, g / p.O, p.kmajor != 0u);
-  let o = select(g / p.I, g % p.O, p.kmajor != 0u);
+  var i: u32; var o: u32; // one division either way (the software adapter divides lane by lane)
+  if (p.kmajor != 0u) { i = g / p.O; o = g - i * p.O; } else { o = g / p.I; i = g - o * p.I; }
   let g0 = vec3f(tap(o, i, 0u, 0u), tap(o, i, 0u, 1u), tap(o, i, 0u, 2u));
   let g1 = vec3f(tap(o, i, 1u, 0u), tap(o, i, 1u, 1u), tap(o, i, 1u, 2u));
   let g2 = vec3f(tap(o, i, 2u, 0u), tap(o, i, 2u, 1u), tap(o, i, 2u, 2u));

@@ -29,12 +29,12 @@ fn ld(base: u32, z: i32, y: i32, w: i32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.total) { return; }
-  let t = select(g % p.T, g / p.C, p.kmajor != 0u);
+  let dv_ = select(p.T, p.C, p.kmajor != 0u); let q_ = g / dv_; let r_ = g - q_ * dv_;
+  let c = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let td = (t / (p.TW * p.TH)) % p.TD;
   let b = t / (p.TW * p.TH * p.TD);
-  let c = select(g / p.T, g % p.C, p.kmajor != 0u);
   let base = (b * p.C + c) * p.D * p.H * p.W;
   let z0 = i32(2u * td) - i32(p.PD);
   let y0 = i32(2u * th) - i32(p.PH);

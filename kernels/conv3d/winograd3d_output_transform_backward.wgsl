@@ -21,12 +21,12 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let at = gid.x + gid.y * nwg.x * 64u;
   if (at >= p.total) { return; }
-  let t = select(at % p.T, at / p.O, p.kmajor != 0u);
+  let dv_ = select(p.T, p.O, p.kmajor != 0u); let q_ = at / dv_; let r_ = at - q_ * dv_;
+  let o = select(q_, r_, p.kmajor != 0u); let t = select(r_, q_, p.kmajor != 0u);
   let tw = t % p.TW;
   let th = (t / p.TW) % p.TH;
   let td = (t / (p.TW * p.TH)) % p.TD;
   let b = t / (p.TW * p.TH * p.TD);
-  let o = select(at / p.T, at % p.O, p.kmajor != 0u);
   let oz = 2u * td;
   let oy = 2u * th;
   let ox = 2u * tw;
