@@ -297,13 +297,14 @@ export interface Vec4GemmSpec {
 }
 
 /**
- * The software adapter's register-blocked GEMM (by default CPU_CONV_BLOCK: 32 x 16 per invocation,
- * 8x2 workgroups) reading both operands as vec4: A four rows at a time (A stored k-major, [K, M]),
- * B four neighbouring columns at a time, so each invocation's TN columns are groups of 4, the groups
- * 4 * WX apart; the results are stored four columns at a time too. llvmpipe loads and stores storage
- * values lane by lane, one loop per instruction, so a k step costs 8 + 4 loads instead of 32 + 16
- * (1024x1024x256: 32 vs 25 GFLOP/s in one process; vec4 loads along k instead held 32 vec4 rows
- * live and were slower than scalar loads). M and N must be multiples of 4.
+ * The software adapter's register-blocked GEMM (by default CPU_CONV_BLOCK: 32 x 16 per
+ * invocation, 8x2 workgroups) reading both operands as vec4: A four rows at a time (A stored
+ * k-major, [K, M]), B four neighbouring columns at a time, so each invocation's TN columns are
+ * groups of 4, the groups 4 * WX apart; the results are stored four columns at a time too.
+ * llvmpipe loads and stores storage values lane by lane, one loop per instruction, so a k step
+ * costs 8 + 4 loads instead of 32 + 16 (1024x1024x256: 32 vs 25 GFLOP/s in one process; vec4
+ * loads along k instead held 32 vec4 rows live and were slower than scalar loads). M and N must
+ * be multiples of 4.
  */
 export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): string {
   const { TM, TN, WX, WY } = block;

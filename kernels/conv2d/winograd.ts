@@ -118,8 +118,8 @@ const GEMMS = variantTable("winograd_gemm", {
 });
 /**
  * The batched Winograd GEMMs (shared by the 2-D and 3-D convolutions), one per family: the
- * software adapter's reads both operands as vec4 (its passes 1.16-1.26x faster at ResNet18's shapes, the same
- * sums), with the scalar kernel where the channels or tiles are not multiples of 4.
+ * software adapter's reads both operands as vec4 (its passes 1.16-1.26x faster at ResNet18's
+ * shapes, the same sums), with the scalar kernel where the channels or tiles are not multiples of 4.
  */
 const WINOGRAD_GEMM: Record<"cpu" | "gpu" | "tiled", WinogradGemmKernel> = {
   cpu: { ...GEMMS.vec4, kMajor: true, fallback: GEMMS.cpu },
