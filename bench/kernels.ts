@@ -27,11 +27,8 @@ import {
   conv2dForwardVariantInto,
   conv2dShape,
 } from "../kernels/conv2d/conv2d.ts";
-import {
-  WINOGRAD_VARIANTS,
-  winogradFits,
-  type WinogradVariant,
-} from "../kernels/conv2d/winograd.ts";
+import { winogradFits } from "../kernels/conv2d/winograd.ts";
+import { WINOGRAD_VARIANTS, type WinogradVariant } from "../kernels/conv2d/winograd_gemm.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 
 /** ResNet18 convolutions at batch 8 and a 112x112 input (after the stem: 56, then 28...). */

@@ -18,19 +18,21 @@ import { dispatchSplitK, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
-  isWinograd,
-  type PassTables,
-  passVariants,
   WINOGRAD,
   WINOGRAD_BACKWARD_WEIGHT,
   winogradBackwardWeightInto,
   type WinogradConv,
   winogradConvInto,
   winogradFits,
+} from "./winograd.ts";
+import {
+  isWinograd,
+  type PassTables,
+  passVariants,
   type WinogradTile,
   winogradTile,
   withWinograd,
-} from "./winograd.ts";
+} from "./winograd_gemm.ts";
 
 const FORWARD = variantTable("conv2d_forward", {
   cpu: forwardSrc,

@@ -38,7 +38,7 @@ import {
   type WinogradTile,
   winogradTile,
   withWinograd,
-} from "../conv2d/winograd.ts";
+} from "../conv2d/winograd_gemm.ts";
 import {
   POINTWISE,
   pointwiseBackwardInputInto,

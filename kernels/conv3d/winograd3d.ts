@@ -25,19 +25,18 @@ import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl"
   type: "text",
 };
 import { groups1d } from "../runtime/gpu.ts";
-import { expectShape, Tensor } from "../tensor.ts";
+import { expectShape, type Tensor } from "../tensor.ts";
 import {
   transformKernels,
   type Transforms,
   type WinogradBackwardKernel,
-  winogradGemm,
-  winogradGemmBackward,
-  winogradGemmBackwardFor,
-  winogradGemmFor,
+  winogradBackwardWeightWith,
+  winogradConvWith,
   type WinogradGemmKernel,
+  type WinogradSteps,
   winogradTables,
   type WinogradTile,
-} from "../conv2d/winograd.ts";
+} from "../conv2d/winograd_gemm.ts";
 
 type Triple = [number, number, number];
 
@@ -167,30 +166,6 @@ export function winograd3dOutputTransform(
   }, groups1d(c.O * T, 64));
 }
 
-/** out (+)= the convolution `c` of `inp` with `w`, the GEMMs by variant `v`'s kernel. */
-export function winograd3dConvInto(
-  v: WinogradGemmKernel,
-  out: Tensor,
-  inp: Tensor,
-  w: Tensor,
-  c: Winograd3dConv,
-  accumulate: boolean,
-): void {
-  const gpu = out.gpu, { T } = winograd3dTiles(c);
-  const Z = scheme(c).points;
-  const { kernel, kMajor } = winogradGemmFor(v, c.O, T);
-  const u = Tensor.empty(gpu, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
-  const vt = Tensor.empty(gpu, [Z, c.I, T]);
-  const m = Tensor.empty(gpu, [Z, c.O, T]);
-  winograd3dWeightTransform(u, w, c, kMajor);
-  winograd3dInputTransform(vt, inp, c);
-  winogradGemm(kernel, m, u, vt, kMajor);
-  winograd3dOutputTransform(out, m, c, accumulate);
-  u.dispose();
-  vt.dispose();
-  m.dispose();
-}
-
 /**
  * g [Z, O, T] = the adjoint output transform of every tile's block of `dy`; with `kMajor`,
  * g [Z, T, O] (the vec4 weight-gradient GEMM's order).
@@ -225,6 +200,28 @@ export function winograd3dWeightTransformBackward(
   }, groups1d(c.O * c.I, 64));
 }
 
+/** The 3-D transforms, for winogradConvWith and winogradBackwardWeightWith. */
+const STEPS_3D: WinogradSteps<Winograd3dConv> = {
+  sizes: (c) => ({ Z: scheme(c).points, T: winograd3dTiles(c).T }),
+  weight: winograd3dWeightTransform,
+  input: winograd3dInputTransform,
+  output: winograd3dOutputTransform,
+  outputBackward: winograd3dOutputTransformBackward,
+  weightBackward: winograd3dWeightTransformBackward,
+};
+
+/** out (+)= the 3-D convolution `c` of `inp` with `w`, the GEMMs by variant `v`'s kernel. */
+export function winograd3dConvInto(
+  v: WinogradGemmKernel,
+  out: Tensor,
+  inp: Tensor,
+  w: Tensor,
+  c: Winograd3dConv,
+  accumulate: boolean,
+): void {
+  winogradConvWith(STEPS_3D, v, out, inp, w, c, accumulate);
+}
+
 /**
  * dw [O, I, 3, 3, 3] (+)= the weight gradient of the convolution `c` (not flipped) given its input
  * `x` and output gradient `dy`: the adjoint transforms around a split-K GEMM over the tiles.
@@ -237,17 +234,5 @@ export function winograd3dBackwardWeightInto(
   c: Winograd3dConv,
   accumulate: boolean,
 ): void {
-  if (c.flip) throw new Error("winograd3d weight gradient: the convolution must not be flipped");
-  const gpu = dw.gpu, { T } = winograd3dTiles(c);
-  const Z = scheme(c).points;
-  const { kernel, kMajor } = winogradGemmBackwardFor(variant, c.O, c.I);
-  const g = Tensor.empty(gpu, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
-  const vt = Tensor.empty(gpu, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
-  winograd3dOutputTransformBackward(g, dy, c, kMajor);
-  winograd3dInputTransform(vt, x, c, kMajor);
-  const d = winogradGemmBackward(kernel, g, vt, kMajor);
-  winograd3dWeightTransformBackward(dw, d, c, accumulate);
-  g.dispose();
-  vt.dispose();
-  d.dispose();
+  winogradBackwardWeightWith(STEPS_3D, variant, dw, dy, x, c, accumulate);
 }

@@ -107,7 +107,7 @@ export class Gpu {
   #pass: GPUComputePassEncoder | null = null;
   #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
-  #profileGrid = false;
+  readonly #profileGrid: boolean;
 
   private constructor(
     device: GPUDevice,

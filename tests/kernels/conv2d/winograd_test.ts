@@ -31,11 +31,11 @@ import {
   winogradOutputTransform,
   winogradOutputTransformBackward,
   winogradPoints,
-  type WinogradTile,
   winogradTiles,
   winogradWeightTransform,
   winogradWeightTransformBackward,
 } from "../../../kernels/conv2d/winograd.ts";
+import type { WinogradTile } from "../../../kernels/conv2d/winograd_gemm.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 const EXACT = { atol: 0, rtol: 0 }; // the same values in another order

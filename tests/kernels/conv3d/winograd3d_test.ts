@@ -17,7 +17,7 @@ import {
   conv3dShape,
   conv3dVariants,
 } from "../../../kernels/conv3d/conv3d.ts";
-import { WINOGRAD_VARIANTS } from "../../../kernels/conv2d/winograd.ts";
+import { WINOGRAD_VARIANTS } from "../../../kernels/conv2d/winograd_gemm.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 const WINOGRAD = Object.keys(WINOGRAD_VARIANTS);
