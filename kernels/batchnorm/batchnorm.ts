@@ -63,7 +63,7 @@ export function batchNorm(
   const y = Tensor.empty(gpu, x.shape);
   const relu = options.relu ? 1 : 0;
   // Elementwise passes: four elements per invocation when the size allows (faster everywhere).
-  const vec4 = x.size % 4 === 0;
+  const vec4 = x.size % 4 === 0 && S >= 4;
   const grid = groups1d(vec4 ? x.size / 4 : x.size, 256);
   gpu.dispatch(
     vec4 ? forwardVec4Kernel : forwardKernel,

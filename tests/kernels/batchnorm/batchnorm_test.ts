@@ -144,9 +144,16 @@ gpuTest(
     "path (vec4 within a channel and straddling two) and the one-per-invocation path",
   async (gpu) => {
     const rng = new Rng(23);
-    // sizes % 4 == 0 take the vec4 kernels: S = 4 (aligned), 5 and 49 (vec4s straddle channels);
-    // [3, 5, 7] (105 values) takes the scalar ones
-    const shapes: [number, number, number][] = [[2, 3, 4], [4, 3, 5], [2, 8, 49], [3, 5, 7]];
+    // sizes % 4 == 0 with S >= 4 take the vec4 kernels: S = 4 (aligned), 5 and 49 (vec4s
+    // straddle two channels, the last channel's into the next sample's first); [3, 5, 7] (105
+    // values) and [2, 4, 2] (S < 4: a vec4 would span more than two planes) the scalar ones
+    const shapes: [number, number, number][] = [
+      [2, 3, 4],
+      [4, 3, 5],
+      [2, 8, 49],
+      [3, 5, 7],
+      [2, 4, 2],
+    ];
     for (const shape of shapes) {
       for (const fused of [false, true]) {
         const [B, C, S] = shape;
