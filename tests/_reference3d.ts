@@ -100,6 +100,8 @@ function poolWindows(g: Pool3dGeo, visit: (yi: number, xs: number[]) => void): v
 /** Max pool forward and the gradient dx for dy (first max wins; zeroPad: pads are zeros). */
 export function maxpool3dRef(x: Arr, dy: Arr, g: Pool3dGeo, zeroPad: boolean) {
   const y = new Float64Array(g.planes * vol(g.output)), dx = new Float64Array(x.length);
+  // the argmax within its input plane as the kernels store it (0xffffffff: a padded zero)
+  const idx = new Uint32Array(y.length).fill(0xffffffff);
   poolWindows(g, (yi, xs) => {
     let best = -Infinity, at = -2;
     for (const xi of xs) {
@@ -108,9 +110,12 @@ export function maxpool3dRef(x: Arr, dy: Arr, g: Pool3dGeo, zeroPad: boolean) {
       if (at === -2 || v > best) [best, at] = [v, xi];
     }
     y[yi] = best;
-    if (at >= 0) dx[at] += dy[yi];
+    if (at >= 0) {
+      dx[at] += dy[yi];
+      idx[yi] = at % vol(g.input);
+    }
   });
-  return { y, dx };
+  return { y, dx, idx };
 }
 
 /** Average pool forward (count_include_pad) and the gradient dx for dy. */

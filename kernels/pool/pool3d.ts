@@ -5,6 +5,7 @@
  */
 import maxForwardSrc from "./maxpool3d_forward.wgsl" with { type: "text" };
 import scatterSrc from "./maxpool3d_backward_scatter.wgsl" with { type: "text" };
+import planeSrc from "./maxpool3d_backward_plane.wgsl" with { type: "text" };
 import avgForwardSrc from "./avgpool3d_forward.wgsl" with { type: "text" };
 import avgBackwardSrc from "./avgpool3d_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
@@ -14,6 +15,7 @@ import { samePadding, type Triple, triple } from "../conv3d/conv3d.ts";
 
 const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
 const scatterKernel = { name: "maxpool3d_backward_scatter", code: scatterSrc };
+const planeKernel = { name: "maxpool3d_backward_plane", code: planeSrc };
 const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
 const avgBackwardKernel = { name: "avgpool3d_backward", code: avgBackwardSrc };
 
@@ -82,8 +84,11 @@ export interface MaxPoolGeometry {
 /**
  * dx (+)= the max pool's input gradient: dy [planes, output] scattered to the forward's argmax
  * `idx` (positions within each input plane, 0xffffffff for a padded zero), in classes of
- * outputs whose windows cannot overlap (see maxpool3d_backward_scatter.wgsl). 2-D pools use it
- * with D = 1.
+ * outputs whose windows cannot overlap. `perPlane` (default on the software adapter): one
+ * dispatch, one invocation per plane walking the classes in turn (maxpool3d_backward_plane.wgsl);
+ * otherwise one dispatch per class, one invocation per output (maxpool3d_backward_scatter.wgsl),
+ * the parallel form real GPUs want. Both add in the same order: the same result to the bit.
+ * 2-D pools use it with D = 1.
  */
 export function maxpoolBackwardInto(
   dx: Tensor,
@@ -91,11 +96,18 @@ export function maxpoolBackwardInto(
   idx: Tensor,
   g: MaxPoolGeometry,
   accumulate: boolean,
+  perPlane: boolean = dx.gpu.adapterInfo.isFallbackAdapter,
 ): void {
   const gpu = dx.gpu;
   if (!accumulate) gpu.encoder().clearBuffer(dx.buffer, dx.offset, dx.byteSize);
   const q = [0, 1, 2].map((d) => Math.ceil(g.kernel[d] / g.stride[d]));
   const isz = g.input[0] * g.input[1] * g.input[2];
+  if (perPlane) {
+    gpu.dispatch(planeKernel, [dy.range, idx.range, dx.range], {
+      u: [g.planes, isz, ...g.output, ...q],
+    }, groups1d(g.planes, 8));
+    return;
+  }
   const count = (d: number, c: number) => c < g.output[d] ? Math.ceil((g.output[d] - c) / q[d]) : 0;
   for (let cd = 0; cd < q[0]; cd++) {
     for (let ch = 0; ch < q[1]; ch++) {

@@ -2,7 +2,12 @@ import { assertClose, gpuTest, numericGrad, randn, thrown } from "../../_helpers
 import { avgpool3dRef, maxpool3dRef, type Pool3dGeo } from "../../_reference3d.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
-import { avgpool3d, maxpool3d, type Pool3dOptions } from "../../../kernels/pool/pool3d.ts";
+import {
+  avgpool3d,
+  maxpool3d,
+  maxpoolBackwardInto,
+  type Pool3dOptions,
+} from "../../../kernels/pool/pool3d.ts";
 import { samePadding } from "../../../kernels/conv3d/conv3d.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { add } from "../../../kernels/elementwise/elementwise.ts";
@@ -62,6 +67,43 @@ gpuTest(
       const at = `[${shape}] ${JSON.stringify(o)}`;
       assertClose(got, ref.y, { atol: 0, rtol: 0 }, `maxpool3d y ${at}`);
       assertClose(dx, ref.dx, { atol: 1e-6, rtol: 1e-6 }, `maxpool3d dx ${at}`);
+    }
+  },
+);
+
+gpuTest(
+  "max pool backward: one invocation per plane and one dispatch per class of outputs add the " +
+    "same gradients in the same order (equal bits), writing and accumulating",
+  async (gpu) => {
+    const rng = new Rng(44);
+    const cases: [number[], Pool3dOptions][] = [
+      ...MAX_CASES,
+      [[3, 2, 1, 9, 7], { kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1] }], // 2-D
+    ];
+    for (const [shape, o] of cases) {
+      using _ = new Scope(gpu);
+      const n = shape.reduce((a, b) => a * b);
+      const x = randn(rng, n).map((v) => Math.round(v * 2) / 2);
+      const g = geo(shape, o);
+      // gradients of mixed magnitudes, so that a different order of the sums shows in the bits
+      const dy = randn(rng, g.planes * g.output[0] * g.output[1] * g.output[2])
+        .map((v, i) => v * 10 ** ((i % 7) - 3));
+      const ref = maxpool3dRef(x, dy, g, !!o.zeroPad);
+      const idx = Tensor.from(gpu, new Float32Array(ref.idx.buffer), [ref.idx.length]);
+      const DY = Tensor.from(gpu, dy, [dy.length]);
+      const start = randn(rng, n);
+      const at = `[${shape}] ${JSON.stringify(o)}`;
+      for (const accumulate of [false, true]) {
+        const [byPlane, byClass] = [true, false].map((perPlane) => {
+          const dx = Tensor.from(gpu, start, [n]);
+          maxpoolBackwardInto(dx, DY, idx, g, accumulate, perPlane);
+          return dx;
+        });
+        const [a, b] = await gpu.read([byPlane.range, byClass.range]);
+        assertClose(a, b, { atol: 0, rtol: 0 }, `per plane vs per class ${at} ${accumulate}`);
+        const want = ref.dx.map((v, i) => v + (accumulate ? start[i] : 0));
+        assertClose(a, want, { atol: 1e-5, rtol: 1e-5 }, `dx ${at} accumulate ${accumulate}`);
+      }
     }
   },
 );
