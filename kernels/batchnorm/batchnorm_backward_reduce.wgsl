@@ -3,7 +3,10 @@
 // and the parameter gradients dbeta (+)= sum dy, dgamma (+)= sum dy * xhat (flags: 1 = write
 // them, 2 = accumulate). flags 4: a ReLU was fused into the forward, so dy is first masked by
 // z = xhat * gamma + beta > 0 (recomputed: ReLU's backward without reading its output).
-// One workgroup of 256 per channel; grid (C).
+// One workgroup of LANES per channel (256, or 64 for planes under 256 values, as in
+// batchnorm_stats.wgsl); grid (C).
+override LANES: u32 = 256u;
+
 struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -16,7 +19,7 @@ struct Params { B: u32, C: u32, S: u32, flags: u32, eps: f32 }
 @group(0) @binding(7) var<storage, read> gamma: array<f32>;
 @group(0) @binding(8) var<storage, read> beta: array<f32>;
 
-var<workgroup> part: array<vec2f, 256>;
+var<workgroup> part: array<vec2f, LANES>;
 
 // The channel's values, read once per workgroup.
 struct Channel { mean: f32, invstd: f32, gamma: f32, beta: f32, relu: bool }
@@ -28,7 +31,7 @@ fn term(i: u32, ch: Channel) -> vec2f {
   return vec2f(g, g * xhat);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
   let c = wid.x;
   let lid = lid3.x;
@@ -40,19 +43,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
     (p.flags & 4u) != 0u,
   );
   var s = vec2f(0.0);
-  if (p.S >= 256u) { // large planes one by one, lanes across each (no division per element)
+  if (p.S >= LANES) { // large planes one by one, lanes across each (no division per element)
     for (var b = 0u; b < p.B; b++) {
       let base = (b * p.C + c) * p.S;
-      for (var e = lid; e < p.S; e += 256u) { s += term(base + e, ch); }
+      for (var e = lid; e < p.S; e += LANES) { s += term(base + e, ch); }
     }
   } else { // small planes as one flat range, so that the lanes stay busy
-    for (var e = lid; e < p.B * p.S; e += 256u) {
+    for (var e = lid; e < p.B * p.S; e += LANES) {
       s += term(((e / p.S) * p.C + c) * p.S + e % p.S, ch);
     }
   }
   part[lid] = s;
   workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
+  for (var w = LANES / 2u; w > 0u; w >>= 1u) {
     if (lid < w) { part[lid] += part[lid + w]; }
     workgroupBarrier();
   }

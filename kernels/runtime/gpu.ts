@@ -14,8 +14,11 @@ import { fingerprint, type TiledKernel, variantsOf } from "./variants.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
 export interface Kernel {
+  /** Unique per pipeline: kernels sharing a source with other `constants` need other names. */
   name: string;
   code: string;
+  /** Values of the source's `override` constants (e.g. a workgroup size). */
+  constants?: Record<string, number>;
 }
 
 /** Something bindable as a storage buffer: a whole buffer or a byte range of one. */
@@ -236,7 +239,7 @@ export class Gpu {
       p = this.device.createComputePipeline({
         label: kernel.name,
         layout: "auto",
-        compute: { module, entryPoint: "main" },
+        compute: { module, entryPoint: "main", constants: kernel.constants },
       });
       this.#pipelines.set(kernel.name, p);
     }

@@ -21,7 +21,10 @@ gpuTest(
   "batchnorm training forward and running stats match the CPU reference (odd shapes)",
   async (gpu) => {
     const rng = new Rng(20);
-    for (const [B, C, S] of [[2, 3, 5], [3, 7, 1], [1, 2, 1000], [5, 70, 9]]) {
+    // 64 lanes per channel below S = 256 (flat over B*S, one or several rounds; plane by plane
+    // from S = 64), 256 lanes from S = 256
+    const shapes = [[2, 3, 5], [3, 7, 1], [1, 2, 1000], [5, 70, 9], [9, 3, 20], [3, 4, 100]];
+    for (const [B, C, S] of shapes) {
       const x = randn(rng, B * C * S, 2).map((v, i) => v + (i % 3));
       const gamma = randn(rng, C), beta = randn(rng, C);
       const rm = randn(rng, C), rv = randn(rng, C).map((v) => 1 + Math.abs(v));
@@ -153,6 +156,8 @@ gpuTest(
       [2, 8, 49],
       [3, 5, 7],
       [2, 4, 2],
+      [3, 4, 100],
+      [2, 3, 300],
     ];
     for (const shape of shapes) {
       for (const fused of [false, true]) {
