@@ -12,6 +12,7 @@ import forwardVec4Src from "./batchnorm_forward_vec4.wgsl" with { type: "text" }
 import inputVec4Src from "./batchnorm_backward_input_vec4.wgsl" with { type: "text" };
 import { expectShape, numel, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
+import { accumulateGrad, reluBackwardInto } from "../elementwise/elementwise.ts";
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
 
 const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
@@ -37,6 +38,12 @@ export interface BatchNormOptions {
   eps?: number;
   /** Apply ReLU to the output, fused (the forward and both backward kernels handle it). */
   relu?: boolean;
+  /**
+   * A tensor of x's shape added to the output before the ReLU, fused into the forward pass: a
+   * ResNet block's relu(bn(conv(h)) + shortcut) in one pass instead of three. Its backward is
+   * the unfused one (ReLU's, then the sum's and batch norm's), so the gradients are the same.
+   */
+  residual?: Tensor;
 }
 
 /**
@@ -74,6 +81,8 @@ export function batchNorm(
       [C],
     );
   }
+  const residual = options.residual;
+  if (residual) expectShape(residual, "batchnorm residual", x.shape.length, [...x.shape]);
   const y = Tensor.empty(gpu, x.shape);
   const relu = options.relu ? 1 : 0;
   // Elementwise passes: four elements per invocation when the size allows (faster everywhere).
@@ -81,47 +90,83 @@ export function batchNorm(
   const grid = groups1d(vec4 ? x.size / 4 : x.size, 256);
   gpu.dispatch(
     vec4 ? forwardVec4Kernel : forwardKernel,
-    [x.range, stats.range, gamma.range, beta.range, y.range],
-    { u: [x.size, C, S, relu], f: [eps] },
+    [x.range, stats.range, gamma.range, beta.range, y.range, residual?.range ?? gpu.dummy],
+    { u: [x.size, C, S, relu, residual ? 1 : 0], f: [eps] },
     grid,
   );
+  if (residual && options.training) {
+    // backward as unfused: g through the ReLU (by y), to the residual and to the batch norm
+    return record(y, [x, gamma, beta, residual], (g) => {
+      const masked = relu ? Tensor.empty(gpu, y.shape) : g;
+      if (relu) reluBackwardInto(masked, y, g, false);
+      accumulateGrad(residual, masked);
+      batchNormBackward(x, gamma, beta, stats, masked, { B, C, S, eps, relu: 0, vec4, grid });
+    });
+  }
   if (!options.training) return y; // eval: no graph (running stats are constants)
-  return record(y, [x, gamma, beta], (g) => {
-    const sums = Tensor.empty(gpu, [2, C]);
-    const gg = gradOutput(gamma), gb = gradOutput(beta);
-    if ((gg === null) !== (gb === null)) {
-      throw new Error("batchnorm: gamma and beta must both train");
-    }
-    const flags = (gg ? 1 | (gg.accumulate ? 2 : 0) : 0) | (relu ? 4 : 0);
-    gpu.dispatch(
-      perChannel("batchnorm_backward_reduce", reduceSrc, S),
-      [
-        x.range,
-        g.range,
-        stats.range,
-        sums.range,
-        gg ? gg.out.range : gpu.dummy,
-        gb ? gb.out.range : gpu.dummy,
-        gamma.range,
-        beta.range,
-      ],
-      { u: [B, C, S, flags], f: [eps] },
-      [C],
-    );
-    const gx = gradOutput(x);
-    if (gx) {
-      gpu.dispatch(vec4 ? inputVec4Kernel : inputKernel, [
-        x.range,
-        g.range,
-        stats.range,
-        gamma.range,
-        sums.range,
-        gx.out.range,
-        beta.range,
-      ], {
-        u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0, relu],
-        f: [eps],
-      }, grid);
-    }
-  });
+  return record(
+    y,
+    [x, gamma, beta],
+    (g) => batchNormBackward(x, gamma, beta, stats, g, { B, C, S, eps, relu, vec4, grid }),
+  );
+}
+
+/** The sizes and choices of one batch norm that its backward reuses. */
+interface BackwardGeometry {
+  B: number;
+  C: number;
+  S: number;
+  eps: number;
+  /** 1: dy is masked by the fused ReLU (recomputed from x), 0: not. */
+  relu: number;
+  vec4: boolean;
+  grid: readonly number[];
+}
+
+/** The gradients of x, gamma and beta (those that train) for output gradient g. */
+function batchNormBackward(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  stats: Tensor,
+  g: Tensor,
+  { B, C, S, eps, relu, vec4, grid }: BackwardGeometry,
+): void {
+  const gpu = x.gpu;
+  const sums = Tensor.empty(gpu, [2, C]);
+  const gg = gradOutput(gamma), gb = gradOutput(beta);
+  if ((gg === null) !== (gb === null)) {
+    throw new Error("batchnorm: gamma and beta must both train");
+  }
+  const flags = (gg ? 1 | (gg.accumulate ? 2 : 0) : 0) | (relu ? 4 : 0);
+  gpu.dispatch(
+    perChannel("batchnorm_backward_reduce", reduceSrc, S),
+    [
+      x.range,
+      g.range,
+      stats.range,
+      sums.range,
+      gg ? gg.out.range : gpu.dummy,
+      gb ? gb.out.range : gpu.dummy,
+      gamma.range,
+      beta.range,
+    ],
+    { u: [B, C, S, flags], f: [eps] },
+    [C],
+  );
+  const gx = gradOutput(x);
+  if (gx) {
+    gpu.dispatch(vec4 ? inputVec4Kernel : inputKernel, [
+      x.range,
+      g.range,
+      stats.range,
+      gamma.range,
+      sums.range,
+      gx.out.range,
+      beta.range,
+    ], {
+      u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0, relu],
+      f: [eps],
+    }, grid);
+  }
 }

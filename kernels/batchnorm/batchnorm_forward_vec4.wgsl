@@ -1,6 +1,7 @@
 // batchnorm_forward_vec4: batchnorm_forward four elements per invocation (x and y as vec4; used
 // when B*C*S is a multiple of 4 and S >= 4). y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c]
-// + beta[c] over x [B, C, S], then max(y, 0) when relu = 1. stats = [mean[C], var[C]].
+// + beta[c] over x [B, C, S], plus r when residual = 1, then max(y, 0) when relu = 1.
+// stats = [mean[C], var[C]].
 // A vec4 starts in plane b*C + c; with S >= 4 it ends in that plane or the next, whose channel
 // is d = (c + 1) mod C: each element takes the parameters of its own channel by a select, so
 // every element is computed exactly as in batchnorm_forward.
@@ -9,7 +10,7 @@
 // straddling case is a select, not a branch (a branch there ran its element-wise side always:
 // 1.34x slower).
 // Grid: groups1d(B*C*S / 4, 256).
-struct Params { L: u32, C: u32, S: u32, relu: u32, eps: f32 }
+struct Params { L: u32, C: u32, S: u32, relu: u32, residual: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
@@ -17,6 +18,7 @@ struct Params { L: u32, C: u32, S: u32, relu: u32, eps: f32 }
 @group(0) @binding(3) var<storage, read> gamma: array<f32>;
 @group(0) @binding(4) var<storage, read> beta: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<vec4f>;
+@group(0) @binding(6) var<storage, read> r: array<vec4f>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -30,7 +32,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let next = vec4u(e - plane * p.S) + vec4u(0u, 1u, 2u, 3u) >= vec4u(p.S);
   let mean = select(vec4f(stats[c]), vec4f(stats[d]), next);
   let invstd = inverseSqrt(select(vec4f(stats[p.C + c]), vec4f(stats[p.C + d]), next) + p.eps);
-  let z = (x[i] - mean) * invstd * select(vec4f(gamma[c]), vec4f(gamma[d]), next) +
+  var z = (x[i] - mean) * invstd * select(vec4f(gamma[c]), vec4f(gamma[d]), next) +
     select(vec4f(beta[c]), vec4f(beta[d]), next);
+  if (p.residual != 0u) { z += r[i]; }
   y[i] = select(z, max(z, vec4f(0.0)), p.relu != 0u);
 }

@@ -12,7 +12,6 @@ import { Tensor } from "../../kernels/tensor.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { conv2d } from "../../kernels/conv2d/conv2d.ts";
 import { batchNorm } from "../../kernels/batchnorm/batchnorm.ts";
-import { add, relu } from "../../kernels/elementwise/elementwise.ts";
 import { maxpool2d } from "../../kernels/pool/pool.ts";
 
 /** Options of a ResNet18 trunk. */
@@ -109,10 +108,11 @@ export class ResNet18 {
     return conv2d(x, this.params.get(`${name}.weight`), { stride: c.stride, padding: c.pad });
   }
 
-  /** Batch norm, with the following ReLU fused when `relu`. */
-  #bn(x: Tensor, name: string, training: boolean, relu = false): Tensor {
+  /** Batch norm, then `residual` added and the ReLU when asked (both fused). */
+  #bn(x: Tensor, name: string, training: boolean, relu = false, residual?: Tensor): Tensor {
     const p = (n: string) => this.params.get(`${name}.${n}`);
-    return batchNorm(x, p("weight"), p("bias"), this.running.get(name)!, { training, relu });
+    const running = this.running.get(name)!;
+    return batchNorm(x, p("weight"), p("bias"), running, { training, relu, residual });
   }
 
   /** x [B, inChannels, H, W] -> feature map [B, 8*width, H/32, W/32] (rounded up). */
@@ -126,11 +126,11 @@ export class ResNet18 {
       for (let b = 0; b < 2; b++) {
         const p = `layer${stage}.${b}`;
         const main = this.#bn(this.#conv(h, `${p}.conv1`), `${p}.bn1`, training, true);
-        const out = this.#bn(this.#conv(main, `${p}.conv2`), `${p}.bn2`, training);
         const shortcut = this.#convs.has(`${p}.downsample.0`)
           ? this.#bn(this.#conv(h, `${p}.downsample.0`), `${p}.downsample.1`, training)
           : h;
-        h = relu(add(out, shortcut));
+        // relu(bn2(conv2(main)) + shortcut), the sum and ReLU fused into the batch norm
+        h = this.#bn(this.#conv(main, `${p}.conv2`), `${p}.bn2`, training, true, shortcut);
       }
     }
     return h;

@@ -1,4 +1,5 @@
-import { assertClose, fixture, gpuTest, numericGrad, randn } from "../../_helpers.ts";
+import { ok as assert } from "node:assert/strict";
+import { assertClose, fixture, gpuTest, numericGrad, randn, thrown } from "../../_helpers.ts";
 import { batchNormBackwardRef, batchNormRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -187,5 +188,61 @@ gpuTest(
         set.destroy();
       }
     }
+  },
+);
+
+gpuTest(
+  "batchnorm with a fused residual and ReLU equals relu(batchnorm + residual) to the bit " +
+    "(forward, every gradient, eval), and names a residual of the wrong shape",
+  async (gpu) => {
+    const rng = new Rng(24);
+    const shapes: [number, number, number][] = [[2, 3, 5], [3, 5, 7], [2, 8, 49]];
+    for (const shape of shapes) {
+      for (const [fused, training] of [[true, true], [false, true], [true, false]]) {
+        const [B, C, S] = shape;
+        const x = randn(rng, B * C * S), r = randn(rng, B * C * S), dy = randn(rng, B * C * S);
+        const gamma = randn(rng, C), beta = randn(rng, C);
+        const results: Float32Array[][] = [];
+        for (const together of [true, false]) {
+          const set = bnParams(gpu, gamma, beta);
+          using _ = new Scope(gpu);
+          const X = Tensor.from(gpu, x, shape), R = Tensor.from(gpu, r, shape);
+          X.requiresGrad = training;
+          R.requiresGrad = training;
+          const running = Tensor.zeros(gpu, [2, C]);
+          const [g, b] = [set.get("gamma"), set.get("beta")];
+          const y = together
+            ? batchNorm(X, g, b, running, { training, relu: fused, residual: R })
+            : (() => {
+              const sum = add(batchNorm(X, g, b, running, { training }), R);
+              return fused ? relu(sum) : sum;
+            })();
+          const out = [await y.read()];
+          if (training) {
+            backward(y, Tensor.from(gpu, dy, shape));
+            const grads = await set.read("grads");
+            out.push(await X.grad!.read(), await R.grad!.read(), grads.get("gamma")!);
+            out.push(grads.get("beta")!);
+          }
+          results.push(out);
+          set.destroy();
+        }
+        const what = `[${shape}] relu ${fused} training ${training}`;
+        results[0].forEach((got, i) =>
+          assertClose(got, results[1][i], { atol: 0, rtol: 0 }, `${what} output ${i}`)
+        );
+      }
+    }
+    using _ = new Scope(gpu);
+    const set = bnParams(gpu, new Float32Array(3), new Float32Array(3));
+    const X = Tensor.zeros(gpu, [2, 3, 4]);
+    const msg = thrown(() =>
+      batchNorm(X, set.get("gamma"), set.get("beta"), Tensor.zeros(gpu, [2, 3]), {
+        training: true,
+        residual: Tensor.zeros(gpu, [2, 3, 5]),
+      })
+    );
+    assert(msg.includes("batchnorm residual") && msg.includes("2,3,5"), msg);
+    set.destroy();
   },
 );
