@@ -11,6 +11,9 @@ import { Gpu } from "../kernels/runtime/gpu.ts";
 import { planRun, runPlan } from "../pipelines/cli.ts";
 import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
 import type { EpochRecord } from "../pipelines/train/trainer.ts";
+import { command } from "../pipelines/command.ts";
+
+await command(import.meta.url);
 
 const { values } = parseArgs({
   args: Deno.args,

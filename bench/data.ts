@@ -17,6 +17,9 @@ import { CREMA_LABELS, CREMA_SETTINGS, cremaSplits } from "../pipelines/data/cre
 import { DEFAULT_CONFIG, mergeConfig } from "../pipelines/train/config.ts";
 import { train } from "../pipelines/train/trainer.ts";
 import type { SplitData } from "../pipelines/train/dataset.ts";
+import { command } from "../pipelines/command.ts";
+
+await command(import.meta.url);
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -30,6 +30,9 @@ import {
 import { winogradFits } from "../kernels/conv2d/winograd.ts";
 import { WINOGRAD_VARIANTS, type WinogradVariant } from "../kernels/conv2d/winograd_gemm.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
+import { command } from "../pipelines/command.ts";
+
+await command(import.meta.url);
 
 /** ResNet18 convolutions at batch 8 and a 112x112 input (after the stem: 56, then 28...). */
 const RESNET18_CONVS: [string, ConvCase][] = [

@@ -26,6 +26,9 @@ import { Scope, Tensor } from "../kernels/tensor.ts";
 import { oneHot } from "../kernels/loss/loss.ts";
 import { AugModel } from "../pipelines/models/multimodal.ts";
 import { augStep } from "../pipelines/train/steps.ts";
+import { command } from "../pipelines/command.ts";
+
+await command(import.meta.url);
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -3,6 +3,10 @@
  *   deno run -A bench/table.ts bench/results_llvmpipe.json
  * Columns: GFLOP/s per library and our time divided by each peer's (below 1: we are faster).
  */
+import { command } from "../pipelines/command.ts";
+
+await command(import.meta.url);
+
 interface Row {
   op: string;
   shape: string;

@@ -41,8 +41,17 @@ export interface RunPlan<D> {
   resume: boolean;
 }
 
-const USAGE =
-  "options: --data DIR --config FILE --set key=value --method aug|naive|unimodal --seed N --out DIR --resume RUN_DIR";
+/** The options every training entry script takes (its --help text). */
+export const RUN_OPTIONS = `options:
+  --data DIR          the dataset folder (AV-Digits is embedded and needs none)
+  --config FILE       a JSON config (configs/*.json); --set and the flags below override it
+  --set key=value     any config key, repeatable: epochs=100, optimizer.lr=0.001,
+                      aug.lambda=0.2, data.<setting>=... (the dataset's feature settings)
+  --method M          aug | naive | unimodal
+  --seed N            the training seed
+  --out DIR           the run folder (default runs/<dataset>-<method>-s<seed>-<time>)
+  --resume RUN_DIR    continue a run from its last checkpoint (its run.json gives the config)
+  --help              this text`;
 
 async function readJson(path: string): Promise<Record<string, Json>> {
   let text: string;
@@ -100,7 +109,9 @@ export async function planRun<D>(entry: DatasetEntry<D>, args: string[]): Promis
     } else cfg = mergeConfig(cfg, nested, `--set ${key}`);
   }
   const dataDir = values.data ?? (given.dataDir as string | undefined);
-  if (!dataDir && !entry.embedded) throw new Error(`--data DIR is required (${USAGE})`);
+  if (!dataDir && !entry.embedded) {
+    throw new Error(`--data DIR is required (${entry.name}; --help lists the options)`);
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const runDir = values.resume ?? values.out ??
     join("runs", `${entry.name}-${cfg.method}-s${cfg.seed}-${stamp}`);
@@ -114,6 +125,11 @@ export async function runPlan<D>(
   plan: RunPlan<D>,
   options: Pick<TrainOptions, "log" | "progress"> = {},
 ): Promise<RunSummary> {
+  if (!entry.embedded) {
+    // before anything is read or written there (a mistyped path must not grow a cache folder)
+    const info = await Deno.stat(plan.dataDir).catch(() => null);
+    if (!info?.isDirectory) throw new Error(`--data ${plan.dataDir}: no such folder`);
+  }
   const splits = await entry.open(gpu, plan.dataDir, plan.data);
   await Deno.mkdir(plan.runDir, { recursive: true });
   const run = { dataset: entry.name, dataDir: plan.dataDir, data: plan.data, train: plan.train };

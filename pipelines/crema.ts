@@ -3,8 +3,11 @@
  * DIR holds AudioWAV/, Image-01-FPS/ (or VideoFlash/: add --prepare to extract frames with
  * ffmpeg first) and optionally annotations/{train,test}.csv (else the standard split).
  */
-import { runFromCli } from "./cli.ts";
+import { RUN_OPTIONS, runFromCli } from "./cli.ts";
 import { CREMA_SETTINGS, cremaSplits, prepareCrema } from "./data/cremad.ts";
+import { command } from "./command.ts";
+
+await command(import.meta.url, RUN_OPTIONS);
 
 const args = Deno.args.filter((a) => a !== "--prepare");
 if (args.length !== Deno.args.length) {

@@ -11,6 +11,9 @@ import { Gpu } from "../kernels/runtime/gpu.ts";
 import { avDigitsEntry } from "./data/av_digits.ts";
 import type { RunSummary } from "./train/trainer.ts";
 import { formatSeconds } from "./train/progress.ts";
+import { command } from "./command.ts";
+
+await command(import.meta.url);
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -2,8 +2,11 @@
  * Kinetics-Sounds: `deno task train:ks --data DIR [--config configs/kinetics_sounds.json] ...`
  * DIR holds annotations/, {train,test}_wav/ and {train,test}_img/Image-01-FPS/.
  */
-import { runFromCli } from "./cli.ts";
+import { RUN_OPTIONS, runFromCli } from "./cli.ts";
 import { kineticsSoundsSplits, KS_SETTINGS } from "./data/kinetics_sounds.ts";
+import { command } from "./command.ts";
+
+await command(import.meta.url, RUN_OPTIONS);
 
 await runFromCli({
   name: "kinetics-sounds",

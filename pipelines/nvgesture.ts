@@ -7,8 +7,11 @@
  * depth from rgb_imagenet, flow from flow_imagenet; `--set model.pretrained=[]` trains from
  * scratch.
  */
-import { runFromCli } from "./cli.ts";
+import { RUN_OPTIONS, runFromCli } from "./cli.ts";
 import { NV_SETTINGS, nvGestureSplits, prepareNvGesture } from "./data/nvgesture.ts";
+import { command } from "./command.ts";
+
+await command(import.meta.url, RUN_OPTIONS);
 
 const args = Deno.args.filter((a) => a !== "--prepare");
 if (args.length !== Deno.args.length) {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { readSafetensorsMetadata } from "./io/safetensors.ts";
 import { readHistory } from "./train/trainer.ts";
 import { formatSeconds } from "./train/progress.ts";
+import { command } from "./command.ts";
 
 /** Paper Table 1 accuracies (method.md): naive joint and AUG. */
 const PAPER: Record<string, Record<string, number>> = {
@@ -64,6 +65,7 @@ export async function reportRuns(dirs: string[]): Promise<string> {
 }
 
 if (import.meta.main) {
-  if (Deno.args.length === 0) throw new Error("usage: deno task report RUN_DIR...");
+  await command(import.meta.url);
+  if (Deno.args.length === 0) throw new Error("no run folders given (--help for the usage)");
   console.log(await reportRuns(Deno.args));
 }
