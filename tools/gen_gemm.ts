@@ -310,6 +310,12 @@ export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): s
   const { TM, TN, WX, WY } = block;
   if (TM % 4 !== 0 || TN % 4 !== 0) throw new Error("TM and TN must be multiples of 4");
   const Q = TM / 4, J = TN / 4;
+  // the generator's own names: rows r<q>, columns n<j>, operands a<q> and b<j>
+  const clash = (spec.prologue ?? "").match(/\blet ([rnab])(\d+)\b/g)?.find((d) => {
+    const [, kind, i] = d.match(/let ([rnab])(\d+)/)!;
+    return Number(i) < ("ra".includes(kind) ? Q : J);
+  });
+  if (clash) throw new Error(`vec4Kernel: the prologue's "${clash}" clashes with a generated name`);
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   L.push(...preamble(
