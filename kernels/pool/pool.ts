@@ -1,13 +1,11 @@
 /** Pooling: maxpool2d (any window, stride, padding) and global average pooling, with autograd. */
-import maxForwardSrc from "./maxpool2d_forward.wgsl" with { type: "text" };
 import avgForwardSrc from "./global_avgpool_forward.wgsl" with { type: "text" };
 import avgBackwardSrc from "./global_avgpool_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
-import { maxpoolBackwardInto } from "./pool3d.ts";
+import { maxpoolBackwardInto, maxpoolForwardInto, type PoolGeometry } from "./pool3d.ts";
 
-const maxForwardKernel = { name: "maxpool2d_forward", code: maxForwardSrc };
 const avgForwardKernel = { name: "global_avgpool_forward", code: avgForwardSrc };
 const avgBackwardKernel = { name: "global_avgpool_backward", code: avgBackwardSrc };
 
@@ -28,23 +26,19 @@ export function maxpool2d(x: Tensor, o: MaxPoolOptions): Tensor {
   if (OH < 1 || OW < 1) throw new Error(`maxpool2d: input [${x.shape}] smaller than the window`);
   const y = Tensor.empty(x.gpu, [B, C, OH, OW]);
   const idx = Tensor.empty(x.gpu, [B, C, OH, OW]); // u32 argmax, stored in an f32-sized buffer
-  const geo = [H, W, OH, OW, o.kernel, o.stride, o.padding];
-  x.gpu.dispatch(
-    maxForwardKernel,
-    [x.range, y.range, idx.range],
-    { u: [y.size, ...geo] },
-    groups1d(y.size, 256),
-  );
-  return record(y, [x], (g) => {
+  // the 3-D pool's kernels with D = 1 (PyTorch's -inf padding: padded positions skipped)
+  const g: PoolGeometry = {
+    planes: B * C,
+    input: [1, H, W],
+    output: [1, OH, OW],
+    kernel: [1, o.kernel, o.kernel],
+    stride: [1, o.stride, o.stride],
+    pad: [0, o.padding, o.padding],
+  };
+  maxpoolForwardInto(y, idx, x, g, false);
+  return record(y, [x], (dy) => {
     const gx = gradOutput(x);
-    if (!gx) return;
-    maxpoolBackwardInto(gx.out, g, idx, {
-      planes: B * C,
-      input: [1, H, W],
-      output: [1, OH, OW],
-      kernel: [1, o.kernel, o.kernel],
-      stride: [1, o.stride, o.stride],
-    }, gx.accumulate);
+    if (gx) maxpoolBackwardInto(gx.out, dy, idx, g, gx.accumulate);
   });
 }
 

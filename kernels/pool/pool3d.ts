@@ -13,7 +13,6 @@ import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
 import { samePadding, type Triple, triple } from "../conv3d/conv3d.ts";
 
-const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
 const scatterKernel = { name: "maxpool3d_backward_scatter", code: scatterSrc };
 const planeKernel = { name: "maxpool3d_backward_plane", code: planeSrc };
 const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
@@ -29,7 +28,7 @@ export interface Pool3dOptions {
 }
 
 /** A pool's geometry with the front pads of each dimension. */
-interface PoolGeometry extends MaxPoolGeometry {
+export interface PoolGeometry extends MaxPoolGeometry {
   pad: Triple;
 }
 
@@ -61,14 +60,36 @@ export function maxpool3d(x: Tensor, o: Pool3dOptions): Tensor {
   const g = geometry(x, o, "maxpool3d");
   const y = Tensor.empty(x.gpu, [x.shape[0], x.shape[1], ...g.output]);
   const idx = Tensor.empty(x.gpu, y.shape); // u32 argmax in an f32-sized buffer
-  const runs = (y.size / g.output[2]) * Math.ceil(g.output[2] / 4); // 4 outputs along w each
-  x.gpu.dispatch(maxForwardKernel, [x.range, y.range, idx.range], {
-    u: [runs, ...uniforms(g), o.zeroPad ? 1 : 0],
-  }, groups1d(runs, 256));
+  maxpoolForwardInto(y, idx, x, g, !!o.zeroPad);
   return record(y, [x], (dy) => {
     const gx = gradOutput(x);
     if (gx) maxpoolBackwardInto(gx.out, dy, idx, g, gx.accumulate);
   });
+}
+
+/**
+ * y and idx (the argmax within each input plane, 0xffffffff for a padded zero) of a max pool
+ * over x [planes, D, H, W] (2-D pools: D = 1); padded positions are skipped, or zeros with
+ * `zeroPad`. The window, stride and padding mode are the kernel's pipeline constants, so each
+ * pool shape gets its own pipeline with the loops unrolled.
+ */
+export function maxpoolForwardInto(
+  y: Tensor,
+  idx: Tensor,
+  x: Tensor,
+  g: PoolGeometry,
+  zeroPad: boolean,
+): void {
+  const [KD, KH, KW] = g.kernel, [SD, SH, SW] = g.stride;
+  const kernel = {
+    name: `maxpool3d_forward_${KD}x${KH}x${KW}_s${SD}x${SH}x${SW}${zeroPad ? "_zero" : ""}`,
+    code: maxForwardSrc,
+    constants: { KD, KH, KW, SD, SH, SW, ZERO_PAD: zeroPad ? 1 : 0 },
+  };
+  const runs = (y.size / g.output[2]) * Math.ceil(g.output[2] / 4); // 4 outputs along w each
+  x.gpu.dispatch(kernel, [x.range, y.range, idx.range], {
+    u: [runs, ...g.input, ...g.output, ...g.pad],
+  }, groups1d(runs, 256));
 }
 
 /** The shape of a max pool, for its backward. */
