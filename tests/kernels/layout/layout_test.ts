@@ -4,6 +4,7 @@ import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { concatChannels, swapAxes12 } from "../../../kernels/layout/layout.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { add } from "../../../kernels/elementwise/elementwise.ts";
+import { ParameterSet } from "../../../kernels/optim/parameters.ts";
 
 gpuTest("swapAxes12 permutes [A,T,C,S] to [A,C,T,S]; its gradient is the inverse", async (gpu) => {
   using _ = new Scope(gpu);
@@ -66,3 +67,50 @@ gpuTest("concatChannels stacks parts along axis 1 and splits the gradient back",
   const msg = thrown(() => concatChannels([X[0], Tensor.from(gpu, [1, 2], [1, 1, 1, 2])]));
   if (!msg.includes("[1,1,1,2]")) throw new Error(`unclear: ${msg}`);
 });
+
+gpuTest(
+  "concatChannels copies blocks at any buffer offset and accumulates a part used twice",
+  async (gpu) => {
+    using _ = new Scope(gpu);
+    const rng = new Rng(52);
+    const [B, S] = [3, 4];
+    // parameters live in one arena at offsets, and so do their gradients
+    const a = randn(rng, B * 2 * S), b = randn(rng, B * 1 * S), c = randn(rng, B * 3 * S);
+    const set = ParameterSet.create(gpu, [
+      { name: "a", shape: [B, 2, S], data: a },
+      { name: "b", shape: [B, 1, S], data: b },
+    ]);
+    const C = Tensor.from(gpu, c, [B, 3, S]);
+    C.requiresGrad = true;
+    // C twice: its second gradient adds onto the first
+    const parts = [set.get("a"), C, set.get("b"), C];
+    const y = concatChannels(parts);
+    const dy = randn(rng, y.size);
+    backward(y, Tensor.from(gpu, dy, y.shape));
+    const [got, gc] = await gpu.read([y.range, C.grad!.range]);
+    const grads = await set.read("grads");
+    const Cs = [2, 3, 1, 3], data = [a, c, b, c], Ct = 9;
+    const want = new Float64Array(y.size);
+    const wantGrad = [
+      new Float64Array(B * 2 * S),
+      new Float64Array(B * 3 * S),
+      new Float64Array(B * S),
+    ];
+    let off = 0;
+    Cs.forEach((ch, i) => {
+      const g = wantGrad[[0, 1, 2, 1][i]];
+      for (let n = 0; n < B; n++) {
+        for (let k = 0; k < ch * S; k++) {
+          want[(n * Ct + off) * S + k] = data[i][n * ch * S + k];
+          g[n * ch * S + k] += dy[(n * Ct + off) * S + k];
+        }
+      }
+      off += ch;
+    });
+    assertClose(got, want, { atol: 0, rtol: 0 }, "concatenation");
+    assertClose(grads.get("a")!, wantGrad[0], { atol: 0, rtol: 0 }, "gradient of a (arena)");
+    assertClose(grads.get("b")!, wantGrad[2], { atol: 0, rtol: 0 }, "gradient of b (arena)");
+    assertClose(gc, wantGrad[1], { atol: 1e-6, rtol: 1e-6 }, "gradient of the part used twice");
+    set.destroy();
+  },
+);
