@@ -17,8 +17,13 @@ import { groups1d, type Kernel } from "../runtime/gpu.ts";
 
 const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
 const inputKernel = { name: "batchnorm_backward_input", code: inputSrc };
-const forwardVec4Kernel = { name: "batchnorm_forward_vec4", code: forwardVec4Src };
-const inputVec4Kernel = { name: "batchnorm_backward_input_vec4", code: inputVec4Src };
+
+/** A vec4 kernel with the channel count C and plane size S as its pipeline constants. */
+const perShape = (name: string, code: string, C: number, S: number): Kernel => ({
+  name: `${name}_${C}x${S}`,
+  code,
+  constants: { C, S },
+});
 
 /**
  * The per-channel reductions (statistics, backward sums) with one workgroup of 256 lanes per
@@ -89,9 +94,12 @@ export function batchNorm(
   const vec4 = x.size % 4 === 0 && S >= 4;
   const grid = groups1d(vec4 ? x.size / 4 : x.size, 256);
   gpu.dispatch(
-    vec4 ? forwardVec4Kernel : forwardKernel,
+    vec4 ? perShape("batchnorm_forward_vec4", forwardVec4Src, C, S) : forwardKernel,
     [x.range, stats.range, gamma.range, beta.range, y.range, residual?.range ?? gpu.dummy],
-    { u: [x.size, C, S, relu, residual ? 1 : 0], f: [eps] },
+    {
+      u: vec4 ? [x.size, relu, residual ? 1 : 0] : [x.size, C, S, relu, residual ? 1 : 0],
+      f: [eps],
+    },
     grid,
   );
   if (residual && options.training) {
@@ -156,17 +164,15 @@ function batchNormBackward(
   );
   const gx = gradOutput(x);
   if (gx) {
-    gpu.dispatch(vec4 ? inputVec4Kernel : inputKernel, [
-      x.range,
-      g.range,
-      stats.range,
-      gamma.range,
-      sums.range,
-      gx.out.range,
-      beta.range,
-    ], {
-      u: [x.size, C, S, B * S, gx.accumulate ? 1 : 0, relu],
-      f: [eps],
-    }, grid);
+    const accumulate = gx.accumulate ? 1 : 0;
+    gpu.dispatch(
+      vec4 ? perShape("batchnorm_backward_input_vec4", inputVec4Src, C, S) : inputKernel,
+      [x.range, g.range, stats.range, gamma.range, sums.range, gx.out.range, beta.range],
+      {
+        u: vec4 ? [x.size, B * S, accumulate, relu] : [x.size, C, S, B * S, accumulate, relu],
+        f: [eps],
+      },
+      grid,
+    );
   }
 }

@@ -6,7 +6,11 @@
 // channel's values, so every element is computed exactly as in batchnorm_backward_input (a
 // select, not a branch: the software adapter runs both sides of a divergent branch).
 // Grid: groups1d(B*C*S / 4, 256).
-struct Params { L: u32, C: u32, S: u32, n: u32, accumulate: u32, relu: u32, eps: f32 }
+// C and S are pipeline constants, as in batchnorm_forward_vec4.wgsl (1.1-1.15x here).
+override C: u32;
+override S: u32;
+
+struct Params { L: u32, n: u32, accumulate: u32, relu: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
@@ -22,12 +26,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.L / 4u) { return; }
   let e = 4u * i;
-  let plane = e / p.S;
-  let c = plane % p.C;
-  let d = select(c + 1u, 0u, c + 1u == p.C);
+  let plane = e / S;
+  let c = plane % C;
+  let d = select(c + 1u, 0u, c + 1u == C);
   // Which of the four elements lie in the next plane (channel d).
-  let next = vec4u(e - plane * p.S) + vec4u(0u, 1u, 2u, 3u) >= vec4u(p.S);
-  let invstd = inverseSqrt(select(vec4f(stats[p.C + c]), vec4f(stats[p.C + d]), next) + p.eps);
+  let next = vec4u(e - plane * S) + vec4u(0u, 1u, 2u, 3u) >= vec4u(S);
+  let invstd = inverseSqrt(select(vec4f(stats[C + c]), vec4f(stats[C + d]), next) + p.eps);
   let xhat = (x[i] - select(vec4f(stats[c]), vec4f(stats[d]), next)) * invstd;
   let gam = select(vec4f(gamma[c]), vec4f(gamma[d]), next);
   let n = f32(p.n);
@@ -35,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let masked = relu & (xhat * gam + select(vec4f(beta[c]), vec4f(beta[d]), next) <= vec4f(0.0));
   let g = select(dy[i], vec4f(0.0), masked);
   var r = gam * invstd * (g - select(vec4f(sums[c]), vec4f(sums[d]), next) / n -
-    xhat * select(vec4f(sums[p.C + c]), vec4f(sums[p.C + d]), next) / n);
+    xhat * select(vec4f(sums[C + c]), vec4f(sums[C + d]), next) / n);
   if (p.accumulate != 0u) { r += dx[i]; }
   dx[i] = r;
 }

@@ -10,7 +10,12 @@
 // straddling case is a select, not a branch (a branch there ran its element-wise side always:
 // 1.34x slower).
 // Grid: groups1d(B*C*S / 4, 256).
-struct Params { L: u32, C: u32, S: u32, relu: u32, residual: u32, eps: f32 }
+// C and S are pipeline constants (one pipeline per shape, batchnorm.ts): the divisions by them
+// become multiplications (1.2-1.4x faster than dividing by uniforms lane by lane).
+override C: u32;
+override S: u32;
+
+struct Params { L: u32, relu: u32, residual: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
@@ -25,13 +30,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.L / 4u) { return; }
   let e = 4u * i;
-  let plane = e / p.S;
-  let c = plane % p.C;
-  let d = select(c + 1u, 0u, c + 1u == p.C);
+  let plane = e / S;
+  let c = plane % C;
+  let d = select(c + 1u, 0u, c + 1u == C);
   // Which of the four elements lie in the next plane (channel d).
-  let next = vec4u(e - plane * p.S) + vec4u(0u, 1u, 2u, 3u) >= vec4u(p.S);
+  let next = vec4u(e - plane * S) + vec4u(0u, 1u, 2u, 3u) >= vec4u(S);
   let mean = select(vec4f(stats[c]), vec4f(stats[d]), next);
-  let invstd = inverseSqrt(select(vec4f(stats[p.C + c]), vec4f(stats[p.C + d]), next) + p.eps);
+  let invstd = inverseSqrt(select(vec4f(stats[C + c]), vec4f(stats[C + d]), next) + p.eps);
   var z = (x[i] - mean) * invstd * select(vec4f(gamma[c]), vec4f(gamma[d]), next) +
     select(vec4f(beta[c]), vec4f(beta[d]), next);
   if (p.residual != 0u) { z += r[i]; }
