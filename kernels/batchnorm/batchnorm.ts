@@ -20,7 +20,7 @@ const inputKernel = { name: "batchnorm_backward_input", code: inputSrc };
 
 /** A vec4 kernel with the channel count C and plane size S as its pipeline constants. */
 const perShape = (name: string, code: string, C: number, S: number): Kernel => ({
-  name: `${name}_${C}x${S}`,
+  name: `${name}#${C}x${S}`,
   code,
   constants: { C, S },
 });
@@ -33,7 +33,7 @@ const perShape = (name: string, code: string, C: number, S: number): Kernel => (
  */
 function perChannel(name: string, code: string, S: number): Kernel {
   const lanes = S < 256 ? 64 : 256;
-  return { name: lanes === 256 ? name : `${name}_${lanes}`, code, constants: { LANES: lanes } };
+  return { name: `${name}#${lanes}`, code, constants: { LANES: lanes } };
 }
 
 /** Options of `batchNorm`. PyTorch's BatchNorm2d defaults: momentum 0.1, eps 1e-5. */

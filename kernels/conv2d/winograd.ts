@@ -39,6 +39,7 @@ import {
   winogradTables,
   type WinogradTile,
 } from "./winograd_gemm.ts";
+import { specialize } from "../runtime/specialize.ts";
 
 /** F(2x2, 3x3) and F(4x4, 3x3). */
 const F2 = transformKernels("winograd", {
@@ -110,9 +111,13 @@ export function winogradWeightTransform(
   const Z = winogradPoints(c.tile);
   expectShape(u, "winograd weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd weights", 4, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
-  u.gpu.dispatch(scheme(c.tile).weight, [w.range, u.range], {
-    u: [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I],
-  }, groups1d(c.O * c.I, 64));
+  const values = [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I];
+  u.gpu.dispatch(
+    specialize(scheme(c.tile).weight, values),
+    [w.range, u.range],
+    { u: values },
+    groups1d(c.O * c.I, 64),
+  );
 }
 
 /**
@@ -128,9 +133,13 @@ export function winogradInputTransform(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(v, "winograd input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd input", 4, [c.B, c.I, c.H, c.W]);
-  v.gpu.dispatch(scheme(c.tile).input, [inp.range, v.range], {
-    u: [c.I, c.H, c.W, TH, TW, T, c.pad, kMajor ? 1 : 0, c.I * T],
-  }, groups1d(c.I * T, 64));
+  const values = [c.I, c.H, c.W, TH, TW, T, c.pad, kMajor ? 1 : 0, c.I * T];
+  v.gpu.dispatch(
+    specialize(scheme(c.tile).input, values),
+    [inp.range, v.range],
+    { u: values },
+    groups1d(c.I * T, 64),
+  );
 }
 
 /** out [B, O, OH, OW] (+)= A^T M A for the products m [Z, O, T] of every tile. */
@@ -143,9 +152,13 @@ export function winogradOutputTransform(
   const { TH, TW, T } = winogradTiles(c);
   expectShape(m, "winograd products", 3, [winogradPoints(c.tile), c.O, T]);
   expectShape(out, "winograd output", 4, [c.B, c.O, c.OH, c.OW]);
-  out.gpu.dispatch(scheme(c.tile).output, [m.range, out.range], {
-    u: [c.O, c.OH, c.OW, TH, TW, T, accumulate ? 1 : 0, c.O * T],
-  }, groups1d(c.O * T, 64));
+  const values = [c.O, c.OH, c.OW, TH, TW, T, accumulate ? 1 : 0, c.O * T];
+  out.gpu.dispatch(
+    specialize(scheme(c.tile).output, values),
+    [m.range, out.range],
+    { u: values },
+    groups1d(c.O * T, 64),
+  );
 }
 
 /**
@@ -161,8 +174,9 @@ export function winogradOutputTransformBackward(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(g, "winograd output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd output gradient", 4, [c.B, c.O, c.OH, c.OW]);
-  g.gpu.dispatch(scheme(c.tile).outputBackward, [dy.range, g.range], {
-    u: [c.O, c.OH, c.OW, TH, TW, T, kMajor ? 1 : 0, c.O * T],
+  const values = [c.O, c.OH, c.OW, TH, TW, T, kMajor ? 1 : 0, c.O * T];
+  g.gpu.dispatch(specialize(scheme(c.tile).outputBackward, values), [dy.range, g.range], {
+    u: values,
   }, groups1d(c.O * T, 64));
 }
 
@@ -176,8 +190,9 @@ export function winogradWeightTransformBackward(
   const Z = winogradPoints(c.tile);
   expectShape(d, "winograd weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd weight gradient", 4, [c.O, c.I, 3, 3]);
-  dw.gpu.dispatch(scheme(c.tile).weightBackward, [d.range, dw.range], {
-    u: [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I],
+  const values = [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I];
+  dw.gpu.dispatch(specialize(scheme(c.tile).weightBackward, values), [d.range, dw.range], {
+    u: values,
   }, groups1d(c.O * c.I, 64));
 }
 

@@ -82,7 +82,7 @@ export function maxpoolForwardInto(
 ): void {
   const [KD, KH, KW] = g.kernel, [SD, SH, SW] = g.stride;
   const kernel = {
-    name: `maxpool3d_forward_${KD}x${KH}x${KW}_s${SD}x${SH}x${SW}${zeroPad ? "_zero" : ""}`,
+    name: `maxpool3d_forward#${KD}x${KH}x${KW}/${SD}x${SH}x${SW}${zeroPad ? " zero" : ""}`,
     code: maxForwardSrc,
     constants: { KD, KH, KW, SD, SH, SW, ZERO_PAD: zeroPad ? 1 : 0 },
   };

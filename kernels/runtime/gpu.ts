@@ -14,7 +14,10 @@ import { fingerprint, type TiledKernel, variantsOf } from "./variants.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
 export interface Kernel {
-  /** Unique per pipeline: kernels sharing a source with other `constants` need other names. */
+  /**
+   * Unique per pipeline: a kernel specialized by `constants` is named `base#values` (the
+   * profile sums it under `base`; `profile: "grid"` keeps the values).
+   */
   name: string;
   code: string;
   /** Values of the source's `override` constants (e.g. a workgroup size). */
@@ -51,7 +54,8 @@ export interface GpuOptions {
   gemm?: GemmVariant;
   /**
    * Record GPU time per dispatch with timestamp queries (when the adapter has them); "grid"
-   * records it per kernel and dispatch grid (one row per shape a kernel ran at).
+   * records it per kernel (with its specialization) and dispatch grid (one row per shape a kernel
+   * ran at).
    */
   profile?: boolean | "grid";
   /**
@@ -317,7 +321,7 @@ export class Gpu {
       entries,
     });
     const pass = this.#computePass(
-      this.#profileGrid ? `${kernel.name} ${grid.join("x")}` : kernel.name,
+      this.#profileGrid ? `${kernel.name} ${grid.join("x")}` : kernel.name.split("#")[0],
     );
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);

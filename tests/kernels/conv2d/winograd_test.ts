@@ -196,3 +196,46 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "large Winograd dispatches run transforms specialized to their shape and match the reference",
+  async (gpu) => {
+    const rng = new Rng(34);
+    using _ = new Scope(gpu);
+    // 4 x 32 channels at 64x64: C * T >= SPECIALIZE_MIN for both tile sizes
+    const [B, Ci, H, W, Co] = [4, 32, 64, 64, 32];
+    const s = conv2dShape([B, Ci, H, W], [Co, Ci, 3, 3], { stride: 1, padding: 1 });
+    const x = randn(rng, B * Ci * H * W), w = randn(rng, Co * Ci * 9);
+    const dy = randn(rng, B * Co * H * W);
+    const X = Tensor.from(gpu, x, [B, Ci, H, W]), Wt = Tensor.from(gpu, w, [Co, Ci, 3, 3]);
+    const DY = Tensor.from(gpu, dy, [B, Co, H, W]);
+    const yRef = conv2dRef(x, w, s), dwRef = conv2dBackwardWeightRef(dy, x, s);
+    for (const [variant, prefix] of [["winograd", "winograd"], ["winograd_f4", "winograd_f4"]]) {
+      const names: string[] = [], dispatch = gpu.dispatch;
+      gpu.dispatch = (kernel, ...rest) => {
+        names.push(kernel.name);
+        return dispatch.call(gpu, kernel, ...rest);
+      };
+      const Y = Tensor.empty(gpu, [B, Co, H, W]), DW = Tensor.empty(gpu, [Co, Ci, 3, 3]);
+      try {
+        await dispatchedWith(gpu, variant, () => {
+          conv2dForwardInto(Y, X, Wt, s);
+          conv2dBackwardWeightInto(DW, DY, X, s, false);
+        });
+      } finally {
+        gpu.dispatch = dispatch;
+      }
+      for (const t of ["input_transform", "output_transform", "output_transform_backward"]) {
+        const k = `${prefix}_${t}#`;
+        if (!names.some((n) => n.startsWith(k))) throw new Error(`${k} did not run (${names})`);
+      }
+      assertClose(await Y.read(), yRef, variantTolerance(variant, yRef), `${variant} forward`);
+      // the weight gradient sums 16384 products per value: float32 error grows with the sum's
+      // size, so the tolerance is relative to its RMS (1e-5 of it) where that is looser
+      const rms = Math.sqrt(dwRef.reduce((a, v) => a + v * v, 0) / dwRef.length);
+      const t = variantTolerance(variant, dwRef);
+      const dw = await DW.read();
+      assertClose(dw, dwRef, { ...t, atol: Math.max(t.atol, 1e-5 * rms) }, `${variant} wgrad`);
+    }
+  },
+);

@@ -104,3 +104,37 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "large 3-D Winograd dispatches run transforms specialized to their shape and match the reference",
+  async (gpu) => {
+    const rng = new Rng(41);
+    using _ = new Scope(gpu);
+    // 16 channels x 2048 F(2x2x2) tiles: C * T >= SPECIALIZE_MIN for the input transform
+    const xs = [2, 16, 8, 32, 32], ws = [16, 16, 3, 3, 3];
+    const s = conv3dShape(xs, ws, { padding: 1 });
+    const ys = [s.B, s.Co, ...s.output];
+    const size = (d: number[]) => d.reduce((a, b) => a * b);
+    const x = randn(rng, size(xs)), w = randn(rng, size(ws));
+    const yRef = conv3dRef(x, w, s);
+    const names: string[] = [], dispatch = gpu.dispatch;
+    gpu.dispatch = (kernel, ...rest) => {
+      names.push(kernel.name);
+      return dispatch.call(gpu, kernel, ...rest);
+    };
+    const Y = Tensor.empty(gpu, ys);
+    try {
+      await dispatchedWith(
+        gpu,
+        "winograd",
+        () => conv3dForwardInto(Y, Tensor.from(gpu, x, xs), Tensor.from(gpu, w, ws), s),
+      );
+    } finally {
+      gpu.dispatch = dispatch;
+    }
+    for (const k of ["winograd3d_input_transform#", "winograd3d_output_transform#"]) {
+      if (!names.some((n) => n.startsWith(k))) throw new Error(`${k} did not run (${names})`);
+    }
+    assertClose(await Y.read(), yRef, tol("winograd", yRef, TOL), "specialized 3-D forward");
+  },
+);
