@@ -39,7 +39,7 @@ import {
   winogradTables,
   type WinogradTile,
 } from "./winograd_gemm.ts";
-import { specialize } from "../runtime/specialize.ts";
+import { dispatchSpecialized } from "../runtime/specialize.ts";
 
 /** F(2x2, 3x3) and F(4x4, 3x3). */
 const F2 = transformKernels("winograd", {
@@ -111,13 +111,13 @@ export function winogradWeightTransform(
   const Z = winogradPoints(c.tile);
   expectShape(u, "winograd weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd weights", 4, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
-  const values = [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I];
-  u.gpu.dispatch(
-    specialize(scheme(c.tile).weight, values),
-    [w.range, u.range],
-    { u: values },
-    groups1d(c.O * c.I, 64),
-  );
+  dispatchSpecialized(u.gpu, scheme(c.tile).weight, [w.range, u.range], [
+    c.O,
+    c.I,
+    c.flip ? 1 : 0,
+    kMajor ? 1 : 0,
+    c.O * c.I,
+  ], groups1d(c.O * c.I, 64));
 }
 
 /**
@@ -133,13 +133,17 @@ export function winogradInputTransform(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(v, "winograd input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd input", 4, [c.B, c.I, c.H, c.W]);
-  const values = [c.I, c.H, c.W, TH, TW, T, c.pad, kMajor ? 1 : 0, c.I * T];
-  v.gpu.dispatch(
-    specialize(scheme(c.tile).input, values),
-    [inp.range, v.range],
-    { u: values },
-    groups1d(c.I * T, 64),
-  );
+  dispatchSpecialized(v.gpu, scheme(c.tile).input, [inp.range, v.range], [
+    c.I,
+    c.H,
+    c.W,
+    TH,
+    TW,
+    T,
+    c.pad,
+    kMajor ? 1 : 0,
+    c.I * T,
+  ], groups1d(c.I * T, 64));
 }
 
 /** out [B, O, OH, OW] (+)= A^T M A for the products m [Z, O, T] of every tile. */
@@ -152,13 +156,16 @@ export function winogradOutputTransform(
   const { TH, TW, T } = winogradTiles(c);
   expectShape(m, "winograd products", 3, [winogradPoints(c.tile), c.O, T]);
   expectShape(out, "winograd output", 4, [c.B, c.O, c.OH, c.OW]);
-  const values = [c.O, c.OH, c.OW, TH, TW, T, accumulate ? 1 : 0, c.O * T];
-  out.gpu.dispatch(
-    specialize(scheme(c.tile).output, values),
-    [m.range, out.range],
-    { u: values },
-    groups1d(c.O * T, 64),
-  );
+  dispatchSpecialized(out.gpu, scheme(c.tile).output, [m.range, out.range], [
+    c.O,
+    c.OH,
+    c.OW,
+    TH,
+    TW,
+    T,
+    accumulate ? 1 : 0,
+    c.O * T,
+  ], groups1d(c.O * T, 64));
 }
 
 /**
@@ -174,10 +181,16 @@ export function winogradOutputTransformBackward(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(g, "winograd output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd output gradient", 4, [c.B, c.O, c.OH, c.OW]);
-  const values = [c.O, c.OH, c.OW, TH, TW, T, kMajor ? 1 : 0, c.O * T];
-  g.gpu.dispatch(specialize(scheme(c.tile).outputBackward, values), [dy.range, g.range], {
-    u: values,
-  }, groups1d(c.O * T, 64));
+  dispatchSpecialized(g.gpu, scheme(c.tile).outputBackward, [dy.range, g.range], [
+    c.O,
+    c.OH,
+    c.OW,
+    TH,
+    TW,
+    T,
+    kMajor ? 1 : 0,
+    c.O * T,
+  ], groups1d(c.O * T, 64));
 }
 
 /** dw [O, I, 3, 3] (+)= G^T D G with D = the sum over splits of d [Z, splits, O, I]. */
@@ -190,10 +203,13 @@ export function winogradWeightTransformBackward(
   const Z = winogradPoints(c.tile);
   expectShape(d, "winograd weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd weight gradient", 4, [c.O, c.I, 3, 3]);
-  const values = [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I];
-  dw.gpu.dispatch(specialize(scheme(c.tile).weightBackward, values), [d.range, dw.range], {
-    u: values,
-  }, groups1d(c.O * c.I, 64));
+  dispatchSpecialized(dw.gpu, scheme(c.tile).weightBackward, [d.range, dw.range], [
+    c.O,
+    c.I,
+    d.shape[1],
+    accumulate ? 1 : 0,
+    c.O * c.I,
+  ], groups1d(c.O * c.I, 64));
 }
 
 /** The 2-D transforms, for winogradConvWith and winogradBackwardWeightWith. */

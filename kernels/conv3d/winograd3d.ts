@@ -37,7 +37,7 @@ import {
   winogradTables,
   type WinogradTile,
 } from "../conv2d/winograd_gemm.ts";
-import { specialize } from "../runtime/specialize.ts";
+import { dispatchSpecialized } from "../runtime/specialize.ts";
 
 type Triple = [number, number, number];
 
@@ -127,13 +127,13 @@ export function winograd3dWeightTransform(
   const { points: Z, weight } = scheme(c);
   expectShape(u, "winograd3d weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd3d weights", 5, c.flip ? [c.I, c.O, 3, 3, 3] : [c.O, c.I, 3, 3, 3]);
-  const values = [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I];
-  u.gpu.dispatch(
-    specialize(weight, values),
-    [w.range, u.range],
-    { u: values },
-    groups1d(c.O * c.I, 64),
-  );
+  dispatchSpecialized(u.gpu, weight, [w.range, u.range], [
+    c.O,
+    c.I,
+    c.flip ? 1 : 0,
+    kMajor ? 1 : 0,
+    c.O * c.I,
+  ], groups1d(c.O * c.I, 64));
 }
 
 /**
@@ -150,13 +150,15 @@ export function winograd3dInputTransform(
   const { points: Z, input } = scheme(c);
   expectShape(v, "winograd3d input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd3d input", 5, [c.B, c.I, ...c.input]);
-  const values = [c.I, ...c.input, ...tiles, T, ...c.pad, kMajor ? 1 : 0, c.I * T];
-  v.gpu.dispatch(
-    specialize(input, values),
-    [inp.range, v.range],
-    { u: values },
-    groups1d(c.I * T, 64),
-  );
+  dispatchSpecialized(v.gpu, input, [inp.range, v.range], [
+    c.I,
+    ...c.input,
+    ...tiles,
+    T,
+    ...c.pad,
+    kMajor ? 1 : 0,
+    c.I * T,
+  ], groups1d(c.I * T, 64));
 }
 
 /** out [B, O, ...output] (+)= the output transform of every tile's products m [Z, O, T]. */
@@ -170,13 +172,14 @@ export function winograd3dOutputTransform(
   const { points: Z, output } = scheme(c);
   expectShape(m, "winograd3d products", 3, [Z, c.O, T]);
   expectShape(out, "winograd3d output", 5, [c.B, c.O, ...c.output]);
-  const values = [c.O, ...c.output, ...tiles, T, accumulate ? 1 : 0, c.O * T];
-  out.gpu.dispatch(
-    specialize(output, values),
-    [m.range, out.range],
-    { u: values },
-    groups1d(c.O * T, 64),
-  );
+  dispatchSpecialized(out.gpu, output, [m.range, out.range], [
+    c.O,
+    ...c.output,
+    ...tiles,
+    T,
+    accumulate ? 1 : 0,
+    c.O * T,
+  ], groups1d(c.O * T, 64));
 }
 
 /**
@@ -193,13 +196,14 @@ export function winograd3dOutputTransformBackward(
   const { points: Z, outputBackward } = scheme(c);
   expectShape(g, "winograd3d output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd3d output gradient", 5, [c.B, c.O, ...c.output]);
-  const values = [c.O, ...c.output, ...tiles, T, kMajor ? 1 : 0, c.O * T];
-  g.gpu.dispatch(
-    specialize(outputBackward, values),
-    [dy.range, g.range],
-    { u: values },
-    groups1d(c.O * T, 64),
-  );
+  dispatchSpecialized(g.gpu, outputBackward, [dy.range, g.range], [
+    c.O,
+    ...c.output,
+    ...tiles,
+    T,
+    kMajor ? 1 : 0,
+    c.O * T,
+  ], groups1d(c.O * T, 64));
 }
 
 /** dw [O, I, 3, 3, 3] (+)= the adjoint weight transform of d [Z, splits, O, I] (splits summed). */
@@ -212,13 +216,13 @@ export function winograd3dWeightTransformBackward(
   const { points: Z, weightBackward } = scheme(c);
   expectShape(d, "winograd3d weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd3d weight gradient", 5, [c.O, c.I, 3, 3, 3]);
-  const values = [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I];
-  dw.gpu.dispatch(
-    specialize(weightBackward, values),
-    [d.range, dw.range],
-    { u: values },
-    groups1d(c.O * c.I, 64),
-  );
+  dispatchSpecialized(dw.gpu, weightBackward, [d.range, dw.range], [
+    c.O,
+    c.I,
+    d.shape[1],
+    accumulate ? 1 : 0,
+    c.O * c.I,
+  ], groups1d(c.O * c.I, 64));
 }
 
 /** The 3-D transforms, for winogradConvWith and winogradBackwardWeightWith. */

@@ -9,7 +9,7 @@
  * of fewer than SPECIALIZE_MIN invocations (`total`) keep the generic pipeline: compiling one per
  * shape would cost more than it saves there (the test suite's many small shapes took 1.6x as long).
  */
-import type { Kernel } from "./gpu.ts";
+import type { BufferRange, Gpu, Kernel } from "./gpu.ts";
 
 /** The smallest `total` (invocations) that gets its own pipeline. */
 export const SPECIALIZE_MIN = 1 << 15;
@@ -63,4 +63,15 @@ export function specialize(kernel: Kernel, values: readonly number[]): Kernel {
   });
   const key = fields.map((f, i) => f === "total" ? "" : `${values[i]}`).join(",");
   return { name: `${kernel.name}#${key}`, code, constants };
+}
+
+/** Dispatch `kernel` specialized to `values` (see `specialize`), which are its uniforms too. */
+export function dispatchSpecialized(
+  gpu: Gpu,
+  kernel: Kernel,
+  buffers: BufferRange[],
+  values: number[],
+  grid: readonly number[],
+): void {
+  gpu.dispatch(specialize(kernel, values), buffers, { u: values }, grid);
 }
