@@ -2,7 +2,8 @@
  * Batch normalisation over [B, C, ...] (2-D images, or 3-D video with S = T*H*W), with
  * PyTorch's training semantics: normalise with the batch mean and biased variance, update the
  * running statistics with `momentum` and the unbiased variance; in eval, use the running ones.
- * `relu: true` fuses the ReLU that usually follows (saves a pass over the activations each way).
+ * `relu: true` fuses the ReLU that usually follows (saves a pass over the activations each way),
+ * `residual` the sum before it that ends a ResNet block.
  */
 import statsSrc from "./batchnorm_stats.wgsl" with { type: "text" };
 import forwardSrc from "./batchnorm_forward.wgsl" with { type: "text" };
