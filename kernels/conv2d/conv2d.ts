@@ -173,6 +173,10 @@ function backwardInput(
   }
   const k = BACKWARD_INPUT[v as keyof typeof BACKWARD_INPUT];
   const S = s.stride;
+  // phases no tap reaches (a 1x1 stride-2 kernel: three of four) get zeros: one clear of dx
+  // instead of a dispatch each that decodes every index to store a zero (when accumulating, none)
+  const untouched = S > s.KH || S > s.KW;
+  if (untouched && !acc) dx.gpu.encoder().clearBuffer(dx.buffer, dx.offset, dx.byteSize);
   for (let rh = 0; rh < S; rh++) {
     for (let rw = 0; rw < S; rw++) {
       // input rows of this phase: ih = ih0 + S*t with (ih + pad) mod S = rh
@@ -183,6 +187,7 @@ function backwardInput(
       const KHh = rh < s.KH ? Math.ceil((s.KH - rh) / S) : 0;
       const KWw = rw < s.KW ? Math.ceil((s.KW - rw) / S) : 0;
       const N = s.B * Hh * Ww, K = s.Co * KHh * KWw;
+      if (K === 0) continue; // zeros: cleared above, or nothing to add
       dx.gpu.dispatch(k.kernel, [dy.range, w.range, dx.range], {
         u: [...fields(s, s.Ci, N, K, s.Co, acc), rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)],
       }, [Math.ceil(N / k.cols), Math.ceil(s.Ci / k.rows)]);

@@ -245,11 +245,16 @@ function backwardInput(
       };
     })
   );
+  // phases no tap reaches (stride over kernel size) get zeros: one clear of dx instead of a
+  // dispatch each that stores zeros (when accumulating, none)
+  const untouched = phases.some((d) => d.some((p) => p.count > 0 && p.taps === 0));
+  if (untouched && !acc) dx.gpu.encoder().clearBuffer(dx.buffer, dx.offset, dx.byteSize);
   for (const a of phases[0]) {
     for (const b of phases[1]) {
       for (const c of phases[2]) {
         if (a.count * b.count * c.count === 0) continue;
         const N = s.B * a.count * b.count * c.count, K = s.Co * a.taps * b.taps * c.taps;
+        if (K === 0) continue; // zeros: cleared above, or nothing to add
         const phase = [a.r, b.r, c.r, a.i0, b.i0, c.i0, a.count, b.count, c.count];
         dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
           u: [

@@ -152,3 +152,35 @@ for (const name of ["conv3d_same_7x7x7_s2", "conv3d_same_3x3x3_s1"]) {
     },
   );
 }
+
+gpuTest(
+  "conv3d input gradient where the stride exceeds the kernel: positions no tap reaches get " +
+    "zeros over whatever dx held, and accumulating leaves them as they were",
+  async (gpu) => {
+    const rng = new Rng(45);
+    using _ = new Scope(gpu);
+    const cases: [number[], number[], Conv3dOptions][] = [
+      [[2, 3, 5, 6, 7], [4, 3, 1, 1, 1], { stride: 2 }],
+      [[1, 2, 4, 7, 6], [3, 2, 1, 3, 3], { stride: [2, 2, 2], padding: [0, 1, 1] }],
+    ];
+    for (const [xs, ws, o] of cases) {
+      const s = conv3dShape(xs, ws, o);
+      const ys = [s.B, s.Co, ...s.output];
+      const size = (d: number[]) => d.reduce((a, b) => a * b);
+      const w = randn(rng, size(ws)), dy = randn(rng, size(ys)), start = randn(rng, size(xs));
+      const dxRef = conv3dBackwardInputRef(dy, w, s);
+      for (const accumulate of [false, true]) {
+        const DX = Tensor.from(gpu, start, xs); // not zeros: every position must be written
+        conv3dBackwardInputInto(
+          DX,
+          Tensor.from(gpu, dy, ys),
+          Tensor.from(gpu, w, ws),
+          s,
+          accumulate,
+        );
+        const want = dxRef.map((v, i) => v + (accumulate ? start[i] : 0));
+        assertClose(await DX.read(), want, TOL, `[${xs}] * [${ws}] accumulate ${accumulate}`);
+      }
+    }
+  },
+);
