@@ -15,16 +15,14 @@ import { expectShape, numel, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { accumulateGrad, reluBackwardInto } from "../elementwise/elementwise.ts";
 import { groups1d, type Kernel } from "../runtime/gpu.ts";
+import { withConstants } from "../runtime/specialize.ts";
 
 const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
 const inputKernel = { name: "batchnorm_backward_input", code: inputSrc };
 
 /** A vec4 kernel with the channel count C and plane size S as its pipeline constants. */
-const perShape = (name: string, code: string, C: number, S: number): Kernel => ({
-  name: `${name}#${C}x${S}`,
-  code,
-  constants: { C, S },
-});
+const perShape = (name: string, code: string, C: number, S: number): Kernel =>
+  withConstants({ name, code }, { C, S });
 
 /**
  * The per-channel reductions (statistics, backward sums) with one workgroup of 256 lanes per
@@ -34,7 +32,7 @@ const perShape = (name: string, code: string, C: number, S: number): Kernel => (
  */
 function perChannel(name: string, code: string, S: number): Kernel {
   const lanes = S < 256 ? 64 : 256;
-  return { name: `${name}#${lanes}`, code, constants: { LANES: lanes } };
+  return withConstants({ name, code }, { LANES: lanes });
 }
 
 /** Options of `batchNorm`. PyTorch's BatchNorm2d defaults: momentum 0.1, eps 1e-5. */

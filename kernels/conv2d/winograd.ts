@@ -26,9 +26,11 @@ import f4OutputBackwardSrc from "./winograd_f4_output_transform_backward.wgsl" w
 import f4WeightBackwardSrc from "./winograd_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
-import { groups1d } from "../runtime/gpu.ts";
 import { expectShape, type Tensor } from "../tensor.ts";
 import {
+  dispatchTransform,
+  dispatchWeightTransform,
+  dispatchWeightTransformBackward,
   transformKernels,
   type Transforms,
   type WinogradBackwardKernel,
@@ -39,7 +41,6 @@ import {
   winogradTables,
   type WinogradTile,
 } from "./winograd_gemm.ts";
-import { dispatchSpecialized } from "../runtime/specialize.ts";
 
 /** F(2x2, 3x3) and F(4x4, 3x3). */
 const F2 = transformKernels("winograd", {
@@ -111,13 +112,7 @@ export function winogradWeightTransform(
   const Z = winogradPoints(c.tile);
   expectShape(u, "winograd weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd weights", 4, c.flip ? [c.I, c.O, 3, 3] : [c.O, c.I, 3, 3]);
-  dispatchSpecialized(u.gpu, scheme(c.tile).weight, [w.range, u.range], [
-    c.O,
-    c.I,
-    c.flip ? 1 : 0,
-    kMajor ? 1 : 0,
-    c.O * c.I,
-  ], groups1d(c.O * c.I, 64));
+  dispatchWeightTransform(scheme(c.tile).weight, u, w, c, kMajor);
 }
 
 /**
@@ -133,7 +128,7 @@ export function winogradInputTransform(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(v, "winograd input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd input", 4, [c.B, c.I, c.H, c.W]);
-  dispatchSpecialized(v.gpu, scheme(c.tile).input, [inp.range, v.range], [
+  dispatchTransform(v.gpu, scheme(c.tile).input, [inp.range, v.range], [
     c.I,
     c.H,
     c.W,
@@ -143,7 +138,7 @@ export function winogradInputTransform(
     c.pad,
     kMajor ? 1 : 0,
     c.I * T,
-  ], groups1d(c.I * T, 64));
+  ]);
 }
 
 /** out [B, O, OH, OW] (+)= A^T M A for the products m [Z, O, T] of every tile. */
@@ -156,7 +151,7 @@ export function winogradOutputTransform(
   const { TH, TW, T } = winogradTiles(c);
   expectShape(m, "winograd products", 3, [winogradPoints(c.tile), c.O, T]);
   expectShape(out, "winograd output", 4, [c.B, c.O, c.OH, c.OW]);
-  dispatchSpecialized(out.gpu, scheme(c.tile).output, [m.range, out.range], [
+  dispatchTransform(out.gpu, scheme(c.tile).output, [m.range, out.range], [
     c.O,
     c.OH,
     c.OW,
@@ -165,7 +160,7 @@ export function winogradOutputTransform(
     T,
     accumulate ? 1 : 0,
     c.O * T,
-  ], groups1d(c.O * T, 64));
+  ]);
 }
 
 /**
@@ -181,7 +176,7 @@ export function winogradOutputTransformBackward(
   const { TH, TW, T } = winogradTiles(c), Z = winogradPoints(c.tile);
   expectShape(g, "winograd output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd output gradient", 4, [c.B, c.O, c.OH, c.OW]);
-  dispatchSpecialized(g.gpu, scheme(c.tile).outputBackward, [dy.range, g.range], [
+  dispatchTransform(g.gpu, scheme(c.tile).outputBackward, [dy.range, g.range], [
     c.O,
     c.OH,
     c.OW,
@@ -190,7 +185,7 @@ export function winogradOutputTransformBackward(
     T,
     kMajor ? 1 : 0,
     c.O * T,
-  ], groups1d(c.O * T, 64));
+  ]);
 }
 
 /** dw [O, I, 3, 3] (+)= G^T D G with D = the sum over splits of d [Z, splits, O, I]. */
@@ -203,13 +198,7 @@ export function winogradWeightTransformBackward(
   const Z = winogradPoints(c.tile);
   expectShape(d, "winograd weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd weight gradient", 4, [c.O, c.I, 3, 3]);
-  dispatchSpecialized(dw.gpu, scheme(c.tile).weightBackward, [d.range, dw.range], [
-    c.O,
-    c.I,
-    d.shape[1],
-    accumulate ? 1 : 0,
-    c.O * c.I,
-  ], groups1d(c.O * c.I, 64));
+  dispatchWeightTransformBackward(scheme(c.tile).weightBackward, dw, d, c, accumulate);
 }
 
 /** The 2-D transforms, for winogradConvWith and winogradBackwardWeightWith. */

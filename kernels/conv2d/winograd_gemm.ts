@@ -17,7 +17,8 @@ import gemmBackwardVec4Src from "./winograd_gemm_backward_vec4.wgsl" with { type
 import gemmBackwardVec4NarrowSrc from "./winograd_gemm_backward_vec4_narrow.wgsl" with {
   type: "text",
 };
-import type { Kernel } from "../runtime/gpu.ts";
+import { type BufferRange, type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
+import { specialize } from "../runtime/specialize.ts";
 import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import { splitCount, type SplitKKernel, splitKTable } from "./split_k.ts";
@@ -44,6 +45,51 @@ export function transformKernels(
     outputBackward: k("outputBackward", "output_transform_backward"),
     weightBackward: k("weightBackward", "weight_transform_backward"),
   };
+}
+
+/**
+ * Dispatch a transform (2-D or 3-D): `values` are its Params in order, `total` (the invocation
+ * count) last; workgroups of 64. Large dispatches run specialized to the values (specialize.ts).
+ */
+export function dispatchTransform(
+  gpu: Gpu,
+  kernel: Kernel,
+  buffers: BufferRange[],
+  values: number[],
+): void {
+  const total = values[values.length - 1];
+  gpu.dispatch(specialize(kernel, values), buffers, { u: values }, groups1d(total, 64));
+}
+
+/** The sizes the weight transforms read (2-D and 3-D alike). */
+interface WeightSizes {
+  O: number;
+  I: number;
+  flip: boolean;
+}
+
+/** u (Z points of every kernel of w) by the weight transform `kernel`; k-major with `kMajor`. */
+export function dispatchWeightTransform(
+  kernel: Kernel,
+  u: Tensor,
+  w: Tensor,
+  c: WeightSizes,
+  kMajor: boolean,
+): void {
+  const values = [c.O, c.I, c.flip ? 1 : 0, kMajor ? 1 : 0, c.O * c.I];
+  dispatchTransform(u.gpu, kernel, [w.range, u.range], values);
+}
+
+/** dw (+)= the adjoint weight transform `kernel` of d [Z, splits, O, I], the splits summed. */
+export function dispatchWeightTransformBackward(
+  kernel: Kernel,
+  dw: Tensor,
+  d: Tensor,
+  c: WeightSizes,
+  accumulate: boolean,
+): void {
+  const values = [c.O, c.I, d.shape[1], accumulate ? 1 : 0, c.O * c.I];
+  dispatchTransform(dw.gpu, kernel, [d.range, dw.range], values);
 }
 
 /** Output block size m of Winograd F(m x m, 3x3): 2 (16 points) or 4 (36 points). */

@@ -24,9 +24,11 @@ import f4OutputBackwardSrc from "./winograd3d_f4_output_transform_backward.wgsl"
 import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
-import { groups1d } from "../runtime/gpu.ts";
 import { expectShape, type Tensor } from "../tensor.ts";
 import {
+  dispatchTransform,
+  dispatchWeightTransform,
+  dispatchWeightTransformBackward,
   transformKernels,
   type Transforms,
   type WinogradBackwardKernel,
@@ -37,7 +39,6 @@ import {
   winogradTables,
   type WinogradTile,
 } from "../conv2d/winograd_gemm.ts";
-import { dispatchSpecialized } from "../runtime/specialize.ts";
 
 type Triple = [number, number, number];
 
@@ -127,13 +128,7 @@ export function winograd3dWeightTransform(
   const { points: Z, weight } = scheme(c);
   expectShape(u, "winograd3d weight transform", 3, kMajor ? [Z, c.I, c.O] : [Z, c.O, c.I]);
   expectShape(w, "winograd3d weights", 5, c.flip ? [c.I, c.O, 3, 3, 3] : [c.O, c.I, 3, 3, 3]);
-  dispatchSpecialized(u.gpu, weight, [w.range, u.range], [
-    c.O,
-    c.I,
-    c.flip ? 1 : 0,
-    kMajor ? 1 : 0,
-    c.O * c.I,
-  ], groups1d(c.O * c.I, 64));
+  dispatchWeightTransform(weight, u, w, c, kMajor);
 }
 
 /**
@@ -150,7 +145,7 @@ export function winograd3dInputTransform(
   const { points: Z, input } = scheme(c);
   expectShape(v, "winograd3d input transform", 3, kMajor ? [Z, T, c.I] : [Z, c.I, T]);
   expectShape(inp, "winograd3d input", 5, [c.B, c.I, ...c.input]);
-  dispatchSpecialized(v.gpu, input, [inp.range, v.range], [
+  dispatchTransform(v.gpu, input, [inp.range, v.range], [
     c.I,
     ...c.input,
     ...tiles,
@@ -158,7 +153,7 @@ export function winograd3dInputTransform(
     ...c.pad,
     kMajor ? 1 : 0,
     c.I * T,
-  ], groups1d(c.I * T, 64));
+  ]);
 }
 
 /** out [B, O, ...output] (+)= the output transform of every tile's products m [Z, O, T]. */
@@ -172,14 +167,14 @@ export function winograd3dOutputTransform(
   const { points: Z, output } = scheme(c);
   expectShape(m, "winograd3d products", 3, [Z, c.O, T]);
   expectShape(out, "winograd3d output", 5, [c.B, c.O, ...c.output]);
-  dispatchSpecialized(out.gpu, output, [m.range, out.range], [
+  dispatchTransform(out.gpu, output, [m.range, out.range], [
     c.O,
     ...c.output,
     ...tiles,
     T,
     accumulate ? 1 : 0,
     c.O * T,
-  ], groups1d(c.O * T, 64));
+  ]);
 }
 
 /**
@@ -196,14 +191,14 @@ export function winograd3dOutputTransformBackward(
   const { points: Z, outputBackward } = scheme(c);
   expectShape(g, "winograd3d output-gradient transform", 3, kMajor ? [Z, T, c.O] : [Z, c.O, T]);
   expectShape(dy, "winograd3d output gradient", 5, [c.B, c.O, ...c.output]);
-  dispatchSpecialized(g.gpu, outputBackward, [dy.range, g.range], [
+  dispatchTransform(g.gpu, outputBackward, [dy.range, g.range], [
     c.O,
     ...c.output,
     ...tiles,
     T,
     kMajor ? 1 : 0,
     c.O * T,
-  ], groups1d(c.O * T, 64));
+  ]);
 }
 
 /** dw [O, I, 3, 3, 3] (+)= the adjoint weight transform of d [Z, splits, O, I] (splits summed). */
@@ -216,13 +211,7 @@ export function winograd3dWeightTransformBackward(
   const { points: Z, weightBackward } = scheme(c);
   expectShape(d, "winograd3d weight-gradient products", 4, [Z, undefined, c.O, c.I]);
   expectShape(dw, "winograd3d weight gradient", 5, [c.O, c.I, 3, 3, 3]);
-  dispatchSpecialized(dw.gpu, weightBackward, [d.range, dw.range], [
-    c.O,
-    c.I,
-    d.shape[1],
-    accumulate ? 1 : 0,
-    c.O * c.I,
-  ], groups1d(c.O * c.I, 64));
+  dispatchWeightTransformBackward(weightBackward, dw, d, c, accumulate);
 }
 
 /** The 3-D transforms, for winogradConvWith and winogradBackwardWeightWith. */

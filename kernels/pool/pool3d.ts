@@ -11,8 +11,10 @@ import avgBackwardSrc from "./avgpool3d_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
+import { withConstants } from "../runtime/specialize.ts";
 import { samePadding, type Triple, triple } from "../conv3d/conv3d.ts";
 
+const maxForwardKernel = { name: "maxpool3d_forward", code: maxForwardSrc };
 const scatterKernel = { name: "maxpool3d_backward_scatter", code: scatterSrc };
 const planeKernel = { name: "maxpool3d_backward_plane", code: planeSrc };
 const avgForwardKernel = { name: "avgpool3d_forward", code: avgForwardSrc };
@@ -81,11 +83,15 @@ export function maxpoolForwardInto(
   zeroPad: boolean,
 ): void {
   const [KD, KH, KW] = g.kernel, [SD, SH, SW] = g.stride;
-  const kernel = {
-    name: `maxpool3d_forward#${KD}x${KH}x${KW}/${SD}x${SH}x${SW}${zeroPad ? " zero" : ""}`,
-    code: maxForwardSrc,
-    constants: { KD, KH, KW, SD, SH, SW, ZERO_PAD: zeroPad ? 1 : 0 },
-  };
+  const kernel = withConstants(maxForwardKernel, {
+    KD,
+    KH,
+    KW,
+    SD,
+    SH,
+    SW,
+    ZERO_PAD: zeroPad ? 1 : 0,
+  });
   const runs = (y.size / g.output[2]) * Math.ceil(g.output[2] / 4); // 4 outputs along w each
   x.gpu.dispatch(kernel, [x.range, y.range, idx.range], {
     u: [runs, ...g.input, ...g.output, ...g.pad],

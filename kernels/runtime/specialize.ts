@@ -9,7 +9,7 @@
  * of fewer than SPECIALIZE_MIN invocations (`total`) keep the generic pipeline: compiling one per
  * shape would cost more than it saves there (the test suite's many small shapes took 1.6x as long).
  */
-import type { BufferRange, Gpu, Kernel } from "./gpu.ts";
+import type { Kernel } from "./gpu.ts";
 
 /** The smallest `total` (invocations) that gets its own pipeline. */
 export const SPECIALIZE_MIN = 1 << 15;
@@ -61,17 +61,14 @@ export function specialize(kernel: Kernel, values: readonly number[]): Kernel {
   fields.forEach((f, i) => {
     if (f !== "total") constants[`P_${f}`] = values[i];
   });
-  const key = fields.map((f, i) => f === "total" ? "" : `${values[i]}`).join(",");
-  return { name: `${kernel.name}#${key}`, code, constants };
+  return withConstants({ name: kernel.name, code }, constants);
 }
 
-/** Dispatch `kernel` specialized to `values` (see `specialize`), which are its uniforms too. */
-export function dispatchSpecialized(
-  gpu: Gpu,
-  kernel: Kernel,
-  buffers: BufferRange[],
-  values: number[],
-  grid: readonly number[],
-): void {
-  gpu.dispatch(specialize(kernel, values), buffers, { u: values }, grid);
+/**
+ * `kernel` (whose source declares the `override` constants named in `constants`) as the pipeline
+ * of those values, named `base#values` (one pipeline per value set; profiles sum it under base).
+ */
+export function withConstants(kernel: Kernel, constants: Record<string, number>): Kernel {
+  const key = Object.values(constants).join(",");
+  return { name: `${kernel.name}#${key}`, code: kernel.code, constants };
 }
