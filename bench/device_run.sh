@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One prepared run on a GPU machine that reaches no registry (see bench/README.md):
 # unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
-# loader packages (.gl/*.deb), then runs the test suite, the kernel bench and the step bench
-# (with PyTorch beside it) on the GPU's adapter. RUN picks parts (default "tests kernels step";
-# "i3d" adds NVGesture's three-I3D step).
+# loader packages (.gl/*.deb), then runs the step bench (with PyTorch beside it, then again
+# profiled), the kernel bench and the test suite on the GPU's adapter, in that order (the step is
+# the bar that waits for a GPU, so it comes first; each part has its own timeout, STEP_TIMEOUT,
+# BENCH_TIMEOUT, TEST_TIMEOUT). RUN picks parts (default "tests kernels step"; "i3d" adds
+# NVGesture's three-I3D step).
 # Logs and JSON go to $OUT (default ./out).
 set -uo pipefail
 OUT="${OUT:-$PWD/out}"
@@ -22,16 +24,16 @@ deno eval 'const a = await navigator.gpu.requestAdapter(); console.log(JSON.stri
 set -o pipefail
 RUN="${RUN:-tests kernels step}"
 clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
-if [[ $RUN == *tests* ]]; then
-  deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
-fi
-if [[ $RUN == *kernels* ]]; then
-  timeout "${BENCH_TIMEOUT:-300}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families gpu,tiled,winograd_tiled,winograd_f4_tiled} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
-fi
 if [[ $RUN == *step* ]]; then
   STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
-  timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
-  timeout "${STEP_TIMEOUT:-240}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
+  timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
+  timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
+fi
+if [[ $RUN == *kernels* ]]; then
+  timeout "${BENCH_TIMEOUT:-200}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families tiled,wide,winograd_f4_tiled,winograd_f4_wide} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
+fi
+if [[ $RUN == *tests* ]]; then
+  timeout "${TEST_TIMEOUT:-240}" deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
 fi
 if [[ $RUN == *i3d* ]]; then # NVGesture's step: three I3Ds, batch 2, 64 frames at 224
   I3D="--model i3d --batch 2 --frames ${I3D_FRAMES:-64} --size 224 --iters 3"

@@ -9,7 +9,7 @@
  *   deno task bench --quick           matmul 1024 and the stem conv only
  *   deno task bench --peers tfjs      only some peers (tfjs, jax; none for ours alone)
  *   deno task bench --json out.json   also write the results as JSON
- *   deno task bench --families gpu,tiled   also each named GEMM kernel family of ours
+ *   deno task bench --families gpu,tiled,wide   also each named GEMM kernel family of ours
  *   deno task bench --families winograd,winograd_f4   also Winograd F(2x2, 3x3) and F(4x4, 3x3)
  *                            for the stride-1 3x3 convs (GFLOP/s then count the direct work);
  *                            winograd_tiled, winograd_f4_gpu, ...: their GEMMs in a GPU family
@@ -49,7 +49,8 @@ const RESNET18_CONVS: [string, ConvCase][] = [
 
 /**
  * The Winograd families of the bench: F(2x2, 3x3) ("winograd") and F(4x4, 3x3) ("winograd_f4"),
- * their GEMMs in the software adapter's blocks, or with "_gpu" / "_tiled" in the GPU families'.
+ * their GEMMs in the software adapter's blocks, or with "_gpu" / "_tiled" / "_wide" in the GPU
+ * families'.
  */
 const WINOGRAD_FAMILIES = Object.keys(WINOGRAD_VARIANTS) as WinogradVariant[];
 

@@ -14,6 +14,8 @@ import {
   odometer,
   TILED_BLOCK,
   TILED_NOTE,
+  WIDE_BLOCK,
+  WIDE_NOTE,
 } from "./gen_gemm.ts";
 
 const geometry = [
@@ -220,6 +222,7 @@ export function conv3dKernels(): Record<string, string> {
     "conv3d/conv3d_forward.wgsl": forward(CPU_CONV_BLOCK, CPU_NOTE),
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_forward_tiled.wgsl": forward(TILED_BLOCK, TILED_NOTE),
+    "conv3d/conv3d_forward_wide.wgsl": forward(WIDE_BLOCK, WIDE_NOTE),
     "conv3d/conv3d_backward_input.wgsl": backwardInput(
       CPU_CONV_BLOCK,
       `${CPU_NOTE} 32 channels per invocation, for Ci > 8.`,
@@ -230,6 +233,7 @@ export function conv3dKernels(): Record<string, string> {
     ),
     "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),
+    "conv3d/conv3d_backward_input_wide.wgsl": backwardInput(WIDE_BLOCK, WIDE_NOTE),
     "conv3d/conv3d_backward_weight.wgsl": backwardWeight(
       CPU_CONV_BLOCK,
       `${CPU_NOTE} 32x16 blocks.`,
@@ -240,5 +244,6 @@ export function conv3dKernels(): Record<string, string> {
     ),
     "conv3d/conv3d_backward_weight_gpu.wgsl": backwardWeight(GPU_BLOCK, GPU_NOTE),
     "conv3d/conv3d_backward_weight_tiled.wgsl": backwardWeight(TILED_BLOCK, TILED_NOTE),
+    "conv3d/conv3d_backward_weight_wide.wgsl": backwardWeight(WIDE_BLOCK, WIDE_NOTE),
   };
 }

@@ -76,7 +76,7 @@ export interface Block {
   TN: number;
   WX: number;
   WY: number;
-  /** The shared-memory tiled form (tiledKernel; always 64x64 per 16x16 workgroup). */
+  /** The shared-memory tiled form (tiledKernel: 64x64 or 128x128 per 16x16 workgroup). */
   tiled?: boolean;
 }
 
@@ -96,6 +96,11 @@ export const GPU_NOTE =
 export const TILED_BLOCK: Block = { TM: 4, TN: 4, WX: 16, WY: 16, tiled: true };
 export const TILED_NOTE =
   "Variant for real GPUs: shared-memory tiles (64x64 per workgroup, k in steps of 16), barriers.";
+/** Shared-memory tiles of 128x128 outputs per 16x16 workgroup, 8x8 per invocation. */
+export const WIDE_BLOCK: Block = { TM: 8, TN: 8, WX: 16, WY: 16, tiled: true };
+export const WIDE_NOTE =
+  "Variant for real GPUs: shared-memory tiles (128x128 per workgroup, 8x8 per invocation, k in " +
+  "steps of 8), barriers.";
 
 /**
  * The header line that tells the TypeScript wrappers a kernel's tile (kernels/runtime/variants.ts
@@ -196,23 +201,32 @@ function range(n: number): number[] {
 
 /**
  * The shared-memory tiled form of the same GemmSpec, for real GPUs: a 16x16 workgroup computes a
- * 64x64 block of C, each invocation 4x4 (rows 4*ty.., columns 4*tx..), and the workgroup stages
- * 64x16 slices of A and 16x64 slices of B in workgroup memory so that every loaded element is
- * used 64 times instead of 4. Invocation t loads rows t/16 + 16i of A at k = t%16 (the spec's
- * per-row setup runs once per invocation) and column t%64 of B at k = t/64 + 4i (one column
- * setup). Out-of-range k loads zero; out-of-range rows and columns are clamped and not stored.
+ * 64x64 block of C (TILED_BLOCK: each invocation 4x4, rows 4*ty.., columns 4*tx..) or a 128x128
+ * one (WIDE_BLOCK: each invocation 8x8, the same 4x4 again 64 rows and/or 64 columns further), and
+ * stages BK-long slices of A (64 or 128 rows) and of B (64 or 128 columns) in workgroup memory, so
+ * that every loaded element is used 64 (or 128) times instead of 4, with 2 (or 4) vec4 reads of
+ * workgroup memory per 16 (or 64) multiply-adds. Invocation t loads rows t/BK + (256/BK)i of A at
+ * k = t%BK (the spec's per-row setup runs once per invocation) and column t%T of B at
+ * k = t/T + (256/T)i (one column setup). Out-of-range k loads zero; out-of-range rows and columns
+ * are clamped and not stored.
  */
 export function tiledKernel(spec: GemmSpec): string {
+  const H = spec.TM / 4; // 1: 64x64 tiles, 2: 128x128
+  if (spec.TM !== spec.TN || (H !== 1 && H !== 2) || spec.WX !== 16 || spec.WY !== 16) {
+    throw new Error("tiled kernels are 4x4 or 8x8 per invocation in 16x16 workgroups");
+  }
+  const T = 64 * H, G = T / 4, BK = H === 1 ? 16 : 8, loads = (T * BK) / 256;
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   L.push(...preamble(
     spec,
-    "// Shared-memory tiles: 64x64 outputs per 16x16 workgroup, 4x4 per invocation, k in 16s.",
-    64,
-    64,
+    `// Shared-memory tiles: ${T}x${T} outputs per 16x16 workgroup, ${spec.TM}x${spec.TN} ` +
+      `per invocation, k in ${BK}s.`,
+    T,
+    T,
   ));
-  emit("var<workgroup> As: array<vec4f, 256>; // [16 k][16 groups of 4 rows]");
-  emit("var<workgroup> Bs: array<vec4f, 256>; // [16 k][16 groups of 4 columns]");
+  emit(`var<workgroup> As: array<vec4f, ${BK * G}>; // [${BK} k][${G} groups of 4 rows]`);
+  emit(`var<workgroup> Bs: array<vec4f, ${BK * G}>; // [${BK} k][${G} groups of 4 columns]`);
   emit("");
   if (spec.helpers) {
     emit(spec.helpers);
@@ -223,56 +237,81 @@ export function tiledKernel(spec: GemmSpec): string {
     "fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, " +
       "@builtin(local_invocation_index) t: u32) {",
   );
-  emit("  let rowBase = wid.y * 64u;");
-  emit("  let colBase = wid.x * 64u;");
+  emit(`  let rowBase = wid.y * ${T}u;`);
+  emit(`  let colBase = wid.x * ${T}u;`);
   if (spec.prologue) emit(`  ${spec.prologue}`);
-  // A-load rows (setupRow r = 0..3) and the B-load column (setupCol 0)
-  for (let r = 0; r < 4; r++) emit(`  let m${r} = min(rowBase + t / 16u + ${16 * r}u, p.M - 1u);`);
-  emit("  let kkA = t % 16u;");
-  emit("  let n0 = min(colBase + t % 64u, p.N - 1u);");
-  if (spec.setupRow) { for (let r = 0; r < 4; r++) emit(`  ${spec.setupRow(r)}`); }
+  // A-load rows (setupRow r) and the B-load column (setupCol 0)
+  const aRow = (r: number) => `t / ${BK}u + ${(256 / BK) * r}u`;
+  for (let r = 0; r < loads; r++) emit(`  let m${r} = min(rowBase + ${aRow(r)}, p.M - 1u);`);
+  emit(`  let kkA = t % ${BK}u;`);
+  emit(`  let n0 = min(colBase + t % ${T}u, p.N - 1u);`);
+  if (spec.setupRow) { for (let r = 0; r < loads; r++) emit(`  ${spec.setupRow(r)}`); }
   if (spec.setupCol) emit(`  ${spec.setupCol(0)}`);
-  // output columns (setupCol s = 4..7)
-  for (let j = 0; j < 4; j++) {
-    emit(`  let n${4 + j} = min(colBase + lid.x * 4u + ${j}u, p.N - 1u);`);
+  // output columns (setupCol s = 4.. 4 + 4H - 1): colBase + 64g + 4 lid.x + j
+  const outCols = range(4 * H).map((c) => {
+    const g = Math.floor(c / 4), j = c % 4;
+    return { s: 4 + c, at: `colBase + ${g ? `${64 * g}u + ` : ""}lid.x * 4u + ${j}u`, g, j };
+  });
+  for (const c of outCols) emit(`  let n${c.s} = min(${c.at}, p.N - 1u);`);
+  if (spec.setupCol) { for (const c of outCols) emit(`  ${spec.setupCol(c.s)}`); }
+  // accumulators: vec4 over 4 rows (half h) for each output column c
+  const acc = (h: number, c: number) => H === 1 ? `c${c}` : `c${h}_${c}`;
+  for (let h = 0; h < H; h++) {
+    emit(`  ${range(4 * H).map((c) => `var ${acc(h, c)} = vec4f(0.0);`).join(" ")}`);
   }
-  if (spec.setupCol) { for (let j = 0; j < 4; j++) emit(`  ${spec.setupCol(4 + j)}`); }
-  emit(`  ${range(4).map((j) => `var c${j} = vec4f(0.0);`).join(" ")}`);
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
   const decode = decodeAt(spec, "k");
-  emit("  for (var kt = k0; kt < k1; kt += 16u) {");
+  emit(`  for (var kt = k0; kt < k1; kt += ${BK}u) {`);
   emit("    {");
   emit("      let kq = kt + kkA; let k = min(kq, k1 - 1u);");
   if (decode) emit(`      ${decode}`);
-  for (let r = 0; r < 4; r++) {
-    const m = `t / 16u + ${16 * r}u`;
+  for (let r = 0; r < loads; r++) {
+    const m = aRow(r);
     emit(
-      `      As[kkA * 16u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
+      `      As[kkA * ${G}u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
     );
   }
   emit("    }");
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < loads; i++) {
     emit("    {");
-    emit(`      let kk = t / 64u + ${4 * i}u; let kq = kt + kk; let k = min(kq, k1 - 1u);`);
+    emit(
+      `      let kk = t / ${T}u + ${(256 / T) * i}u; let kq = kt + kk; let k = min(kq, k1 - 1u);`,
+    );
     if (decode) emit(`      ${decode}`);
-    emit(`      Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ${spec.loadB(0)}, kq < k1);`);
+    emit(
+      `      Bs[kk * ${G}u + (t % ${T}u) / 4u][t % 4u] = select(0.0, ${spec.loadB(0)}, kq < k1);`,
+    );
     emit("    }");
   }
   emit("    workgroupBarrier();");
-  emit("    for (var kk = 0u; kk < 16u; kk++) {");
-  emit("      let a = As[kk * 16u + lid.y];");
-  emit("      let b = Bs[kk * 16u + lid.x];");
-  for (let j = 0; j < 4; j++) emit(`      c${j} = fma(a, vec4f(b[${j}]), c${j});`);
+  emit(`    for (var kk = 0u; kk < ${BK}u; kk++) {`);
+  if (H === 1) {
+    emit(`      let a = As[kk * ${G}u + lid.y];`);
+    emit(`      let b = Bs[kk * ${G}u + lid.x];`);
+    for (let j = 0; j < 4; j++) emit(`      c${j} = fma(a, vec4f(b[${j}]), c${j});`);
+  } else {
+    for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${G}u + ${16 * h}u + lid.y];`);
+    for (let g = 0; g < H; g++) emit(`      let b${g} = Bs[kk * ${G}u + ${16 * g}u + lid.x];`);
+    for (let h = 0; h < H; h++) {
+      for (const c of outCols) {
+        emit(`      ${acc(h, c.s - 4)} = fma(a${h}, vec4f(b${c.g}[${c.j}]), ${acc(h, c.s - 4)});`);
+      }
+    }
+  }
   emit("    }");
   emit("    workgroupBarrier();");
   emit("  }");
-  for (let i = 0; i < 4; i++) {
-    emit(`  if (rowBase + lid.y * 4u + ${i}u < p.M) {`);
-    for (let j = 0; j < 4; j++) {
-      const row = `rowBase + lid.y * 4u + ${i}u`, col = `colBase + lid.x * 4u + ${j}u`;
-      emit(`    if (${col} < p.N) { ${spec.store(`c${j}[${i}]`, row, col, i, 4 + j)} }`);
+  for (let h = 0; h < H; h++) {
+    for (let i = 0; i < 4; i++) {
+      const row = `rowBase + ${h ? `${64 * h}u + ` : ""}lid.y * 4u + ${i}u`;
+      emit(`  if (${row} < p.M) {`);
+      for (const c of outCols) {
+        const col = c.at;
+        const v = `${acc(h, c.s - 4)}[${i}]`;
+        emit(`    if (${col} < p.N) { ${spec.store(v, row, col, 4 * h + i, c.s)} }`);
+      }
+      emit("  }");
     }
-    emit("  }");
   }
   emit("}");
   return L.join("\n") + "\n";

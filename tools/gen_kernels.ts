@@ -14,6 +14,8 @@ import {
   TILED_BLOCK,
   TILED_NOTE,
   vec4Kernel,
+  WIDE_BLOCK,
+  WIDE_NOTE,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
 import { winogradF4Kernels } from "./gen_winograd.ts";
@@ -95,6 +97,7 @@ export function generatedKernels(): Record<string, string> {
   out["matmul/matmul_forward.wgsl"] = matmul(CPU_BLOCK, CPU_NOTE);
   out["matmul/matmul_forward_gpu.wgsl"] = matmul(GPU_BLOCK, GPU_NOTE);
   out["matmul/matmul_forward_tiled.wgsl"] = matmul(TILED_BLOCK, TILED_NOTE);
+  out["matmul/matmul_forward_wide.wgsl"] = matmul(WIDE_BLOCK, WIDE_NOTE);
 
   const convForward = (b: Block, variant: string) =>
     gemmKernel({
@@ -136,6 +139,7 @@ export function generatedKernels(): Record<string, string> {
   out["conv2d/conv2d_forward.wgsl"] = convForward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/conv2d_forward_gpu.wgsl"] = convForward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_forward_tiled.wgsl"] = convForward(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/conv2d_forward_wide.wgsl"] = convForward(WIDE_BLOCK, WIDE_NOTE);
 
   const backwardInput = (b: Block, variant: string) =>
     gemmKernel({
@@ -205,6 +209,7 @@ ${put("dx")}`,
   );
   out["conv2d/conv2d_backward_input_gpu.wgsl"] = backwardInput(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_backward_input_tiled.wgsl"] = backwardInput(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/conv2d_backward_input_wide.wgsl"] = backwardInput(WIDE_BLOCK, WIDE_NOTE);
 
   const backwardWeight = (b: Block, variant: string) =>
     gemmKernel({
@@ -258,6 +263,7 @@ ${put("dw")}`,
   );
   out["conv2d/conv2d_backward_weight_gpu.wgsl"] = backwardWeight(GPU_BLOCK, GPU_NOTE);
   out["conv2d/conv2d_backward_weight_tiled.wgsl"] = backwardWeight(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/conv2d_backward_weight_wide.wgsl"] = backwardWeight(WIDE_BLOCK, WIDE_NOTE);
 
   const winogradGemm = (b: Block, variant: string) =>
     gemmKernel({
@@ -288,6 +294,7 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm.wgsl"] = winogradGemm(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_gpu.wgsl"] = winogradGemm(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_tiled.wgsl"] = winogradGemm(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/winograd_gemm_wide.wgsl"] = winogradGemm(WIDE_BLOCK, WIDE_NOTE);
   out["conv2d/winograd_gemm_vec4.wgsl"] = vec4Kernel({
     header: [
       "winograd_gemm_vec4: m[xi, o, t] = sum_i u[xi, i, o] v[xi, i, t] for each of the Z points xi",
@@ -339,6 +346,7 @@ ${put("dw")}`,
   out["conv2d/winograd_gemm_backward.wgsl"] = winogradGemmBackward(CPU_CONV_BLOCK, CPU_NOTE);
   out["conv2d/winograd_gemm_backward_gpu.wgsl"] = winogradGemmBackward(GPU_BLOCK, GPU_NOTE);
   out["conv2d/winograd_gemm_backward_tiled.wgsl"] = winogradGemmBackward(TILED_BLOCK, TILED_NOTE);
+  out["conv2d/winograd_gemm_backward_wide.wgsl"] = winogradGemmBackward(WIDE_BLOCK, WIDE_NOTE);
   out["conv2d/pointwise_gemm_vec4.wgsl"] = vec4Kernel({
     header: [
       "pointwise_gemm_vec4: c[z, m, n] (+)= sum_k a[k, m] b[z, k, n] for every batch z (grid z): a",

@@ -5,14 +5,17 @@
 import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
 import forwardGpuSrc from "./conv2d_forward_gpu.wgsl" with { type: "text" };
 import forwardTiledSrc from "./conv2d_forward_tiled.wgsl" with { type: "text" };
+import forwardWideSrc from "./conv2d_forward_wide.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
 import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { type: "text" };
 import backwardInputGpuSrc from "./conv2d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardInputTiledSrc from "./conv2d_backward_input_tiled.wgsl" with { type: "text" };
+import backwardInputWideSrc from "./conv2d_backward_input_wide.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
 import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
+import backwardWeightWideSrc from "./conv2d_backward_weight_wide.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
@@ -38,18 +41,21 @@ const FORWARD = variantTable("conv2d_forward", {
   cpu: forwardSrc,
   gpu: forwardGpuSrc,
   tiled: forwardTiledSrc,
+  wide: forwardWideSrc,
 });
 const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
   cpu: backwardInputSrc,
   narrow: backwardInputNarrowSrc,
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
+  wide: backwardInputWideSrc,
 });
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
+  wide: backwardWeightWideSrc,
 }));
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */

@@ -8,16 +8,24 @@
 import gemmSrc from "./winograd_gemm.wgsl" with { type: "text" };
 import gemmGpuSrc from "./winograd_gemm_gpu.wgsl" with { type: "text" };
 import gemmTiledSrc from "./winograd_gemm_tiled.wgsl" with { type: "text" };
+import gemmWideSrc from "./winograd_gemm_wide.wgsl" with { type: "text" };
 import gemmVec4Src from "./winograd_gemm_vec4.wgsl" with { type: "text" };
 import gemmBackwardSrc from "./winograd_gemm_backward.wgsl" with { type: "text" };
 import gemmBackwardGpuSrc from "./winograd_gemm_backward_gpu.wgsl" with { type: "text" };
 import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { type: "text" };
+import gemmBackwardWideSrc from "./winograd_gemm_backward_wide.wgsl" with { type: "text" };
 import gemmBackwardNarrowSrc from "./winograd_gemm_backward_narrow.wgsl" with { type: "text" };
 import gemmBackwardVec4Src from "./winograd_gemm_backward_vec4.wgsl" with { type: "text" };
 import gemmBackwardVec4NarrowSrc from "./winograd_gemm_backward_vec4_narrow.wgsl" with {
   type: "text",
 };
-import { type BufferRange, type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
+import {
+  type BufferRange,
+  type GemmVariant,
+  type Gpu,
+  groups1d,
+  type Kernel,
+} from "../runtime/gpu.ts";
 import { specialize } from "../runtime/specialize.ts";
 import { type TiledKernel, variantTable } from "../runtime/variants.ts";
 import { expectShape, Tensor } from "../tensor.ts";
@@ -128,6 +136,7 @@ const GEMMS = variantTable("winograd_gemm", {
   cpu: gemmSrc,
   gpu: gemmGpuSrc,
   tiled: gemmTiledSrc,
+  wide: gemmWideSrc,
   vec4: gemmVec4Src,
 });
 /**
@@ -135,16 +144,18 @@ const GEMMS = variantTable("winograd_gemm", {
  * software adapter's reads both operands as vec4 (its passes 1.16-1.26x faster at ResNet18's
  * shapes, the same sums), with the scalar kernel where the channels or tiles are not multiples of 4.
  */
-const WINOGRAD_GEMM: Record<"cpu" | "gpu" | "tiled", WinogradGemmKernel> = {
+const WINOGRAD_GEMM: Record<GemmVariant, WinogradGemmKernel> = {
   cpu: { ...GEMMS.vec4, kMajor: true, fallback: GEMMS.cpu },
   gpu: GEMMS.gpu,
   tiled: GEMMS.tiled,
+  wide: GEMMS.wide,
 };
 /** The weight-gradient GEMMs (split-K over the tiles), one per family, and "narrow" (64x64). */
 const BACKWARD_GEMMS = splitKTable(variantTable("winograd_gemm_backward", {
   cpu: gemmBackwardSrc,
   gpu: gemmBackwardGpuSrc,
   tiled: gemmBackwardTiledSrc,
+  wide: gemmBackwardWideSrc,
   narrow: gemmBackwardNarrowSrc,
   vec4: gemmBackwardVec4Src,
   vec4_narrow: gemmBackwardVec4NarrowSrc,
@@ -154,7 +165,7 @@ const BACKWARD_GEMMS = splitKTable(variantTable("winograd_gemm_backward", {
  * tile-major as vec4 (where the channels are multiples of 4; the scalar kernels elsewhere), in
  * 64x64 tiles when there are 64 input channels or fewer.
  */
-const WINOGRAD_GEMM_BACKWARD: Record<"cpu" | "gpu" | "tiled", WinogradBackwardKernel> = {
+const WINOGRAD_GEMM_BACKWARD: Record<GemmVariant, WinogradBackwardKernel> = {
   cpu: {
     ...BACKWARD_GEMMS.vec4,
     kMajor: true,
@@ -163,6 +174,7 @@ const WINOGRAD_GEMM_BACKWARD: Record<"cpu" | "gpu" | "tiled", WinogradBackwardKe
   },
   gpu: BACKWARD_GEMMS.gpu,
   tiled: BACKWARD_GEMMS.tiled,
+  wide: BACKWARD_GEMMS.wide,
 };
 
 /** The kernels a GEMM entry may run besides its own: its fallback, narrow form and theirs. */
@@ -179,9 +191,11 @@ export const WINOGRAD_VARIANTS = {
   winograd: { family: "cpu", tile: 2 },
   winograd_gpu: { family: "gpu", tile: 2 },
   winograd_tiled: { family: "tiled", tile: 2 },
+  winograd_wide: { family: "wide", tile: 2 },
   winograd_f4: { family: "cpu", tile: 4 },
   winograd_f4_gpu: { family: "gpu", tile: 4 },
   winograd_f4_tiled: { family: "tiled", tile: 4 },
+  winograd_f4_wide: { family: "wide", tile: 4 },
 } as const;
 
 /** The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*". */

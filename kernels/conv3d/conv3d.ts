@@ -11,14 +11,17 @@
 import forwardSrc from "./conv3d_forward.wgsl" with { type: "text" };
 import forwardGpuSrc from "./conv3d_forward_gpu.wgsl" with { type: "text" };
 import forwardTiledSrc from "./conv3d_forward_tiled.wgsl" with { type: "text" };
+import forwardWideSrc from "./conv3d_forward_wide.wgsl" with { type: "text" };
 import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" };
 import backwardInputNarrowSrc from "./conv3d_backward_input_narrow.wgsl" with { type: "text" };
 import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
 import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { type: "text" };
+import backwardInputWideSrc from "./conv3d_backward_input_wide.wgsl" with { type: "text" };
 import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
 import backwardWeightNarrowSrc from "./conv3d_backward_weight_narrow.wgsl" with { type: "text" };
 import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
+import backwardWeightWideSrc from "./conv3d_backward_weight_wide.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
@@ -50,18 +53,21 @@ const FORWARD = variantTable("conv3d_forward", {
   cpu: forwardSrc,
   gpu: forwardGpuSrc,
   tiled: forwardTiledSrc,
+  wide: forwardWideSrc,
 });
 const BACKWARD_INPUT = variantTable("conv3d_backward_input", {
   cpu: backwardInputSrc,
   narrow: backwardInputNarrowSrc,
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
+  wide: backwardInputWideSrc,
 });
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
+  wide: backwardWeightWideSrc,
 }));
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */

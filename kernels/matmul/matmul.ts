@@ -7,6 +7,7 @@
 import src from "./matmul_forward.wgsl" with { type: "text" };
 import gpuSrc from "./matmul_forward_gpu.wgsl" with { type: "text" };
 import tiledSrc from "./matmul_forward_tiled.wgsl" with { type: "text" };
+import wideSrc from "./matmul_forward_wide.wgsl" with { type: "text" };
 import biasSrc from "./bias_backward.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
@@ -14,7 +15,12 @@ import { gradOutput, record } from "../autograd/node.ts";
 import { variantTable } from "../runtime/variants.ts";
 
 /** The GEMM variants (tiles read from the generated headers). */
-const VARIANTS = variantTable("matmul_forward", { cpu: src, gpu: gpuSrc, tiled: tiledSrc });
+const VARIANTS = variantTable("matmul_forward", {
+  cpu: src,
+  gpu: gpuSrc,
+  tiled: tiledSrc,
+  wide: wideSrc,
+});
 type Variant = keyof typeof VARIANTS;
 const biasKernel = { name: "bias_backward", code: biasSrc };
 

@@ -39,18 +39,19 @@ export interface Uniforms {
 
 /**
  * Which generated GEMM-kernel family to run: "cpu" (32x16 register blocks, no barriers: fastest
- * on the software adapter), "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs) or "tiled"
- * (shared-memory 64x64 tiles with barriers: real GPUs).
+ * on the software adapter), "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs), "tiled"
+ * (shared-memory 64x64 tiles with barriers: real GPUs) or "wide" (shared-memory 128x128 tiles, 8x8
+ * per invocation: real GPUs, large problems).
  */
-export type GemmVariant = "cpu" | "gpu" | "tiled";
+export type GemmVariant = "cpu" | "gpu" | "tiled" | "wide";
 
 /** Every GEMM family, in the order the autotuner tries them. */
-export const GEMM_VARIANTS: readonly GemmVariant[] = ["cpu", "gpu", "tiled"];
+export const GEMM_VARIANTS: readonly GemmVariant[] = ["cpu", "gpu", "tiled", "wide"];
 
 /** Options for `Gpu.create`. */
 export interface GpuOptions {
   /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
-   * environment variable MMBOOST_GEMM=cpu|gpu|tiled overrides. */
+   * environment variable MMBOOST_GEMM=cpu|gpu|tiled|wide overrides. */
   gemm?: GemmVariant;
   /**
    * Record GPU time per dispatch with timestamp queries (when the adapter has them); "grid"

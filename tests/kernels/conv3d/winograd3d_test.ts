@@ -49,7 +49,7 @@ gpuTest(
     for (const [xs, ws, o] of cases) {
       const s = conv3dShape(xs, ws, o), label = `[${xs}] * [${ws}] ${JSON.stringify(o)}`;
       const variants = conv3dVariants(s);
-      if (variants.forward.join() !== ["cpu", "gpu", "tiled", ...WINOGRAD].join()) {
+      if (variants.forward.join() !== ["cpu", "gpu", "tiled", "wide", ...WINOGRAD].join()) {
         throw new Error(`variants of ${label}: ${variants.forward}`);
       }
       const size = (d: number[]) => d.reduce((a, b) => a * b);

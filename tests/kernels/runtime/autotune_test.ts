@@ -29,7 +29,8 @@ gpuTest(
       if (
         results.length !== 1 ||
         Object.keys(results[0].ms).join() !==
-          "cpu,gpu,tiled,winograd,winograd_gpu,winograd_tiled,winograd_f4,winograd_f4_gpu,winograd_f4_tiled"
+          "cpu,gpu,tiled,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide,winograd_f4," +
+            "winograd_f4_gpu,winograd_f4_tiled,winograd_f4_wide"
       ) {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
@@ -138,7 +139,7 @@ gpuTest(
       run();
       const results = await gpu.tuner.tune(gpu);
       const measured = Object.keys(results[0]?.ms ?? {}).join();
-      if (measured !== "cpu,gpu,winograd,winograd_gpu,winograd_tiled") {
+      if (measured !== "cpu,gpu,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide") {
         throw new Error(`measured ${measured}`);
       }
       const [id] = gpu.tuner.choices.keys();
