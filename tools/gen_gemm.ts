@@ -225,7 +225,10 @@ export function tiledKernel(spec: GemmSpec): string {
     T,
     T,
   ));
-  emit(`var<workgroup> As: array<vec4f, ${BK * G}>; // [${BK} k][${G} groups of 4 rows]`);
+  // A's rows are padded by one vec4 per k: invocations t..t+BK-1 store one row at successive k, so
+  // an unpadded stride of G vec4 (256 or 512 bytes) would put them all in one memory bank.
+  const GA = G + 1;
+  emit(`var<workgroup> As: array<vec4f, ${BK * GA}>; // [${BK} k][${G} groups of 4 rows + 1 pad]`);
   emit(`var<workgroup> Bs: array<vec4f, ${BK * G}>; // [${BK} k][${G} groups of 4 columns]`);
   emit("");
   if (spec.helpers) {
@@ -268,7 +271,7 @@ export function tiledKernel(spec: GemmSpec): string {
   for (let r = 0; r < loads; r++) {
     const m = aRow(r);
     emit(
-      `      As[kkA * ${G}u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
+      `      As[kkA * ${GA}u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
     );
   }
   emit("    }");
@@ -286,11 +289,11 @@ export function tiledKernel(spec: GemmSpec): string {
   emit("    workgroupBarrier();");
   emit(`    for (var kk = 0u; kk < ${BK}u; kk++) {`);
   if (H === 1) {
-    emit(`      let a = As[kk * ${G}u + lid.y];`);
+    emit(`      let a = As[kk * ${GA}u + lid.y];`);
     emit(`      let b = Bs[kk * ${G}u + lid.x];`);
     for (let j = 0; j < 4; j++) emit(`      c${j} = fma(a, vec4f(b[${j}]), c${j});`);
   } else {
-    for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${G}u + ${16 * h}u + lid.y];`);
+    for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${GA}u + ${16 * h}u + lid.y];`);
     for (let g = 0; g < H; g++) emit(`      let b${g} = Bs[kk * ${G}u + ${16 * g}u + lid.x];`);
     for (let h = 0; h < H; h++) {
       for (const c of outCols) {

@@ -15,7 +15,7 @@ struct Params { M: u32, N: u32, K: u32, C: u32, H: u32, W: u32, OH: u32, OW: u32
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [16 k][16 groups of 4 rows]
+var<workgroup> As: array<vec4f, 272>; // [16 k][16 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [16 k][16 groups of 4 columns]
 
 fn ldy(base: u32, oh: i32, ow: i32) -> f32 {
@@ -57,10 +57,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
-      As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
-      As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
-      As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
-      As[kkA * 16u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
+      As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
+      As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
+      As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
+      As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -84,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 16u + lid.y];
+      let a = As[kk * 17u + lid.y];
       let b = Bs[kk * 16u + lid.x];
       c0 = fma(a, vec4f(b[0]), c0);
       c1 = fma(a, vec4f(b[1]), c1);

@@ -13,7 +13,7 @@ struct Params { M: u32, N: u32, K: u32, C: u32, H: u32, W: u32, OH: u32, OW: u32
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [8 k][32 groups of 4 rows]
+var<workgroup> As: array<vec4f, 264>; // [8 k][32 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [8 k][32 groups of 4 columns]
 
 fn ld(base: u32, ih: i32, iw: i32) -> f32 {
@@ -60,10 +60,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let xc = (k / khw) * hw; let kh = i32(ikh); let kw = i32(ikw);
-      As[kkA * 32u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, w[wr3 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, w[wr3 + k], kq < k1);
     }
     {
       let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -87,8 +87,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {
-      let a0 = As[kk * 32u + 0u + lid.y];
-      let a1 = As[kk * 32u + 16u + lid.y];
+      let a0 = As[kk * 33u + 0u + lid.y];
+      let a1 = As[kk * 33u + 16u + lid.y];
       let b0 = Bs[kk * 32u + 0u + lid.x];
       let b1 = Bs[kk * 32u + 16u + lid.x];
       c0_0 = fma(a0, vec4f(b0[0]), c0_0);

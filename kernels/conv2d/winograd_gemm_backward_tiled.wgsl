@@ -15,7 +15,7 @@ struct Params { M: u32, N: u32, K: u32, splits: u32, kps: u32 }
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> d: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [16 k][16 groups of 4 rows]
+var<workgroup> As: array<vec4f, 272>; // [16 k][16 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [16 k][16 groups of 4 columns]
 
 @compute @workgroup_size(16, 16)
@@ -47,10 +47,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, g[gr0 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, g[gr1 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, g[gr2 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, g[gr3 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, g[gr0 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, g[gr1 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, g[gr2 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, g[gr3 + k], kq < k1);
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -70,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 16u + lid.y];
+      let a = As[kk * 17u + lid.y];
       let b = Bs[kk * 16u + lid.x];
       c0 = fma(a, vec4f(b[0]), c0);
       c1 = fma(a, vec4f(b[1]), c1);

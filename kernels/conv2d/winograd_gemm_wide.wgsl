@@ -15,7 +15,7 @@ struct Params { M: u32, N: u32, K: u32 }
 @group(0) @binding(1) var<storage, read> u: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [8 k][32 groups of 4 rows]
+var<workgroup> As: array<vec4f, 264>; // [8 k][32 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [8 k][32 groups of 4 columns]
 
 @compute @workgroup_size(16, 16)
@@ -57,10 +57,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let kn = k * p.N;
-      As[kkA * 32u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, u[ur0 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, u[ur1 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, u[ur2 + k], kq < k1);
-      As[kkA * 32u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, u[ur3 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, u[ur0 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, u[ur1 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, u[ur2 + k], kq < k1);
+      As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, u[ur3 + k], kq < k1);
     }
     {
       let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -84,8 +84,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {
-      let a0 = As[kk * 32u + 0u + lid.y];
-      let a1 = As[kk * 32u + 16u + lid.y];
+      let a0 = As[kk * 33u + 0u + lid.y];
+      let a1 = As[kk * 33u + 16u + lid.y];
       let b0 = Bs[kk * 32u + 0u + lid.x];
       let b1 = Bs[kk * 32u + 16u + lid.x];
       c0_0 = fma(a0, vec4f(b0[0]), c0_0);

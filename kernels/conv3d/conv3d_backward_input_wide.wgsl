@@ -16,7 +16,7 @@ struct Params { M: u32, N: u32, K: u32, C: u32, D: u32, H: u32, W: u32, OD: u32,
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [8 k][32 groups of 4 rows]
+var<workgroup> As: array<vec4f, 264>; // [8 k][32 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [8 k][32 groups of 4 columns]
 
 fn ldy(base: u32, od: i32, oh: i32, ow: i32) -> f32 {
@@ -67,10 +67,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
-      As[kkA * 32u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
-      As[kkA * 32u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
-      As[kkA * 32u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
-      As[kkA * 32u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
+      As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
+      As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
+      As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
+      As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
     }
     {
       let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -94,8 +94,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {
-      let a0 = As[kk * 32u + 0u + lid.y];
-      let a1 = As[kk * 32u + 16u + lid.y];
+      let a0 = As[kk * 33u + 0u + lid.y];
+      let a1 = As[kk * 33u + 16u + lid.y];
       let b0 = Bs[kk * 32u + 0u + lid.x];
       let b1 = Bs[kk * 32u + 16u + lid.x];
       c0_0 = fma(a0, vec4f(b0[0]), c0_0);

@@ -13,7 +13,7 @@ struct Params { M: u32, N: u32, K: u32, C: u32, D: u32, H: u32, W: u32, OD: u32,
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [16 k][16 groups of 4 rows]
+var<workgroup> As: array<vec4f, 272>; // [16 k][16 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [16 k][16 groups of 4 columns]
 
 fn ld(base: u32, id: i32, ih: i32, iw: i32) -> f32 {
@@ -51,10 +51,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
-      As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
-      As[kkA * 16u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wr3 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
+      As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wr3 + k], kq < k1);
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -78,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 16u + lid.y];
+      let a = As[kk * 17u + lid.y];
       let b = Bs[kk * 16u + lid.x];
       c0 = fma(a, vec4f(b[0]), c0);
       c1 = fma(a, vec4f(b[1]), c1);

@@ -14,7 +14,7 @@ struct Params { M: u32, N: u32, K: u32, sa0: u32, sa1: u32, sb0: u32, sb1: u32, 
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [16 k][16 groups of 4 rows]
+var<workgroup> As: array<vec4f, 272>; // [16 k][16 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [16 k][16 groups of 4 columns]
 
 fn put(i: u32, j: u32, v: f32) {
@@ -53,10 +53,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let ka = k * p.sa1; let kb = k * p.sb0;
-      As[kkA * 16u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, a[ai0 + ka], kq < k1);
-      As[kkA * 16u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, a[ai1 + ka], kq < k1);
-      As[kkA * 16u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, a[ai2 + ka], kq < k1);
-      As[kkA * 16u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, a[ai3 + ka], kq < k1);
+      As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, a[ai0 + ka], kq < k1);
+      As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, a[ai1 + ka], kq < k1);
+      As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, a[ai2 + ka], kq < k1);
+      As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, a[ai3 + ka], kq < k1);
     }
     {
       let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -80,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 16u + lid.y];
+      let a = As[kk * 17u + lid.y];
       let b = Bs[kk * 16u + lid.x];
       c0 = fma(a, vec4f(b[0]), c0);
       c1 = fma(a, vec4f(b[1]), c1);

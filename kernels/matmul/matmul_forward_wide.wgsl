@@ -14,7 +14,7 @@ struct Params { M: u32, N: u32, K: u32, sa0: u32, sa1: u32, sb0: u32, sb1: u32, 
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
-var<workgroup> As: array<vec4f, 256>; // [8 k][32 groups of 4 rows]
+var<workgroup> As: array<vec4f, 264>; // [8 k][32 groups of 4 rows + 1 pad]
 var<workgroup> Bs: array<vec4f, 256>; // [8 k][32 groups of 4 columns]
 
 fn put(i: u32, j: u32, v: f32) {
@@ -62,10 +62,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
       let ka = k * p.sa1; let kb = k * p.sb0;
-      As[kkA * 32u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, a[ai0 + ka], kq < k1);
-      As[kkA * 32u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, a[ai1 + ka], kq < k1);
-      As[kkA * 32u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, a[ai2 + ka], kq < k1);
-      As[kkA * 32u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, a[ai3 + ka], kq < k1);
+      As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, a[ai0 + ka], kq < k1);
+      As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, a[ai1 + ka], kq < k1);
+      As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, a[ai2 + ka], kq < k1);
+      As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, a[ai3 + ka], kq < k1);
     }
     {
       let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
@@ -89,8 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {
-      let a0 = As[kk * 32u + 0u + lid.y];
-      let a1 = As[kk * 32u + 16u + lid.y];
+      let a0 = As[kk * 33u + 0u + lid.y];
+      let a1 = As[kk * 33u + 16u + lid.y];
       let b0 = Bs[kk * 32u + 0u + lid.x];
       let b1 = Bs[kk * 32u + 16u + lid.x];
       c0_0 = fma(a0, vec4f(b0[0]), c0_0);
