@@ -1,8 +1,8 @@
 /**
  * The variants of a generated GEMM-shaped op (matmul, the conv passes): one kernel per family
- * ("cpu", "gpu", "tiled", and "narrow" where few channels need a smaller block), each with the
- * tile of outputs one workgroup covers, read from the "// Tile: R x C" line the generator writes
- * into its header (tools/gen_gemm.ts).
+ * ("cpu", "gpu", "tiled", "wide", and "narrow" where few channels need a smaller block), each
+ * with the tile of outputs one workgroup covers, read from the "// Tile: R x C" line the generator
+ * writes into its header (tools/gen_gemm.ts).
  */
 import type { Gpu, Kernel } from "./gpu.ts";
 
