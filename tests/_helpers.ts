@@ -76,7 +76,7 @@ export async function rejected(p: Promise<unknown>): Promise<string> {
   return "";
 }
 
-/** Run `fn` once with each GEMM kernel family (software adapter, GPU, shared-memory tiled, wide). */
+/** Run `fn` once with each GEMM kernel family (cpu, gpu, shared-memory tiled and wide). */
 export async function forEachGemm(
   gpu: Gpu,
   fn: (variant: Gpu["gemm"]) => Promise<void>,
