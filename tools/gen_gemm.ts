@@ -250,17 +250,17 @@ export function tiledKernel(spec: GemmSpec): string {
   emit(`  let n0 = min(colBase + t % ${T}u, p.N - 1u);`);
   if (spec.setupRow) { for (let r = 0; r < loads; r++) emit(`  ${spec.setupRow(r)}`); }
   if (spec.setupCol) emit(`  ${spec.setupCol(0)}`);
-  // output columns (setupCol s = 4.. 4 + 4H - 1): colBase + 64g + 4 lid.x + j
+  // output columns c (setupCol s = 4 + c): colBase + 64g + 4 lid.x + j; rows 64h + 4 lid.y + i
+  // accumulate in c<h>_<c>, a vec4 over the four rows i
   const outCols = range(4 * H).map((c) => {
     const g = Math.floor(c / 4), j = c % 4;
-    return { s: 4 + c, at: `colBase + ${g ? `${64 * g}u + ` : ""}lid.x * 4u + ${j}u`, g, j };
+    const at = `colBase + ${g ? `${64 * g}u + ` : ""}lid.x * 4u + ${j}u`;
+    return { s: 4 + c, at, g, j, acc: (h: number) => `c${h}_${c}` };
   });
   for (const c of outCols) emit(`  let n${c.s} = min(${c.at}, p.N - 1u);`);
   if (spec.setupCol) { for (const c of outCols) emit(`  ${spec.setupCol(c.s)}`); }
-  // accumulators: vec4 over 4 rows (half h) for each output column c
-  const acc = (h: number, c: number) => H === 1 ? `c${c}` : `c${h}_${c}`;
   for (let h = 0; h < H; h++) {
-    emit(`  ${range(4 * H).map((c) => `var ${acc(h, c)} = vec4f(0.0);`).join(" ")}`);
+    emit(`  ${outCols.map((c) => `var ${c.acc(h)} = vec4f(0.0);`).join(" ")}`);
   }
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
   const decode = decodeAt(spec, "k");
@@ -288,17 +288,11 @@ export function tiledKernel(spec: GemmSpec): string {
   }
   emit("    workgroupBarrier();");
   emit(`    for (var kk = 0u; kk < ${BK}u; kk++) {`);
-  if (H === 1) {
-    emit(`      let a = As[kk * ${GA}u + lid.y];`);
-    emit(`      let b = Bs[kk * ${G}u + lid.x];`);
-    for (let j = 0; j < 4; j++) emit(`      c${j} = fma(a, vec4f(b[${j}]), c${j});`);
-  } else {
-    for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${GA}u + ${16 * h}u + lid.y];`);
-    for (let g = 0; g < H; g++) emit(`      let b${g} = Bs[kk * ${G}u + ${16 * g}u + lid.x];`);
-    for (let h = 0; h < H; h++) {
-      for (const c of outCols) {
-        emit(`      ${acc(h, c.s - 4)} = fma(a${h}, vec4f(b${c.g}[${c.j}]), ${acc(h, c.s - 4)});`);
-      }
+  for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${GA}u + ${16 * h}u + lid.y];`);
+  for (let g = 0; g < H; g++) emit(`      let b${g} = Bs[kk * ${G}u + ${16 * g}u + lid.x];`);
+  for (let h = 0; h < H; h++) {
+    for (const c of outCols) {
+      emit(`      ${c.acc(h)} = fma(a${h}, vec4f(b${c.g}[${c.j}]), ${c.acc(h)});`);
     }
   }
   emit("    }");
@@ -309,9 +303,11 @@ export function tiledKernel(spec: GemmSpec): string {
       const row = `rowBase + ${h ? `${64 * h}u + ` : ""}lid.y * 4u + ${i}u`;
       emit(`  if (${row} < p.M) {`);
       for (const c of outCols) {
-        const col = c.at;
-        const v = `${acc(h, c.s - 4)}[${i}]`;
-        emit(`    if (${col} < p.N) { ${spec.store(v, row, col, 4 * h + i, c.s)} }`);
+        emit(
+          `    if (${c.at} < p.N) { ${
+            spec.store(`${c.acc(h)}[${i}]`, row, c.at, 4 * h + i, c.s)
+          } }`,
+        );
       }
       emit("  }");
     }

@@ -51,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp5 = n5 % phw; let ih5 = p.ih0 + p.stride * (pp5 / p.Ww); let iw5 = p.iw0 + p.stride * (pp5 % p.Ww); let yb5 = (n5 / phw) * p.C * ohw; let xb5 = (n5 / phw) * p.M * hw + ih5 * p.W + iw5; let qh5 = i32((ih5 + p.pad) / p.stride); let qw5 = i32((iw5 + p.pad) / p.stride);
   let pp6 = n6 % phw; let ih6 = p.ih0 + p.stride * (pp6 / p.Ww); let iw6 = p.iw0 + p.stride * (pp6 % p.Ww); let yb6 = (n6 / phw) * p.C * ohw; let xb6 = (n6 / phw) * p.M * hw + ih6 * p.W + iw6; let qh6 = i32((ih6 + p.pad) / p.stride); let qw6 = i32((iw6 + p.pad) / p.stride);
   let pp7 = n7 % phw; let ih7 = p.ih0 + p.stride * (pp7 / p.Ww); let iw7 = p.iw0 + p.stride * (pp7 % p.Ww); let yb7 = (n7 / phw) * p.C * ohw; let xb7 = (n7 / phw) * p.M * hw + ih7 * p.W + iw7; let qh7 = i32((ih7 + p.pad) / p.stride); let qw7 = i32((iw7 + p.pad) / p.stride);
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
@@ -84,37 +84,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 17u + lid.y];
-      let b = Bs[kk * 16u + lid.x];
-      c0 = fma(a, vec4f(b[0]), c0);
-      c1 = fma(a, vec4f(b[1]), c1);
-      c2 = fma(a, vec4f(b[2]), c2);
-      c3 = fma(a, vec4f(b[3]), c3);
+      let a0 = As[kk * 17u + 0u + lid.y];
+      let b0 = Bs[kk * 16u + 0u + lid.x];
+      c0_0 = fma(a0, vec4f(b0[0]), c0_0);
+      c0_1 = fma(a0, vec4f(b0[1]), c0_1);
+      c0_2 = fma(a0, vec4f(b0[2]), c0_2);
+      c0_3 = fma(a0, vec4f(b0[3]), c0_3);
     }
     workgroupBarrier();
   }
   if (rowBase + lid.y * 4u + 0u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 0u) * hw, c0[0]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 0u) * hw, c1[0]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 0u) * hw, c2[0]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 0u) * hw, c3[0]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 0u) * hw, c0_0[0]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 0u) * hw, c0_1[0]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 0u) * hw, c0_2[0]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 0u) * hw, c0_3[0]); }
   }
   if (rowBase + lid.y * 4u + 1u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 1u) * hw, c0[1]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 1u) * hw, c1[1]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 1u) * hw, c2[1]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 1u) * hw, c3[1]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 1u) * hw, c0_0[1]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 1u) * hw, c0_1[1]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 1u) * hw, c0_2[1]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 1u) * hw, c0_3[1]); }
   }
   if (rowBase + lid.y * 4u + 2u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 2u) * hw, c0[2]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 2u) * hw, c1[2]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 2u) * hw, c2[2]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 2u) * hw, c3[2]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 2u) * hw, c0_0[2]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 2u) * hw, c0_1[2]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 2u) * hw, c0_2[2]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 2u) * hw, c0_3[2]); }
   }
   if (rowBase + lid.y * 4u + 3u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 3u) * hw, c0[3]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 3u) * hw, c1[3]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 3u) * hw, c2[3]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 3u) * hw, c3[3]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 3u) * hw, c0_0[3]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 3u) * hw, c0_1[3]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 3u) * hw, c0_2[3]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 3u) * hw, c0_3[3]); }
   }
 }

@@ -45,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp5 = n5 % ohw; let xb5 = (n5 / ohw) * p.C * hw; let yb5 = (n5 / ohw) * p.M * ohw + pp5; let ih5 = i32((pp5 / p.OW) * p.stride) - i32(p.pad); let iw5 = i32((pp5 % p.OW) * p.stride) - i32(p.pad);
   let pp6 = n6 % ohw; let xb6 = (n6 / ohw) * p.C * hw; let yb6 = (n6 / ohw) * p.M * ohw + pp6; let ih6 = i32((pp6 / p.OW) * p.stride) - i32(p.pad); let iw6 = i32((pp6 % p.OW) * p.stride) - i32(p.pad);
   let pp7 = n7 % ohw; let xb7 = (n7 / ohw) * p.C * hw; let yb7 = (n7 / ohw) * p.M * ohw + pp7; let ih7 = i32((pp7 / p.OW) * p.stride) - i32(p.pad); let iw7 = i32((pp7 % p.OW) * p.stride) - i32(p.pad);
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
@@ -78,37 +78,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 17u + lid.y];
-      let b = Bs[kk * 16u + lid.x];
-      c0 = fma(a, vec4f(b[0]), c0);
-      c1 = fma(a, vec4f(b[1]), c1);
-      c2 = fma(a, vec4f(b[2]), c2);
-      c3 = fma(a, vec4f(b[3]), c3);
+      let a0 = As[kk * 17u + 0u + lid.y];
+      let b0 = Bs[kk * 16u + 0u + lid.x];
+      c0_0 = fma(a0, vec4f(b0[0]), c0_0);
+      c0_1 = fma(a0, vec4f(b0[1]), c0_1);
+      c0_2 = fma(a0, vec4f(b0[2]), c0_2);
+      c0_3 = fma(a0, vec4f(b0[3]), c0_3);
     }
     workgroupBarrier();
   }
   if (rowBase + lid.y * 4u + 0u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 0u) * ohw] = c0[0]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 0u) * ohw] = c1[0]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 0u) * ohw] = c2[0]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 0u) * ohw] = c3[0]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 0u) * ohw] = c0_0[0]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 0u) * ohw] = c0_1[0]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 0u) * ohw] = c0_2[0]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 0u) * ohw] = c0_3[0]; }
   }
   if (rowBase + lid.y * 4u + 1u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 1u) * ohw] = c0[1]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 1u) * ohw] = c1[1]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 1u) * ohw] = c2[1]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 1u) * ohw] = c3[1]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 1u) * ohw] = c0_0[1]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 1u) * ohw] = c0_1[1]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 1u) * ohw] = c0_2[1]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 1u) * ohw] = c0_3[1]; }
   }
   if (rowBase + lid.y * 4u + 2u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 2u) * ohw] = c0[2]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 2u) * ohw] = c1[2]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 2u) * ohw] = c2[2]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 2u) * ohw] = c3[2]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 2u) * ohw] = c0_0[2]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 2u) * ohw] = c0_1[2]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 2u) * ohw] = c0_2[2]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 2u) * ohw] = c0_3[2]; }
   }
   if (rowBase + lid.y * 4u + 3u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 3u) * ohw] = c0[3]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 3u) * ohw] = c1[3]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 3u) * ohw] = c2[3]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 3u) * ohw] = c3[3]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 3u) * ohw] = c0_0[3]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 3u) * ohw] = c0_1[3]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 3u) * ohw] = c0_2[3]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 3u) * ohw] = c0_3[3]; }
   }
 }

@@ -52,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp5 = n5 % pvol; let pq5 = pp5 % phw; let id5 = p.id0 + p.sd * (pp5 / phw); let ih5 = p.ih0 + p.sh * (pq5 / p.Ww); let iw5 = p.iw0 + p.sw * (pq5 % p.Ww); let yb5 = (n5 / pvol) * p.C * osz; let xb5 = (n5 / pvol) * p.M * isz + (id5 * p.H + ih5) * p.W + iw5; let qd5 = i32((id5 + p.pd) / p.sd); let qh5 = i32((ih5 + p.ph) / p.sh); let qw5 = i32((iw5 + p.pw) / p.sw);
   let pp6 = n6 % pvol; let pq6 = pp6 % phw; let id6 = p.id0 + p.sd * (pp6 / phw); let ih6 = p.ih0 + p.sh * (pq6 / p.Ww); let iw6 = p.iw0 + p.sw * (pq6 % p.Ww); let yb6 = (n6 / pvol) * p.C * osz; let xb6 = (n6 / pvol) * p.M * isz + (id6 * p.H + ih6) * p.W + iw6; let qd6 = i32((id6 + p.pd) / p.sd); let qh6 = i32((ih6 + p.ph) / p.sh); let qw6 = i32((iw6 + p.pw) / p.sw);
   let pp7 = n7 % pvol; let pq7 = pp7 % phw; let id7 = p.id0 + p.sd * (pp7 / phw); let ih7 = p.ih0 + p.sh * (pq7 / p.Ww); let iw7 = p.iw0 + p.sw * (pq7 % p.Ww); let yb7 = (n7 / pvol) * p.C * osz; let xb7 = (n7 / pvol) * p.M * isz + (id7 * p.H + ih7) * p.W + iw7; let qd7 = i32((id7 + p.pd) / p.sd); let qh7 = i32((ih7 + p.ph) / p.sh); let qw7 = i32((iw7 + p.pw) / p.sw);
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
@@ -85,37 +85,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 17u + lid.y];
-      let b = Bs[kk * 16u + lid.x];
-      c0 = fma(a, vec4f(b[0]), c0);
-      c1 = fma(a, vec4f(b[1]), c1);
-      c2 = fma(a, vec4f(b[2]), c2);
-      c3 = fma(a, vec4f(b[3]), c3);
+      let a0 = As[kk * 17u + 0u + lid.y];
+      let b0 = Bs[kk * 16u + 0u + lid.x];
+      c0_0 = fma(a0, vec4f(b0[0]), c0_0);
+      c0_1 = fma(a0, vec4f(b0[1]), c0_1);
+      c0_2 = fma(a0, vec4f(b0[2]), c0_2);
+      c0_3 = fma(a0, vec4f(b0[3]), c0_3);
     }
     workgroupBarrier();
   }
   if (rowBase + lid.y * 4u + 0u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 0u) * isz, c0[0]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 0u) * isz, c1[0]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 0u) * isz, c2[0]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 0u) * isz, c3[0]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 0u) * isz, c0_0[0]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 0u) * isz, c0_1[0]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 0u) * isz, c0_2[0]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 0u) * isz, c0_3[0]); }
   }
   if (rowBase + lid.y * 4u + 1u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 1u) * isz, c0[1]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 1u) * isz, c1[1]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 1u) * isz, c2[1]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 1u) * isz, c3[1]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 1u) * isz, c0_0[1]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 1u) * isz, c0_1[1]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 1u) * isz, c0_2[1]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 1u) * isz, c0_3[1]); }
   }
   if (rowBase + lid.y * 4u + 2u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 2u) * isz, c0[2]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 2u) * isz, c1[2]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 2u) * isz, c2[2]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 2u) * isz, c3[2]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 2u) * isz, c0_0[2]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 2u) * isz, c0_1[2]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 2u) * isz, c0_2[2]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 2u) * isz, c0_3[2]); }
   }
   if (rowBase + lid.y * 4u + 3u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 3u) * isz, c0[3]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 3u) * isz, c1[3]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 3u) * isz, c2[3]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 3u) * isz, c3[3]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(xb4 + (rowBase + lid.y * 4u + 3u) * isz, c0_0[3]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(xb5 + (rowBase + lid.y * 4u + 3u) * isz, c0_1[3]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(xb6 + (rowBase + lid.y * 4u + 3u) * isz, c0_2[3]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(xb7 + (rowBase + lid.y * 4u + 3u) * isz, c0_3[3]); }
   }
 }

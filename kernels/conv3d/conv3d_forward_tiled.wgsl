@@ -45,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp5 = n5 % osz; let xb5 = (n5 / osz) * p.C * isz; let yb5 = (n5 / osz) * p.M * osz + pp5; let od5 = pp5 / ohw; let oq5 = pp5 % ohw; let id5 = i32(od5 * p.sd) - i32(p.pd); let ih5 = i32((oq5 / p.OW) * p.sh) - i32(p.ph); let iw5 = i32((oq5 % p.OW) * p.sw) - i32(p.pw);
   let pp6 = n6 % osz; let xb6 = (n6 / osz) * p.C * isz; let yb6 = (n6 / osz) * p.M * osz + pp6; let od6 = pp6 / ohw; let oq6 = pp6 % ohw; let id6 = i32(od6 * p.sd) - i32(p.pd); let ih6 = i32((oq6 / p.OW) * p.sh) - i32(p.ph); let iw6 = i32((oq6 % p.OW) * p.sw) - i32(p.pw);
   let pp7 = n7 % osz; let xb7 = (n7 / osz) * p.C * isz; let yb7 = (n7 / osz) * p.M * osz + pp7; let od7 = pp7 / ohw; let oq7 = pp7 % ohw; let id7 = i32(od7 * p.sd) - i32(p.pd); let ih7 = i32((oq7 / p.OW) * p.sh) - i32(p.ph); let iw7 = i32((oq7 % p.OW) * p.sw) - i32(p.pw);
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
@@ -78,37 +78,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 17u + lid.y];
-      let b = Bs[kk * 16u + lid.x];
-      c0 = fma(a, vec4f(b[0]), c0);
-      c1 = fma(a, vec4f(b[1]), c1);
-      c2 = fma(a, vec4f(b[2]), c2);
-      c3 = fma(a, vec4f(b[3]), c3);
+      let a0 = As[kk * 17u + 0u + lid.y];
+      let b0 = Bs[kk * 16u + 0u + lid.x];
+      c0_0 = fma(a0, vec4f(b0[0]), c0_0);
+      c0_1 = fma(a0, vec4f(b0[1]), c0_1);
+      c0_2 = fma(a0, vec4f(b0[2]), c0_2);
+      c0_3 = fma(a0, vec4f(b0[3]), c0_3);
     }
     workgroupBarrier();
   }
   if (rowBase + lid.y * 4u + 0u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 0u) * osz] = c0[0]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 0u) * osz] = c1[0]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 0u) * osz] = c2[0]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 0u) * osz] = c3[0]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 0u) * osz] = c0_0[0]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 0u) * osz] = c0_1[0]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 0u) * osz] = c0_2[0]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 0u) * osz] = c0_3[0]; }
   }
   if (rowBase + lid.y * 4u + 1u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 1u) * osz] = c0[1]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 1u) * osz] = c1[1]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 1u) * osz] = c2[1]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 1u) * osz] = c3[1]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 1u) * osz] = c0_0[1]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 1u) * osz] = c0_1[1]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 1u) * osz] = c0_2[1]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 1u) * osz] = c0_3[1]; }
   }
   if (rowBase + lid.y * 4u + 2u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 2u) * osz] = c0[2]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 2u) * osz] = c1[2]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 2u) * osz] = c2[2]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 2u) * osz] = c3[2]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 2u) * osz] = c0_0[2]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 2u) * osz] = c0_1[2]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 2u) * osz] = c0_2[2]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 2u) * osz] = c0_3[2]; }
   }
   if (rowBase + lid.y * 4u + 3u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 3u) * osz] = c0[3]; }
-    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 3u) * osz] = c1[3]; }
-    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 3u) * osz] = c2[3]; }
-    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 3u) * osz] = c3[3]; }
+    if (colBase + lid.x * 4u + 0u < p.N) { y[yb4 + (rowBase + lid.y * 4u + 3u) * osz] = c0_0[3]; }
+    if (colBase + lid.x * 4u + 1u < p.N) { y[yb5 + (rowBase + lid.y * 4u + 3u) * osz] = c0_1[3]; }
+    if (colBase + lid.x * 4u + 2u < p.N) { y[yb6 + (rowBase + lid.y * 4u + 3u) * osz] = c0_2[3]; }
+    if (colBase + lid.x * 4u + 3u < p.N) { y[yb7 + (rowBase + lid.y * 4u + 3u) * osz] = c0_3[3]; }
   }
 }

@@ -47,7 +47,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let bj5 = n5 * p.sb1;
   let bj6 = n6 * p.sb1;
   let bj7 = n7 * p.sb1;
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
@@ -80,37 +80,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a = As[kk * 17u + lid.y];
-      let b = Bs[kk * 16u + lid.x];
-      c0 = fma(a, vec4f(b[0]), c0);
-      c1 = fma(a, vec4f(b[1]), c1);
-      c2 = fma(a, vec4f(b[2]), c2);
-      c3 = fma(a, vec4f(b[3]), c3);
+      let a0 = As[kk * 17u + 0u + lid.y];
+      let b0 = Bs[kk * 16u + 0u + lid.x];
+      c0_0 = fma(a0, vec4f(b0[0]), c0_0);
+      c0_1 = fma(a0, vec4f(b0[1]), c0_1);
+      c0_2 = fma(a0, vec4f(b0[2]), c0_2);
+      c0_3 = fma(a0, vec4f(b0[3]), c0_3);
     }
     workgroupBarrier();
   }
   if (rowBase + lid.y * 4u + 0u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 0u, c0[0]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 1u, c1[0]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 2u, c2[0]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 3u, c3[0]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 0u, c0_0[0]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 1u, c0_1[0]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 2u, c0_2[0]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 0u, colBase + lid.x * 4u + 3u, c0_3[0]); }
   }
   if (rowBase + lid.y * 4u + 1u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 0u, c0[1]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 1u, c1[1]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 2u, c2[1]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 3u, c3[1]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 0u, c0_0[1]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 1u, c0_1[1]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 2u, c0_2[1]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 1u, colBase + lid.x * 4u + 3u, c0_3[1]); }
   }
   if (rowBase + lid.y * 4u + 2u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 0u, c0[2]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 1u, c1[2]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 2u, c2[2]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 3u, c3[2]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 0u, c0_0[2]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 1u, c0_1[2]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 2u, c0_2[2]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 2u, colBase + lid.x * 4u + 3u, c0_3[2]); }
   }
   if (rowBase + lid.y * 4u + 3u < p.M) {
-    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 0u, c0[3]); }
-    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 1u, c1[3]); }
-    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 2u, c2[3]); }
-    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 3u, c3[3]); }
+    if (colBase + lid.x * 4u + 0u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 0u, c0_0[3]); }
+    if (colBase + lid.x * 4u + 1u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 1u, c0_1[3]); }
+    if (colBase + lid.x * 4u + 2u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 2u, c0_2[3]); }
+    if (colBase + lid.x * 4u + 3u < p.N) { put(rowBase + lid.y * 4u + 3u, colBase + lid.x * 4u + 3u, c0_3[3]); }
   }
 }

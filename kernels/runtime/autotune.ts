@@ -10,9 +10,9 @@
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
  * (variants.ts), so kernels changed since (a new version) are measured again, and the new
  * measurement replaces the superseded entry in the file. Overrides:
- * MMBOOST_GEMM=cpu|gpu|tiled|wide forces a family (no tuning), MMBOOST_VARIANT=NAME runs that variant
- * wherever an op offers it (e.g. winograd), MMBOOST_EXCLUDE=NAME,... keeps variants (and the
- * variants named after them) out of the choice, MMBOOST_AUTOTUNE=off disables tuning,
+ * MMBOOST_GEMM=cpu|gpu|tiled|wide forces a family (no tuning), MMBOOST_VARIANT=NAME runs that
+ * variant wherever an op offers it (e.g. winograd), MMBOOST_EXCLUDE=NAME,... keeps variants (and
+ * the variants named after them) out of the choice, MMBOOST_AUTOTUNE=off disables tuning,
  * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
  * ~/.cache/mmboost/autotune.json).
  */
