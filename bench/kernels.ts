@@ -10,9 +10,10 @@
  *   deno task bench --peers tfjs      only some peers (tfjs, jax; none for ours alone)
  *   deno task bench --json out.json   also write the results as JSON
  *   deno task bench --families gpu,tiled,wide   also each named GEMM kernel family of ours
- *   deno task bench --families winograd,winograd_f4   also Winograd F(2x2, 3x3) and F(4x4, 3x3)
- *                            for the stride-1 3x3 convs (GFLOP/s then count the direct work);
- *                            winograd_tiled, winograd_f4_gpu, ...: their GEMMs in a GPU family
+ *   deno task bench --families winograd,winograd_f4,winograd_f6   also Winograd F(2x2, 3x3),
+ *                            F(4x4, 3x3) and F(6x6, 3x3) for the stride-1 3x3 convs (GFLOP/s
+ *                            then count the direct work); winograd_tiled, winograd_f4_gpu, ...:
+ *                            their GEMMs in a GPU family
  */
 import { parseArgs } from "node:util";
 import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
@@ -28,7 +29,11 @@ import {
   conv2dShape,
 } from "../kernels/conv2d/conv2d.ts";
 import { winogradFits } from "../kernels/conv2d/winograd.ts";
-import { WINOGRAD_VARIANTS, type WinogradVariant } from "../kernels/conv2d/winograd_gemm.ts";
+import {
+  WINOGRAD_F6_VARIANTS,
+  WINOGRAD_VARIANTS,
+  type WinogradVariant,
+} from "../kernels/conv2d/winograd_gemm.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 import { command } from "../pipelines/command.ts";
 
@@ -48,11 +53,14 @@ const RESNET18_CONVS: [string, ConvCase][] = [
 ];
 
 /**
- * The Winograd families of the bench: F(2x2, 3x3) ("winograd") and F(4x4, 3x3) ("winograd_f4"),
- * their GEMMs in the software adapter's blocks, or with "_gpu" / "_tiled" / "_wide" in the GPU
- * families'.
+ * The Winograd families of the bench: F(2x2, 3x3) ("winograd"), F(4x4, 3x3) ("winograd_f4") and
+ * F(6x6, 3x3) ("winograd_f6"), their GEMMs in the software adapter's blocks, or with "_gpu" /
+ * "_tiled" / "_wide" in the GPU families'.
  */
-const WINOGRAD_FAMILIES = Object.keys(WINOGRAD_VARIANTS) as WinogradVariant[];
+const WINOGRAD_FAMILIES = Object.keys({
+  ...WINOGRAD_VARIANTS,
+  ...WINOGRAD_F6_VARIANTS,
+}) as WinogradVariant[];
 
 /**
  * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or a Winograd

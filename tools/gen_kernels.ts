@@ -18,7 +18,7 @@ import {
   WIDE_NOTE,
 } from "./gen_gemm.ts";
 import { conv3dKernels } from "./gen_conv3d.ts";
-import { winogradF4Kernels } from "./gen_winograd.ts";
+import { winogradF4Kernels, winogradF6Kernels } from "./gen_winograd.ts";
 import { winograd3dKernels } from "./gen_winograd3d.ts";
 
 const conv2dFields = [
@@ -410,7 +410,13 @@ ${put("dw")}`,
     NARROW_NOTE,
   );
 
-  return { ...out, ...conv3dKernels(), ...winogradF4Kernels(), ...winograd3dKernels() };
+  return {
+    ...out,
+    ...conv3dKernels(),
+    ...winogradF4Kernels(),
+    ...winogradF6Kernels(),
+    ...winograd3dKernels(),
+  };
 }
 
 if (import.meta.main) {

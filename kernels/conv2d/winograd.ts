@@ -1,16 +1,17 @@
 /**
  * Stride-1 3x3 convolutions by Winograd's minimal filtering F(m x m, 3x3) (Lavin & Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4: each m x m block of outputs
- * takes (m + 2)^2 multiplications per (input, output) channel pair instead of 9 m^2, so the GEMMs
- * at the heart of the convolution do 4/9 (m = 2) or 1/4 (m = 4) of the direct method's
- * multiply-adds. The forward pass is four dispatches: the weight transform U = G g G^T, the input
+ * Algorithms for Convolutional Neural Networks", 2016), m = 2, 4 or 6: each m x m block of
+ * outputs takes (m + 2)^2 multiplications per (input, output) channel pair instead of 9 m^2, so
+ * the GEMMs at the heart of the convolution do 4/9 (m = 2), 1/4 (m = 4) or 16/81 (m = 6) of the
+ * direct method's multiply-adds. The forward pass is four dispatches: the weight transform U = G g G^T, the input
  * transform V = B^T d B of every (m + 2)^2 input patch, Z = (m + 2)^2 independent GEMMs
  * M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform A^T M A. The input
  * gradient is the same pipeline (dy convolved with the flipped, transposed kernel and padding
  * 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
  * the sum over tiles t as Z GEMMs split along t. F(2x2) differs from the direct sums by rounding
  * only (coefficients 0, +-1, 1/2); F(4x4)'s larger coefficients (up to 8, fractions down to 1/24)
- * cost a few more bits of rounding (measured in the README; tests/_helpers.ts variantTolerance).
+ * cost a few more bits of rounding, F(6x6)'s (up to 32, down to 1/90) a few more again (measured in
+ * the README; tests/_helpers.ts variantTolerance).
  */
 import inputSrc from "./winograd_input_transform.wgsl" with { type: "text" };
 import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
@@ -26,6 +27,15 @@ import f4OutputBackwardSrc from "./winograd_f4_output_transform_backward.wgsl" w
 import f4WeightBackwardSrc from "./winograd_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
+import f6InputSrc from "./winograd_f6_input_transform.wgsl" with { type: "text" };
+import f6WeightSrc from "./winograd_f6_weight_transform.wgsl" with { type: "text" };
+import f6OutputSrc from "./winograd_f6_output_transform.wgsl" with { type: "text" };
+import f6OutputBackwardSrc from "./winograd_f6_output_transform_backward.wgsl" with {
+  type: "text",
+};
+import f6WeightBackwardSrc from "./winograd_f6_weight_transform_backward.wgsl" with {
+  type: "text",
+};
 import { expectShape, type Tensor } from "../tensor.ts";
 import {
   dispatchTransform,
@@ -33,6 +43,8 @@ import {
   dispatchWeightTransformBackward,
   transformKernels,
   type Transforms,
+  WINOGRAD_F6_VARIANTS,
+  WINOGRAD_VARIANTS,
   type WinogradBackwardKernel,
   winogradBackwardWeightWith,
   winogradConvWith,
@@ -42,7 +54,7 @@ import {
   type WinogradTile,
 } from "./winograd_gemm.ts";
 
-/** F(2x2, 3x3) and F(4x4, 3x3). */
+/** F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3). */
 const F2 = transformKernels("winograd", {
   input: inputSrc,
   weight: weightSrc,
@@ -57,12 +69,20 @@ const F4 = transformKernels("winograd_f4", {
   outputBackward: f4OutputBackwardSrc,
   weightBackward: f4WeightBackwardSrc,
 });
-const scheme = (tile: WinogradTile): Transforms => tile === 4 ? F4 : F2;
+const F6 = transformKernels("winograd_f6", {
+  input: f6InputSrc,
+  weight: f6WeightSrc,
+  output: f6OutputSrc,
+  outputBackward: f6OutputBackwardSrc,
+  weightBackward: f6WeightBackwardSrc,
+});
+const SCHEMES: Record<WinogradTile, Transforms> = { 2: F2, 4: F4, 6: F6 };
+const scheme = (tile: WinogradTile): Transforms => SCHEMES[tile];
 
 /** Transformed points per tile, (m + 2)^2: the GEMM count of one convolution. */
 export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
-const TABLES = winogradTables(scheme);
+const TABLES = winogradTables(scheme, { ...WINOGRAD_VARIANTS, ...WINOGRAD_F6_VARIANTS });
 /** The 2-D Winograd variants of the forward and input-gradient passes. */
 export const WINOGRAD = TABLES.forward;
 /** The 2-D Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */

@@ -66,55 +66,111 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let m_5_3 = m[33u * stride + g];
   let m_5_4 = m[34u * stride + g];
   let m_5_5 = m[35u * stride + g];
-  let s_0_0 = m_0_0 + m_1_0 + m_2_0 + m_3_0 + m_4_0;
-  let s_0_1 = m_0_1 + m_1_1 + m_2_1 + m_3_1 + m_4_1;
-  let s_0_2 = m_0_2 + m_1_2 + m_2_2 + m_3_2 + m_4_2;
-  let s_0_3 = m_0_3 + m_1_3 + m_2_3 + m_3_3 + m_4_3;
-  let s_0_4 = m_0_4 + m_1_4 + m_2_4 + m_3_4 + m_4_4;
-  let s_0_5 = m_0_5 + m_1_5 + m_2_5 + m_3_5 + m_4_5;
-  let s_1_0 = m_1_0 - m_2_0 + 2.0 * m_3_0 - 2.0 * m_4_0;
-  let s_1_1 = m_1_1 - m_2_1 + 2.0 * m_3_1 - 2.0 * m_4_1;
-  let s_1_2 = m_1_2 - m_2_2 + 2.0 * m_3_2 - 2.0 * m_4_2;
-  let s_1_3 = m_1_3 - m_2_3 + 2.0 * m_3_3 - 2.0 * m_4_3;
-  let s_1_4 = m_1_4 - m_2_4 + 2.0 * m_3_4 - 2.0 * m_4_4;
-  let s_1_5 = m_1_5 - m_2_5 + 2.0 * m_3_5 - 2.0 * m_4_5;
-  let s_2_0 = m_1_0 + m_2_0 + 4.0 * m_3_0 + 4.0 * m_4_0;
-  let s_2_1 = m_1_1 + m_2_1 + 4.0 * m_3_1 + 4.0 * m_4_1;
-  let s_2_2 = m_1_2 + m_2_2 + 4.0 * m_3_2 + 4.0 * m_4_2;
-  let s_2_3 = m_1_3 + m_2_3 + 4.0 * m_3_3 + 4.0 * m_4_3;
-  let s_2_4 = m_1_4 + m_2_4 + 4.0 * m_3_4 + 4.0 * m_4_4;
-  let s_2_5 = m_1_5 + m_2_5 + 4.0 * m_3_5 + 4.0 * m_4_5;
-  let s_3_0 = m_1_0 - m_2_0 + 8.0 * m_3_0 - 8.0 * m_4_0 + m_5_0;
-  let s_3_1 = m_1_1 - m_2_1 + 8.0 * m_3_1 - 8.0 * m_4_1 + m_5_1;
-  let s_3_2 = m_1_2 - m_2_2 + 8.0 * m_3_2 - 8.0 * m_4_2 + m_5_2;
-  let s_3_3 = m_1_3 - m_2_3 + 8.0 * m_3_3 - 8.0 * m_4_3 + m_5_3;
-  let s_3_4 = m_1_4 - m_2_4 + 8.0 * m_3_4 - 8.0 * m_4_4 + m_5_4;
-  let s_3_5 = m_1_5 - m_2_5 + 8.0 * m_3_5 - 8.0 * m_4_5 + m_5_5;
+  let sc0_p1 = m_1_0 + m_2_0;
+  let sc0_q1 = m_1_0 - m_2_0;
+  let sc0_p3 = m_3_0 + m_4_0;
+  let sc0_q3 = m_3_0 - m_4_0;
+  let s_0_0 = m_0_0 + sc0_p1 + sc0_p3;
+  let s_1_0 = sc0_q1 + 2.0 * sc0_q3;
+  let s_2_0 = sc0_p1 + 4.0 * sc0_p3;
+  let s_3_0 = m_5_0 + sc0_q1 + 8.0 * sc0_q3;
+  let sc1_p1 = m_1_1 + m_2_1;
+  let sc1_q1 = m_1_1 - m_2_1;
+  let sc1_p3 = m_3_1 + m_4_1;
+  let sc1_q3 = m_3_1 - m_4_1;
+  let s_0_1 = m_0_1 + sc1_p1 + sc1_p3;
+  let s_1_1 = sc1_q1 + 2.0 * sc1_q3;
+  let s_2_1 = sc1_p1 + 4.0 * sc1_p3;
+  let s_3_1 = m_5_1 + sc1_q1 + 8.0 * sc1_q3;
+  let sc2_p1 = m_1_2 + m_2_2;
+  let sc2_q1 = m_1_2 - m_2_2;
+  let sc2_p3 = m_3_2 + m_4_2;
+  let sc2_q3 = m_3_2 - m_4_2;
+  let s_0_2 = m_0_2 + sc2_p1 + sc2_p3;
+  let s_1_2 = sc2_q1 + 2.0 * sc2_q3;
+  let s_2_2 = sc2_p1 + 4.0 * sc2_p3;
+  let s_3_2 = m_5_2 + sc2_q1 + 8.0 * sc2_q3;
+  let sc3_p1 = m_1_3 + m_2_3;
+  let sc3_q1 = m_1_3 - m_2_3;
+  let sc3_p3 = m_3_3 + m_4_3;
+  let sc3_q3 = m_3_3 - m_4_3;
+  let s_0_3 = m_0_3 + sc3_p1 + sc3_p3;
+  let s_1_3 = sc3_q1 + 2.0 * sc3_q3;
+  let s_2_3 = sc3_p1 + 4.0 * sc3_p3;
+  let s_3_3 = m_5_3 + sc3_q1 + 8.0 * sc3_q3;
+  let sc4_p1 = m_1_4 + m_2_4;
+  let sc4_q1 = m_1_4 - m_2_4;
+  let sc4_p3 = m_3_4 + m_4_4;
+  let sc4_q3 = m_3_4 - m_4_4;
+  let s_0_4 = m_0_4 + sc4_p1 + sc4_p3;
+  let s_1_4 = sc4_q1 + 2.0 * sc4_q3;
+  let s_2_4 = sc4_p1 + 4.0 * sc4_p3;
+  let s_3_4 = m_5_4 + sc4_q1 + 8.0 * sc4_q3;
+  let sc5_p1 = m_1_5 + m_2_5;
+  let sc5_q1 = m_1_5 - m_2_5;
+  let sc5_p3 = m_3_5 + m_4_5;
+  let sc5_q3 = m_3_5 - m_4_5;
+  let s_0_5 = m_0_5 + sc5_p1 + sc5_p3;
+  let s_1_5 = sc5_q1 + 2.0 * sc5_q3;
+  let s_2_5 = sc5_p1 + 4.0 * sc5_p3;
+  let s_3_5 = m_5_5 + sc5_q1 + 8.0 * sc5_q3;
+  let sr0_p1 = s_0_1 + s_0_2;
+  let sr0_q1 = s_0_1 - s_0_2;
+  let sr0_p3 = s_0_3 + s_0_4;
+  let sr0_q3 = s_0_3 - s_0_4;
+  let sy_0_0 = s_0_0 + sr0_p1 + sr0_p3;
+  let sy_0_1 = sr0_q1 + 2.0 * sr0_q3;
+  let sy_0_2 = sr0_p1 + 4.0 * sr0_p3;
+  let sy_0_3 = s_0_5 + sr0_q1 + 8.0 * sr0_q3;
+  let sr1_p1 = s_1_1 + s_1_2;
+  let sr1_q1 = s_1_1 - s_1_2;
+  let sr1_p3 = s_1_3 + s_1_4;
+  let sr1_q3 = s_1_3 - s_1_4;
+  let sy_1_0 = s_1_0 + sr1_p1 + sr1_p3;
+  let sy_1_1 = sr1_q1 + 2.0 * sr1_q3;
+  let sy_1_2 = sr1_p1 + 4.0 * sr1_p3;
+  let sy_1_3 = s_1_5 + sr1_q1 + 8.0 * sr1_q3;
+  let sr2_p1 = s_2_1 + s_2_2;
+  let sr2_q1 = s_2_1 - s_2_2;
+  let sr2_p3 = s_2_3 + s_2_4;
+  let sr2_q3 = s_2_3 - s_2_4;
+  let sy_2_0 = s_2_0 + sr2_p1 + sr2_p3;
+  let sy_2_1 = sr2_q1 + 2.0 * sr2_q3;
+  let sy_2_2 = sr2_p1 + 4.0 * sr2_p3;
+  let sy_2_3 = s_2_5 + sr2_q1 + 8.0 * sr2_q3;
+  let sr3_p1 = s_3_1 + s_3_2;
+  let sr3_q1 = s_3_1 - s_3_2;
+  let sr3_p3 = s_3_3 + s_3_4;
+  let sr3_q3 = s_3_3 - s_3_4;
+  let sy_3_0 = s_3_0 + sr3_p1 + sr3_p3;
+  let sy_3_1 = sr3_q1 + 2.0 * sr3_q3;
+  let sy_3_2 = sr3_p1 + 4.0 * sr3_p3;
+  let sy_3_3 = s_3_5 + sr3_q1 + 8.0 * sr3_q3;
   let oh = 4u * th;
   let ow = 4u * tw;
   let base = ((b * p.O + o) * p.OH + oh) * p.OW + ow;
   if (oh + 0u < p.OH) {
-    put(base + 0u * p.OW, s_0_0 + s_0_1 + s_0_2 + s_0_3 + s_0_4);
-    if (ow + 1u < p.OW) { put(base + 0u * p.OW + 1u, s_0_1 - s_0_2 + 2.0 * s_0_3 - 2.0 * s_0_4); }
-    if (ow + 2u < p.OW) { put(base + 0u * p.OW + 2u, s_0_1 + s_0_2 + 4.0 * s_0_3 + 4.0 * s_0_4); }
-    if (ow + 3u < p.OW) { put(base + 0u * p.OW + 3u, s_0_1 - s_0_2 + 8.0 * s_0_3 - 8.0 * s_0_4 + s_0_5); }
+    put(base + 0u * p.OW, sy_0_0);
+    if (ow + 1u < p.OW) { put(base + 0u * p.OW + 1u, sy_0_1); }
+    if (ow + 2u < p.OW) { put(base + 0u * p.OW + 2u, sy_0_2); }
+    if (ow + 3u < p.OW) { put(base + 0u * p.OW + 3u, sy_0_3); }
   }
   if (oh + 1u < p.OH) {
-    put(base + 1u * p.OW, s_1_0 + s_1_1 + s_1_2 + s_1_3 + s_1_4);
-    if (ow + 1u < p.OW) { put(base + 1u * p.OW + 1u, s_1_1 - s_1_2 + 2.0 * s_1_3 - 2.0 * s_1_4); }
-    if (ow + 2u < p.OW) { put(base + 1u * p.OW + 2u, s_1_1 + s_1_2 + 4.0 * s_1_3 + 4.0 * s_1_4); }
-    if (ow + 3u < p.OW) { put(base + 1u * p.OW + 3u, s_1_1 - s_1_2 + 8.0 * s_1_3 - 8.0 * s_1_4 + s_1_5); }
+    put(base + 1u * p.OW, sy_1_0);
+    if (ow + 1u < p.OW) { put(base + 1u * p.OW + 1u, sy_1_1); }
+    if (ow + 2u < p.OW) { put(base + 1u * p.OW + 2u, sy_1_2); }
+    if (ow + 3u < p.OW) { put(base + 1u * p.OW + 3u, sy_1_3); }
   }
   if (oh + 2u < p.OH) {
-    put(base + 2u * p.OW, s_2_0 + s_2_1 + s_2_2 + s_2_3 + s_2_4);
-    if (ow + 1u < p.OW) { put(base + 2u * p.OW + 1u, s_2_1 - s_2_2 + 2.0 * s_2_3 - 2.0 * s_2_4); }
-    if (ow + 2u < p.OW) { put(base + 2u * p.OW + 2u, s_2_1 + s_2_2 + 4.0 * s_2_3 + 4.0 * s_2_4); }
-    if (ow + 3u < p.OW) { put(base + 2u * p.OW + 3u, s_2_1 - s_2_2 + 8.0 * s_2_3 - 8.0 * s_2_4 + s_2_5); }
+    put(base + 2u * p.OW, sy_2_0);
+    if (ow + 1u < p.OW) { put(base + 2u * p.OW + 1u, sy_2_1); }
+    if (ow + 2u < p.OW) { put(base + 2u * p.OW + 2u, sy_2_2); }
+    if (ow + 3u < p.OW) { put(base + 2u * p.OW + 3u, sy_2_3); }
   }
   if (oh + 3u < p.OH) {
-    put(base + 3u * p.OW, s_3_0 + s_3_1 + s_3_2 + s_3_3 + s_3_4);
-    if (ow + 1u < p.OW) { put(base + 3u * p.OW + 1u, s_3_1 - s_3_2 + 2.0 * s_3_3 - 2.0 * s_3_4); }
-    if (ow + 2u < p.OW) { put(base + 3u * p.OW + 2u, s_3_1 + s_3_2 + 4.0 * s_3_3 + 4.0 * s_3_4); }
-    if (ow + 3u < p.OW) { put(base + 3u * p.OW + 3u, s_3_1 - s_3_2 + 8.0 * s_3_3 - 8.0 * s_3_4 + s_3_5); }
+    put(base + 3u * p.OW, sy_3_0);
+    if (ow + 1u < p.OW) { put(base + 3u * p.OW + 1u, sy_3_1); }
+    if (ow + 2u < p.OW) { put(base + 3u * p.OW + 2u, sy_3_2); }
+    if (ow + 3u < p.OW) { put(base + 3u * p.OW + 3u, sy_3_3); }
   }
 }

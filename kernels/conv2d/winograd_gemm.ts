@@ -100,8 +100,11 @@ export function dispatchWeightTransformBackward(
   dispatchTransform(dw.gpu, kernel, [d.range, dw.range], values);
 }
 
-/** Output block size m of Winograd F(m x m, 3x3): 2 (16 points) or 4 (36 points). */
-export type WinogradTile = 2 | 4;
+/**
+ * Output block size m of Winograd F(m x m, 3x3): 2 (16 points), 4 (36 points) or 6 (64 points;
+ * 2-D only).
+ */
+export type WinogradTile = 2 | 4 | 6;
 
 /**
  * A batched Winograd GEMM kernel. With `kMajor` it reads the weight transform as u [Z, I, O] (the
@@ -198,11 +201,24 @@ export const WINOGRAD_VARIANTS = {
   winograd_f4_wide: { family: "wide", tile: 4 },
 } as const;
 
-/** The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*". */
-export type WinogradVariant = keyof typeof WINOGRAD_VARIANTS;
+/** The F(6x6, 3x3) variants, one per GEMM family (2-D convolutions only). */
+export const WINOGRAD_F6_VARIANTS = {
+  winograd_f6: { family: "cpu", tile: 6 },
+  winograd_f6_gpu: { family: "gpu", tile: 6 },
+  winograd_f6_tiled: { family: "tiled", tile: 6 },
+  winograd_f6_wide: { family: "wide", tile: 6 },
+} as const;
+
+const ALL_VARIANTS = { ...WINOGRAD_VARIANTS, ...WINOGRAD_F6_VARIANTS };
+
+/**
+ * The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*",
+ * F(6x6, 3x3) as "winograd_f6*" (2-D only).
+ */
+export type WinogradVariant = keyof typeof ALL_VARIANTS;
 
 /** Output block size of a Winograd variant (in H and W; along D the 3-D ones use 2). */
-export const winogradTile = (v: WinogradVariant): WinogradTile => WINOGRAD_VARIANTS[v].tile;
+export const winogradTile = (v: WinogradVariant): WinogradTile => ALL_VARIANTS[v].tile;
 
 /**
  * A weight-gradient GEMM kernel, and for the software adapter's family the same block in 64x64
@@ -227,19 +243,22 @@ export function winogradGemmBackwardFor(
 
 /** The Winograd variants of a convolution's passes (forward and input gradient; weight gradient). */
 export interface WinogradTables {
-  forward: Record<WinogradVariant, WinogradGemmKernel>;
-  backwardWeight: Record<WinogradVariant, WinogradBackwardKernel>;
+  forward: Record<string, WinogradGemmKernel>;
+  backwardWeight: Record<string, WinogradBackwardKernel>;
 }
 
 /**
- * The variant tables of the algorithms `transforms(tile)` (2-D or 3-D), one entry per GEMM family
- * and block size; each lists the transform kernels it also runs, so that their sources count in
- * the autotune fingerprint.
+ * The variant tables of the algorithms `transforms(tile)` (2-D or 3-D), one entry per variant of
+ * `variants` (GEMM family and block size); each lists the transform kernels it also runs, so
+ * that their sources count in the autotune fingerprint.
  */
-export function winogradTables(transforms: (tile: WinogradTile) => Transforms): WinogradTables {
-  const tables = { forward: {}, backwardWeight: {} } as WinogradTables;
-  for (const [name, { family, tile }] of Object.entries(WINOGRAD_VARIANTS)) {
-    const v = name as WinogradVariant, t = transforms(tile);
+export function winogradTables(
+  transforms: (tile: WinogradTile) => Transforms,
+  variants: Partial<typeof ALL_VARIANTS> = WINOGRAD_VARIANTS,
+): WinogradTables {
+  const tables: WinogradTables = { forward: {}, backwardWeight: {} };
+  for (const [v, { family, tile }] of Object.entries(variants)) {
+    const t = transforms(tile);
     const gemm = WINOGRAD_GEMM[family], back = WINOGRAD_GEMM_BACKWARD[family];
     tables.forward[v] = { ...gemm, companions: [t.weight, t.input, t.output, ...alsoRuns(gemm)] };
     tables.backwardWeight[v] = {
@@ -250,9 +269,9 @@ export function winogradTables(transforms: (tile: WinogradTile) => Transforms): 
   return tables;
 }
 
-/** True for a Winograd variant name (2-D or 3-D). */
+/** True for a Winograd variant name (2-D or 3-D; "winograd_f6*" are 2-D only). */
 export function isWinograd(v: string): v is WinogradVariant {
-  return Object.hasOwn(WINOGRAD_VARIANTS, v);
+  return Object.hasOwn(ALL_VARIANTS, v);
 }
 
 /**

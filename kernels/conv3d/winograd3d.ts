@@ -71,7 +71,10 @@ const F4: Scheme = {
     weightBackward: f4WeightBackwardSrc,
   }),
 };
-const scheme = (c: { tile: WinogradTile }): Scheme => c.tile === 4 ? F4 : F2;
+function scheme(c: { tile: WinogradTile }): Scheme {
+  if (c.tile === 6) throw new Error("winograd3d: no F(2x6x6, 3x3x3) (F(6x6, 3x3) is 2-D only)");
+  return c.tile === 4 ? F4 : F2;
+}
 
 /**
  * The 3-D variants, under the 2-D names (WINOGRAD_VARIANTS: "winograd*" F(2x2x2, 3x3x3),

@@ -104,8 +104,8 @@ gpuTest(
       const yRef = conv2dRef(x, w, s), dxRef = conv2dBackwardInputRef(dy, w, s);
       const dwRef = conv2dBackwardWeightRef(dy, x, s);
       const variants = conv2dVariants(s);
-      // cpu, gpu, tiled, wide (+ F(2x2, 3x3) and F(4x4, 3x3) Winograd on each of the four)
-      const count = K === 3 && stride === 1 ? 12 : 4;
+      // cpu, gpu, tiled, wide (+ F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3) Winograd on each of them)
+      const count = K === 3 && stride === 1 ? 16 : 4;
       const lengths = [variants.forward, variants.backwardInput, variants.backwardWeight]
         .map((v) => v.length);
       if (lengths.join() !== [count, count + 1, count + 1].join()) {

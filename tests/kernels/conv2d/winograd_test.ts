@@ -39,9 +39,9 @@ import type { WinogradTile } from "../../../kernels/conv2d/winograd_gemm.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 const EXACT = { atol: 0, rtol: 0 }; // the same values in another order
-const TILES: WinogradTile[] = [2, 4];
+const TILES: WinogradTile[] = [2, 4, 6];
 
-/** Every geometry in both block sizes, F(2x2, 3x3) and F(4x4, 3x3). */
+/** Every geometry in every block size, F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3). */
 const bothTiles = (geos: Omit<WinogradConv, "tile">[]): WinogradConv[] =>
   TILES.flatMap((tile) => geos.map((g) => ({ ...g, tile })));
 

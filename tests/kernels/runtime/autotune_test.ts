@@ -30,7 +30,8 @@ gpuTest(
         results.length !== 1 ||
         Object.keys(results[0].ms).join() !==
           "cpu,gpu,tiled,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide,winograd_f4," +
-            "winograd_f4_gpu,winograd_f4_tiled,winograd_f4_wide"
+            "winograd_f4_gpu,winograd_f4_tiled,winograd_f4_wide,winograd_f6,winograd_f6_gpu," +
+            "winograd_f6_tiled,winograd_f6_wide"
       ) {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
@@ -139,7 +140,9 @@ gpuTest(
       run();
       const results = await gpu.tuner.tune(gpu);
       const measured = Object.keys(results[0]?.ms ?? {}).join();
-      if (measured !== "cpu,gpu,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide") {
+      const want = "cpu,gpu,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide," +
+        "winograd_f6,winograd_f6_gpu,winograd_f6_tiled,winograd_f6_wide";
+      if (measured !== want) {
         throw new Error(`measured ${measured}`);
       }
       const [id] = gpu.tuner.choices.keys();
