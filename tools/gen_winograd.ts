@@ -113,7 +113,7 @@ export function combination(coeffs: number[], terms: string[]): string {
  * that differ only in the sign of some terms become e + o and e - o (e the terms of equal sign,
  * o the others). About half the additions of the plain rows.
  */
-function pairedRows(
+export function pairedRows(
   M: Matrix,
   terms: string[],
   name: (r: number) => string,

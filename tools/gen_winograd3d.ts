@@ -4,7 +4,6 @@
  * 2-D F(4x4, 3x3) ones (gen_winograd.ts): F(2x2x2, 3x3x3) and F(2x4x4, 3x3x3).
  */
 import {
-  combination,
   ENTRY,
   F4_AT,
   F4_BT,
@@ -12,6 +11,7 @@ import {
   generatedBy,
   kMajorCoords,
   type Matrix,
+  pairedRows,
   show,
   transpose,
   WEIGHT_BACKWARD_PRELUDE,
@@ -48,7 +48,8 @@ const box = ([a, b, c]: number[]): Index3[] =>
 
 /**
  * `let` lines for Ls[0], Ls[1], Ls[2] applied along axes 0, 1, 2 of a block named `x(i, j, k)`
- * (the mode products), one axis per stage, and the result's expressions in row-major order.
+ * (the mode products), one axis per stage, each fiber by pairedRows (the work of symmetric points
+ * shared), and the result's names in row-major order.
  */
 function modeProducts(
   Ls: [Matrix, Matrix, Matrix],
@@ -57,20 +58,21 @@ function modeProducts(
 ): { lines: string[]; out: string[] } {
   const [R, n] = [Ls.map((L) => L.length), Ls.map((L) => L[0].length)];
   const terms = (len: number, f: (r: number) => string) => [...Array(len).keys()].map(f);
+  const a = (i: number, j: number, k: number) => `${tmp}a_${i}_${j}_${k}`;
+  const b = (i: number, j: number, k: number) => `${tmp}b_${i}_${j}_${k}`;
+  const y = (i: number, j: number, k: number) => `${tmp}y_${i}_${j}_${k}`;
   const lines = [
-    ...box([R[0], n[1], n[2]]).map(([i, j, k]) =>
-      `  let ${tmp}a_${i}_${j}_${k} = ${combination(Ls[0][i], terms(n[0], (r) => x(r, j, k)))};`
+    ...box([1, n[1], n[2]]).flatMap(([, j, k]) =>
+      pairedRows(Ls[0], terms(n[0], (r) => x(r, j, k)), (i) => a(i, j, k), `${tmp}u${j}_${k}_`)
     ),
-    ...box([R[0], R[1], n[2]]).map(([i, j, k]) =>
-      `  let ${tmp}b_${i}_${j}_${k} = ${
-        combination(Ls[1][j], terms(n[1], (r) => `${tmp}a_${i}_${r}_${k}`))
-      };`
+    ...box([R[0], 1, n[2]]).flatMap(([i, , k]) =>
+      pairedRows(Ls[1], terms(n[1], (r) => a(i, r, k)), (j) => b(i, j, k), `${tmp}v${i}_${k}_`)
+    ),
+    ...box([R[0], R[1], 1]).flatMap(([i, j]) =>
+      pairedRows(Ls[2], terms(n[2], (r) => b(i, j, r)), (k) => y(i, j, k), `${tmp}w${i}_${j}_`)
     ),
   ];
-  const out = box(R).map(([i, j, k]) =>
-    combination(Ls[2][k], terms(n[2], (r) => `${tmp}b_${i}_${j}_${r}`))
-  );
-  return { lines, out };
+  return { lines, out: box(R).map(([i, j, k]) => y(i, j, k)) };
 }
 
 const patch = (c: Scheme3d) => c.axes.map((a) => a.m + 2);

@@ -182,160 +182,344 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let m_3_5_3 = m[141u * stride + g];
   let m_3_5_4 = m[142u * stride + g];
   let m_3_5_5 = m[143u * stride + g];
-  let sa_0_0_0 = m_0_0_0 + m_1_0_0 + m_2_0_0;
-  let sa_0_0_1 = m_0_0_1 + m_1_0_1 + m_2_0_1;
-  let sa_0_0_2 = m_0_0_2 + m_1_0_2 + m_2_0_2;
-  let sa_0_0_3 = m_0_0_3 + m_1_0_3 + m_2_0_3;
-  let sa_0_0_4 = m_0_0_4 + m_1_0_4 + m_2_0_4;
-  let sa_0_0_5 = m_0_0_5 + m_1_0_5 + m_2_0_5;
-  let sa_0_1_0 = m_0_1_0 + m_1_1_0 + m_2_1_0;
-  let sa_0_1_1 = m_0_1_1 + m_1_1_1 + m_2_1_1;
-  let sa_0_1_2 = m_0_1_2 + m_1_1_2 + m_2_1_2;
-  let sa_0_1_3 = m_0_1_3 + m_1_1_3 + m_2_1_3;
-  let sa_0_1_4 = m_0_1_4 + m_1_1_4 + m_2_1_4;
-  let sa_0_1_5 = m_0_1_5 + m_1_1_5 + m_2_1_5;
-  let sa_0_2_0 = m_0_2_0 + m_1_2_0 + m_2_2_0;
-  let sa_0_2_1 = m_0_2_1 + m_1_2_1 + m_2_2_1;
-  let sa_0_2_2 = m_0_2_2 + m_1_2_2 + m_2_2_2;
-  let sa_0_2_3 = m_0_2_3 + m_1_2_3 + m_2_2_3;
-  let sa_0_2_4 = m_0_2_4 + m_1_2_4 + m_2_2_4;
-  let sa_0_2_5 = m_0_2_5 + m_1_2_5 + m_2_2_5;
-  let sa_0_3_0 = m_0_3_0 + m_1_3_0 + m_2_3_0;
-  let sa_0_3_1 = m_0_3_1 + m_1_3_1 + m_2_3_1;
-  let sa_0_3_2 = m_0_3_2 + m_1_3_2 + m_2_3_2;
-  let sa_0_3_3 = m_0_3_3 + m_1_3_3 + m_2_3_3;
-  let sa_0_3_4 = m_0_3_4 + m_1_3_4 + m_2_3_4;
-  let sa_0_3_5 = m_0_3_5 + m_1_3_5 + m_2_3_5;
-  let sa_0_4_0 = m_0_4_0 + m_1_4_0 + m_2_4_0;
-  let sa_0_4_1 = m_0_4_1 + m_1_4_1 + m_2_4_1;
-  let sa_0_4_2 = m_0_4_2 + m_1_4_2 + m_2_4_2;
-  let sa_0_4_3 = m_0_4_3 + m_1_4_3 + m_2_4_3;
-  let sa_0_4_4 = m_0_4_4 + m_1_4_4 + m_2_4_4;
-  let sa_0_4_5 = m_0_4_5 + m_1_4_5 + m_2_4_5;
-  let sa_0_5_0 = m_0_5_0 + m_1_5_0 + m_2_5_0;
-  let sa_0_5_1 = m_0_5_1 + m_1_5_1 + m_2_5_1;
-  let sa_0_5_2 = m_0_5_2 + m_1_5_2 + m_2_5_2;
-  let sa_0_5_3 = m_0_5_3 + m_1_5_3 + m_2_5_3;
-  let sa_0_5_4 = m_0_5_4 + m_1_5_4 + m_2_5_4;
-  let sa_0_5_5 = m_0_5_5 + m_1_5_5 + m_2_5_5;
-  let sa_1_0_0 = m_1_0_0 - m_2_0_0 - m_3_0_0;
-  let sa_1_0_1 = m_1_0_1 - m_2_0_1 - m_3_0_1;
-  let sa_1_0_2 = m_1_0_2 - m_2_0_2 - m_3_0_2;
-  let sa_1_0_3 = m_1_0_3 - m_2_0_3 - m_3_0_3;
-  let sa_1_0_4 = m_1_0_4 - m_2_0_4 - m_3_0_4;
-  let sa_1_0_5 = m_1_0_5 - m_2_0_5 - m_3_0_5;
-  let sa_1_1_0 = m_1_1_0 - m_2_1_0 - m_3_1_0;
-  let sa_1_1_1 = m_1_1_1 - m_2_1_1 - m_3_1_1;
-  let sa_1_1_2 = m_1_1_2 - m_2_1_2 - m_3_1_2;
-  let sa_1_1_3 = m_1_1_3 - m_2_1_3 - m_3_1_3;
-  let sa_1_1_4 = m_1_1_4 - m_2_1_4 - m_3_1_4;
-  let sa_1_1_5 = m_1_1_5 - m_2_1_5 - m_3_1_5;
-  let sa_1_2_0 = m_1_2_0 - m_2_2_0 - m_3_2_0;
-  let sa_1_2_1 = m_1_2_1 - m_2_2_1 - m_3_2_1;
-  let sa_1_2_2 = m_1_2_2 - m_2_2_2 - m_3_2_2;
-  let sa_1_2_3 = m_1_2_3 - m_2_2_3 - m_3_2_3;
-  let sa_1_2_4 = m_1_2_4 - m_2_2_4 - m_3_2_4;
-  let sa_1_2_5 = m_1_2_5 - m_2_2_5 - m_3_2_5;
-  let sa_1_3_0 = m_1_3_0 - m_2_3_0 - m_3_3_0;
-  let sa_1_3_1 = m_1_3_1 - m_2_3_1 - m_3_3_1;
-  let sa_1_3_2 = m_1_3_2 - m_2_3_2 - m_3_3_2;
-  let sa_1_3_3 = m_1_3_3 - m_2_3_3 - m_3_3_3;
-  let sa_1_3_4 = m_1_3_4 - m_2_3_4 - m_3_3_4;
-  let sa_1_3_5 = m_1_3_5 - m_2_3_5 - m_3_3_5;
-  let sa_1_4_0 = m_1_4_0 - m_2_4_0 - m_3_4_0;
-  let sa_1_4_1 = m_1_4_1 - m_2_4_1 - m_3_4_1;
-  let sa_1_4_2 = m_1_4_2 - m_2_4_2 - m_3_4_2;
-  let sa_1_4_3 = m_1_4_3 - m_2_4_3 - m_3_4_3;
-  let sa_1_4_4 = m_1_4_4 - m_2_4_4 - m_3_4_4;
-  let sa_1_4_5 = m_1_4_5 - m_2_4_5 - m_3_4_5;
-  let sa_1_5_0 = m_1_5_0 - m_2_5_0 - m_3_5_0;
-  let sa_1_5_1 = m_1_5_1 - m_2_5_1 - m_3_5_1;
-  let sa_1_5_2 = m_1_5_2 - m_2_5_2 - m_3_5_2;
-  let sa_1_5_3 = m_1_5_3 - m_2_5_3 - m_3_5_3;
-  let sa_1_5_4 = m_1_5_4 - m_2_5_4 - m_3_5_4;
-  let sa_1_5_5 = m_1_5_5 - m_2_5_5 - m_3_5_5;
-  let sb_0_0_0 = sa_0_0_0 + sa_0_1_0 + sa_0_2_0 + sa_0_3_0 + sa_0_4_0;
-  let sb_0_0_1 = sa_0_0_1 + sa_0_1_1 + sa_0_2_1 + sa_0_3_1 + sa_0_4_1;
-  let sb_0_0_2 = sa_0_0_2 + sa_0_1_2 + sa_0_2_2 + sa_0_3_2 + sa_0_4_2;
-  let sb_0_0_3 = sa_0_0_3 + sa_0_1_3 + sa_0_2_3 + sa_0_3_3 + sa_0_4_3;
-  let sb_0_0_4 = sa_0_0_4 + sa_0_1_4 + sa_0_2_4 + sa_0_3_4 + sa_0_4_4;
-  let sb_0_0_5 = sa_0_0_5 + sa_0_1_5 + sa_0_2_5 + sa_0_3_5 + sa_0_4_5;
-  let sb_0_1_0 = sa_0_1_0 - sa_0_2_0 + 2.0 * sa_0_3_0 - 2.0 * sa_0_4_0;
-  let sb_0_1_1 = sa_0_1_1 - sa_0_2_1 + 2.0 * sa_0_3_1 - 2.0 * sa_0_4_1;
-  let sb_0_1_2 = sa_0_1_2 - sa_0_2_2 + 2.0 * sa_0_3_2 - 2.0 * sa_0_4_2;
-  let sb_0_1_3 = sa_0_1_3 - sa_0_2_3 + 2.0 * sa_0_3_3 - 2.0 * sa_0_4_3;
-  let sb_0_1_4 = sa_0_1_4 - sa_0_2_4 + 2.0 * sa_0_3_4 - 2.0 * sa_0_4_4;
-  let sb_0_1_5 = sa_0_1_5 - sa_0_2_5 + 2.0 * sa_0_3_5 - 2.0 * sa_0_4_5;
-  let sb_0_2_0 = sa_0_1_0 + sa_0_2_0 + 4.0 * sa_0_3_0 + 4.0 * sa_0_4_0;
-  let sb_0_2_1 = sa_0_1_1 + sa_0_2_1 + 4.0 * sa_0_3_1 + 4.0 * sa_0_4_1;
-  let sb_0_2_2 = sa_0_1_2 + sa_0_2_2 + 4.0 * sa_0_3_2 + 4.0 * sa_0_4_2;
-  let sb_0_2_3 = sa_0_1_3 + sa_0_2_3 + 4.0 * sa_0_3_3 + 4.0 * sa_0_4_3;
-  let sb_0_2_4 = sa_0_1_4 + sa_0_2_4 + 4.0 * sa_0_3_4 + 4.0 * sa_0_4_4;
-  let sb_0_2_5 = sa_0_1_5 + sa_0_2_5 + 4.0 * sa_0_3_5 + 4.0 * sa_0_4_5;
-  let sb_0_3_0 = sa_0_1_0 - sa_0_2_0 + 8.0 * sa_0_3_0 - 8.0 * sa_0_4_0 + sa_0_5_0;
-  let sb_0_3_1 = sa_0_1_1 - sa_0_2_1 + 8.0 * sa_0_3_1 - 8.0 * sa_0_4_1 + sa_0_5_1;
-  let sb_0_3_2 = sa_0_1_2 - sa_0_2_2 + 8.0 * sa_0_3_2 - 8.0 * sa_0_4_2 + sa_0_5_2;
-  let sb_0_3_3 = sa_0_1_3 - sa_0_2_3 + 8.0 * sa_0_3_3 - 8.0 * sa_0_4_3 + sa_0_5_3;
-  let sb_0_3_4 = sa_0_1_4 - sa_0_2_4 + 8.0 * sa_0_3_4 - 8.0 * sa_0_4_4 + sa_0_5_4;
-  let sb_0_3_5 = sa_0_1_5 - sa_0_2_5 + 8.0 * sa_0_3_5 - 8.0 * sa_0_4_5 + sa_0_5_5;
-  let sb_1_0_0 = sa_1_0_0 + sa_1_1_0 + sa_1_2_0 + sa_1_3_0 + sa_1_4_0;
-  let sb_1_0_1 = sa_1_0_1 + sa_1_1_1 + sa_1_2_1 + sa_1_3_1 + sa_1_4_1;
-  let sb_1_0_2 = sa_1_0_2 + sa_1_1_2 + sa_1_2_2 + sa_1_3_2 + sa_1_4_2;
-  let sb_1_0_3 = sa_1_0_3 + sa_1_1_3 + sa_1_2_3 + sa_1_3_3 + sa_1_4_3;
-  let sb_1_0_4 = sa_1_0_4 + sa_1_1_4 + sa_1_2_4 + sa_1_3_4 + sa_1_4_4;
-  let sb_1_0_5 = sa_1_0_5 + sa_1_1_5 + sa_1_2_5 + sa_1_3_5 + sa_1_4_5;
-  let sb_1_1_0 = sa_1_1_0 - sa_1_2_0 + 2.0 * sa_1_3_0 - 2.0 * sa_1_4_0;
-  let sb_1_1_1 = sa_1_1_1 - sa_1_2_1 + 2.0 * sa_1_3_1 - 2.0 * sa_1_4_1;
-  let sb_1_1_2 = sa_1_1_2 - sa_1_2_2 + 2.0 * sa_1_3_2 - 2.0 * sa_1_4_2;
-  let sb_1_1_3 = sa_1_1_3 - sa_1_2_3 + 2.0 * sa_1_3_3 - 2.0 * sa_1_4_3;
-  let sb_1_1_4 = sa_1_1_4 - sa_1_2_4 + 2.0 * sa_1_3_4 - 2.0 * sa_1_4_4;
-  let sb_1_1_5 = sa_1_1_5 - sa_1_2_5 + 2.0 * sa_1_3_5 - 2.0 * sa_1_4_5;
-  let sb_1_2_0 = sa_1_1_0 + sa_1_2_0 + 4.0 * sa_1_3_0 + 4.0 * sa_1_4_0;
-  let sb_1_2_1 = sa_1_1_1 + sa_1_2_1 + 4.0 * sa_1_3_1 + 4.0 * sa_1_4_1;
-  let sb_1_2_2 = sa_1_1_2 + sa_1_2_2 + 4.0 * sa_1_3_2 + 4.0 * sa_1_4_2;
-  let sb_1_2_3 = sa_1_1_3 + sa_1_2_3 + 4.0 * sa_1_3_3 + 4.0 * sa_1_4_3;
-  let sb_1_2_4 = sa_1_1_4 + sa_1_2_4 + 4.0 * sa_1_3_4 + 4.0 * sa_1_4_4;
-  let sb_1_2_5 = sa_1_1_5 + sa_1_2_5 + 4.0 * sa_1_3_5 + 4.0 * sa_1_4_5;
-  let sb_1_3_0 = sa_1_1_0 - sa_1_2_0 + 8.0 * sa_1_3_0 - 8.0 * sa_1_4_0 + sa_1_5_0;
-  let sb_1_3_1 = sa_1_1_1 - sa_1_2_1 + 8.0 * sa_1_3_1 - 8.0 * sa_1_4_1 + sa_1_5_1;
-  let sb_1_3_2 = sa_1_1_2 - sa_1_2_2 + 8.0 * sa_1_3_2 - 8.0 * sa_1_4_2 + sa_1_5_2;
-  let sb_1_3_3 = sa_1_1_3 - sa_1_2_3 + 8.0 * sa_1_3_3 - 8.0 * sa_1_4_3 + sa_1_5_3;
-  let sb_1_3_4 = sa_1_1_4 - sa_1_2_4 + 8.0 * sa_1_3_4 - 8.0 * sa_1_4_4 + sa_1_5_4;
-  let sb_1_3_5 = sa_1_1_5 - sa_1_2_5 + 8.0 * sa_1_3_5 - 8.0 * sa_1_4_5 + sa_1_5_5;
+  let su0_0_p1 = m_1_0_0 + m_2_0_0;
+  let su0_0_q1 = m_1_0_0 - m_2_0_0;
+  let sa_0_0_0 = m_0_0_0 + su0_0_p1;
+  let sa_1_0_0 = -m_3_0_0 + su0_0_q1;
+  let su0_1_p1 = m_1_0_1 + m_2_0_1;
+  let su0_1_q1 = m_1_0_1 - m_2_0_1;
+  let sa_0_0_1 = m_0_0_1 + su0_1_p1;
+  let sa_1_0_1 = -m_3_0_1 + su0_1_q1;
+  let su0_2_p1 = m_1_0_2 + m_2_0_2;
+  let su0_2_q1 = m_1_0_2 - m_2_0_2;
+  let sa_0_0_2 = m_0_0_2 + su0_2_p1;
+  let sa_1_0_2 = -m_3_0_2 + su0_2_q1;
+  let su0_3_p1 = m_1_0_3 + m_2_0_3;
+  let su0_3_q1 = m_1_0_3 - m_2_0_3;
+  let sa_0_0_3 = m_0_0_3 + su0_3_p1;
+  let sa_1_0_3 = -m_3_0_3 + su0_3_q1;
+  let su0_4_p1 = m_1_0_4 + m_2_0_4;
+  let su0_4_q1 = m_1_0_4 - m_2_0_4;
+  let sa_0_0_4 = m_0_0_4 + su0_4_p1;
+  let sa_1_0_4 = -m_3_0_4 + su0_4_q1;
+  let su0_5_p1 = m_1_0_5 + m_2_0_5;
+  let su0_5_q1 = m_1_0_5 - m_2_0_5;
+  let sa_0_0_5 = m_0_0_5 + su0_5_p1;
+  let sa_1_0_5 = -m_3_0_5 + su0_5_q1;
+  let su1_0_p1 = m_1_1_0 + m_2_1_0;
+  let su1_0_q1 = m_1_1_0 - m_2_1_0;
+  let sa_0_1_0 = m_0_1_0 + su1_0_p1;
+  let sa_1_1_0 = -m_3_1_0 + su1_0_q1;
+  let su1_1_p1 = m_1_1_1 + m_2_1_1;
+  let su1_1_q1 = m_1_1_1 - m_2_1_1;
+  let sa_0_1_1 = m_0_1_1 + su1_1_p1;
+  let sa_1_1_1 = -m_3_1_1 + su1_1_q1;
+  let su1_2_p1 = m_1_1_2 + m_2_1_2;
+  let su1_2_q1 = m_1_1_2 - m_2_1_2;
+  let sa_0_1_2 = m_0_1_2 + su1_2_p1;
+  let sa_1_1_2 = -m_3_1_2 + su1_2_q1;
+  let su1_3_p1 = m_1_1_3 + m_2_1_3;
+  let su1_3_q1 = m_1_1_3 - m_2_1_3;
+  let sa_0_1_3 = m_0_1_3 + su1_3_p1;
+  let sa_1_1_3 = -m_3_1_3 + su1_3_q1;
+  let su1_4_p1 = m_1_1_4 + m_2_1_4;
+  let su1_4_q1 = m_1_1_4 - m_2_1_4;
+  let sa_0_1_4 = m_0_1_4 + su1_4_p1;
+  let sa_1_1_4 = -m_3_1_4 + su1_4_q1;
+  let su1_5_p1 = m_1_1_5 + m_2_1_5;
+  let su1_5_q1 = m_1_1_5 - m_2_1_5;
+  let sa_0_1_5 = m_0_1_5 + su1_5_p1;
+  let sa_1_1_5 = -m_3_1_5 + su1_5_q1;
+  let su2_0_p1 = m_1_2_0 + m_2_2_0;
+  let su2_0_q1 = m_1_2_0 - m_2_2_0;
+  let sa_0_2_0 = m_0_2_0 + su2_0_p1;
+  let sa_1_2_0 = -m_3_2_0 + su2_0_q1;
+  let su2_1_p1 = m_1_2_1 + m_2_2_1;
+  let su2_1_q1 = m_1_2_1 - m_2_2_1;
+  let sa_0_2_1 = m_0_2_1 + su2_1_p1;
+  let sa_1_2_1 = -m_3_2_1 + su2_1_q1;
+  let su2_2_p1 = m_1_2_2 + m_2_2_2;
+  let su2_2_q1 = m_1_2_2 - m_2_2_2;
+  let sa_0_2_2 = m_0_2_2 + su2_2_p1;
+  let sa_1_2_2 = -m_3_2_2 + su2_2_q1;
+  let su2_3_p1 = m_1_2_3 + m_2_2_3;
+  let su2_3_q1 = m_1_2_3 - m_2_2_3;
+  let sa_0_2_3 = m_0_2_3 + su2_3_p1;
+  let sa_1_2_3 = -m_3_2_3 + su2_3_q1;
+  let su2_4_p1 = m_1_2_4 + m_2_2_4;
+  let su2_4_q1 = m_1_2_4 - m_2_2_4;
+  let sa_0_2_4 = m_0_2_4 + su2_4_p1;
+  let sa_1_2_4 = -m_3_2_4 + su2_4_q1;
+  let su2_5_p1 = m_1_2_5 + m_2_2_5;
+  let su2_5_q1 = m_1_2_5 - m_2_2_5;
+  let sa_0_2_5 = m_0_2_5 + su2_5_p1;
+  let sa_1_2_5 = -m_3_2_5 + su2_5_q1;
+  let su3_0_p1 = m_1_3_0 + m_2_3_0;
+  let su3_0_q1 = m_1_3_0 - m_2_3_0;
+  let sa_0_3_0 = m_0_3_0 + su3_0_p1;
+  let sa_1_3_0 = -m_3_3_0 + su3_0_q1;
+  let su3_1_p1 = m_1_3_1 + m_2_3_1;
+  let su3_1_q1 = m_1_3_1 - m_2_3_1;
+  let sa_0_3_1 = m_0_3_1 + su3_1_p1;
+  let sa_1_3_1 = -m_3_3_1 + su3_1_q1;
+  let su3_2_p1 = m_1_3_2 + m_2_3_2;
+  let su3_2_q1 = m_1_3_2 - m_2_3_2;
+  let sa_0_3_2 = m_0_3_2 + su3_2_p1;
+  let sa_1_3_2 = -m_3_3_2 + su3_2_q1;
+  let su3_3_p1 = m_1_3_3 + m_2_3_3;
+  let su3_3_q1 = m_1_3_3 - m_2_3_3;
+  let sa_0_3_3 = m_0_3_3 + su3_3_p1;
+  let sa_1_3_3 = -m_3_3_3 + su3_3_q1;
+  let su3_4_p1 = m_1_3_4 + m_2_3_4;
+  let su3_4_q1 = m_1_3_4 - m_2_3_4;
+  let sa_0_3_4 = m_0_3_4 + su3_4_p1;
+  let sa_1_3_4 = -m_3_3_4 + su3_4_q1;
+  let su3_5_p1 = m_1_3_5 + m_2_3_5;
+  let su3_5_q1 = m_1_3_5 - m_2_3_5;
+  let sa_0_3_5 = m_0_3_5 + su3_5_p1;
+  let sa_1_3_5 = -m_3_3_5 + su3_5_q1;
+  let su4_0_p1 = m_1_4_0 + m_2_4_0;
+  let su4_0_q1 = m_1_4_0 - m_2_4_0;
+  let sa_0_4_0 = m_0_4_0 + su4_0_p1;
+  let sa_1_4_0 = -m_3_4_0 + su4_0_q1;
+  let su4_1_p1 = m_1_4_1 + m_2_4_1;
+  let su4_1_q1 = m_1_4_1 - m_2_4_1;
+  let sa_0_4_1 = m_0_4_1 + su4_1_p1;
+  let sa_1_4_1 = -m_3_4_1 + su4_1_q1;
+  let su4_2_p1 = m_1_4_2 + m_2_4_2;
+  let su4_2_q1 = m_1_4_2 - m_2_4_2;
+  let sa_0_4_2 = m_0_4_2 + su4_2_p1;
+  let sa_1_4_2 = -m_3_4_2 + su4_2_q1;
+  let su4_3_p1 = m_1_4_3 + m_2_4_3;
+  let su4_3_q1 = m_1_4_3 - m_2_4_3;
+  let sa_0_4_3 = m_0_4_3 + su4_3_p1;
+  let sa_1_4_3 = -m_3_4_3 + su4_3_q1;
+  let su4_4_p1 = m_1_4_4 + m_2_4_4;
+  let su4_4_q1 = m_1_4_4 - m_2_4_4;
+  let sa_0_4_4 = m_0_4_4 + su4_4_p1;
+  let sa_1_4_4 = -m_3_4_4 + su4_4_q1;
+  let su4_5_p1 = m_1_4_5 + m_2_4_5;
+  let su4_5_q1 = m_1_4_5 - m_2_4_5;
+  let sa_0_4_5 = m_0_4_5 + su4_5_p1;
+  let sa_1_4_5 = -m_3_4_5 + su4_5_q1;
+  let su5_0_p1 = m_1_5_0 + m_2_5_0;
+  let su5_0_q1 = m_1_5_0 - m_2_5_0;
+  let sa_0_5_0 = m_0_5_0 + su5_0_p1;
+  let sa_1_5_0 = -m_3_5_0 + su5_0_q1;
+  let su5_1_p1 = m_1_5_1 + m_2_5_1;
+  let su5_1_q1 = m_1_5_1 - m_2_5_1;
+  let sa_0_5_1 = m_0_5_1 + su5_1_p1;
+  let sa_1_5_1 = -m_3_5_1 + su5_1_q1;
+  let su5_2_p1 = m_1_5_2 + m_2_5_2;
+  let su5_2_q1 = m_1_5_2 - m_2_5_2;
+  let sa_0_5_2 = m_0_5_2 + su5_2_p1;
+  let sa_1_5_2 = -m_3_5_2 + su5_2_q1;
+  let su5_3_p1 = m_1_5_3 + m_2_5_3;
+  let su5_3_q1 = m_1_5_3 - m_2_5_3;
+  let sa_0_5_3 = m_0_5_3 + su5_3_p1;
+  let sa_1_5_3 = -m_3_5_3 + su5_3_q1;
+  let su5_4_p1 = m_1_5_4 + m_2_5_4;
+  let su5_4_q1 = m_1_5_4 - m_2_5_4;
+  let sa_0_5_4 = m_0_5_4 + su5_4_p1;
+  let sa_1_5_4 = -m_3_5_4 + su5_4_q1;
+  let su5_5_p1 = m_1_5_5 + m_2_5_5;
+  let su5_5_q1 = m_1_5_5 - m_2_5_5;
+  let sa_0_5_5 = m_0_5_5 + su5_5_p1;
+  let sa_1_5_5 = -m_3_5_5 + su5_5_q1;
+  let sv0_0_p1 = sa_0_1_0 + sa_0_2_0;
+  let sv0_0_q1 = sa_0_1_0 - sa_0_2_0;
+  let sv0_0_p3 = sa_0_3_0 + sa_0_4_0;
+  let sv0_0_q3 = sa_0_3_0 - sa_0_4_0;
+  let sb_0_0_0 = sa_0_0_0 + sv0_0_p1 + sv0_0_p3;
+  let sb_0_1_0 = sv0_0_q1 + 2.0 * sv0_0_q3;
+  let sb_0_2_0 = sv0_0_p1 + 4.0 * sv0_0_p3;
+  let sb_0_3_0 = sa_0_5_0 + sv0_0_q1 + 8.0 * sv0_0_q3;
+  let sv0_1_p1 = sa_0_1_1 + sa_0_2_1;
+  let sv0_1_q1 = sa_0_1_1 - sa_0_2_1;
+  let sv0_1_p3 = sa_0_3_1 + sa_0_4_1;
+  let sv0_1_q3 = sa_0_3_1 - sa_0_4_1;
+  let sb_0_0_1 = sa_0_0_1 + sv0_1_p1 + sv0_1_p3;
+  let sb_0_1_1 = sv0_1_q1 + 2.0 * sv0_1_q3;
+  let sb_0_2_1 = sv0_1_p1 + 4.0 * sv0_1_p3;
+  let sb_0_3_1 = sa_0_5_1 + sv0_1_q1 + 8.0 * sv0_1_q3;
+  let sv0_2_p1 = sa_0_1_2 + sa_0_2_2;
+  let sv0_2_q1 = sa_0_1_2 - sa_0_2_2;
+  let sv0_2_p3 = sa_0_3_2 + sa_0_4_2;
+  let sv0_2_q3 = sa_0_3_2 - sa_0_4_2;
+  let sb_0_0_2 = sa_0_0_2 + sv0_2_p1 + sv0_2_p3;
+  let sb_0_1_2 = sv0_2_q1 + 2.0 * sv0_2_q3;
+  let sb_0_2_2 = sv0_2_p1 + 4.0 * sv0_2_p3;
+  let sb_0_3_2 = sa_0_5_2 + sv0_2_q1 + 8.0 * sv0_2_q3;
+  let sv0_3_p1 = sa_0_1_3 + sa_0_2_3;
+  let sv0_3_q1 = sa_0_1_3 - sa_0_2_3;
+  let sv0_3_p3 = sa_0_3_3 + sa_0_4_3;
+  let sv0_3_q3 = sa_0_3_3 - sa_0_4_3;
+  let sb_0_0_3 = sa_0_0_3 + sv0_3_p1 + sv0_3_p3;
+  let sb_0_1_3 = sv0_3_q1 + 2.0 * sv0_3_q3;
+  let sb_0_2_3 = sv0_3_p1 + 4.0 * sv0_3_p3;
+  let sb_0_3_3 = sa_0_5_3 + sv0_3_q1 + 8.0 * sv0_3_q3;
+  let sv0_4_p1 = sa_0_1_4 + sa_0_2_4;
+  let sv0_4_q1 = sa_0_1_4 - sa_0_2_4;
+  let sv0_4_p3 = sa_0_3_4 + sa_0_4_4;
+  let sv0_4_q3 = sa_0_3_4 - sa_0_4_4;
+  let sb_0_0_4 = sa_0_0_4 + sv0_4_p1 + sv0_4_p3;
+  let sb_0_1_4 = sv0_4_q1 + 2.0 * sv0_4_q3;
+  let sb_0_2_4 = sv0_4_p1 + 4.0 * sv0_4_p3;
+  let sb_0_3_4 = sa_0_5_4 + sv0_4_q1 + 8.0 * sv0_4_q3;
+  let sv0_5_p1 = sa_0_1_5 + sa_0_2_5;
+  let sv0_5_q1 = sa_0_1_5 - sa_0_2_5;
+  let sv0_5_p3 = sa_0_3_5 + sa_0_4_5;
+  let sv0_5_q3 = sa_0_3_5 - sa_0_4_5;
+  let sb_0_0_5 = sa_0_0_5 + sv0_5_p1 + sv0_5_p3;
+  let sb_0_1_5 = sv0_5_q1 + 2.0 * sv0_5_q3;
+  let sb_0_2_5 = sv0_5_p1 + 4.0 * sv0_5_p3;
+  let sb_0_3_5 = sa_0_5_5 + sv0_5_q1 + 8.0 * sv0_5_q3;
+  let sv1_0_p1 = sa_1_1_0 + sa_1_2_0;
+  let sv1_0_q1 = sa_1_1_0 - sa_1_2_0;
+  let sv1_0_p3 = sa_1_3_0 + sa_1_4_0;
+  let sv1_0_q3 = sa_1_3_0 - sa_1_4_0;
+  let sb_1_0_0 = sa_1_0_0 + sv1_0_p1 + sv1_0_p3;
+  let sb_1_1_0 = sv1_0_q1 + 2.0 * sv1_0_q3;
+  let sb_1_2_0 = sv1_0_p1 + 4.0 * sv1_0_p3;
+  let sb_1_3_0 = sa_1_5_0 + sv1_0_q1 + 8.0 * sv1_0_q3;
+  let sv1_1_p1 = sa_1_1_1 + sa_1_2_1;
+  let sv1_1_q1 = sa_1_1_1 - sa_1_2_1;
+  let sv1_1_p3 = sa_1_3_1 + sa_1_4_1;
+  let sv1_1_q3 = sa_1_3_1 - sa_1_4_1;
+  let sb_1_0_1 = sa_1_0_1 + sv1_1_p1 + sv1_1_p3;
+  let sb_1_1_1 = sv1_1_q1 + 2.0 * sv1_1_q3;
+  let sb_1_2_1 = sv1_1_p1 + 4.0 * sv1_1_p3;
+  let sb_1_3_1 = sa_1_5_1 + sv1_1_q1 + 8.0 * sv1_1_q3;
+  let sv1_2_p1 = sa_1_1_2 + sa_1_2_2;
+  let sv1_2_q1 = sa_1_1_2 - sa_1_2_2;
+  let sv1_2_p3 = sa_1_3_2 + sa_1_4_2;
+  let sv1_2_q3 = sa_1_3_2 - sa_1_4_2;
+  let sb_1_0_2 = sa_1_0_2 + sv1_2_p1 + sv1_2_p3;
+  let sb_1_1_2 = sv1_2_q1 + 2.0 * sv1_2_q3;
+  let sb_1_2_2 = sv1_2_p1 + 4.0 * sv1_2_p3;
+  let sb_1_3_2 = sa_1_5_2 + sv1_2_q1 + 8.0 * sv1_2_q3;
+  let sv1_3_p1 = sa_1_1_3 + sa_1_2_3;
+  let sv1_3_q1 = sa_1_1_3 - sa_1_2_3;
+  let sv1_3_p3 = sa_1_3_3 + sa_1_4_3;
+  let sv1_3_q3 = sa_1_3_3 - sa_1_4_3;
+  let sb_1_0_3 = sa_1_0_3 + sv1_3_p1 + sv1_3_p3;
+  let sb_1_1_3 = sv1_3_q1 + 2.0 * sv1_3_q3;
+  let sb_1_2_3 = sv1_3_p1 + 4.0 * sv1_3_p3;
+  let sb_1_3_3 = sa_1_5_3 + sv1_3_q1 + 8.0 * sv1_3_q3;
+  let sv1_4_p1 = sa_1_1_4 + sa_1_2_4;
+  let sv1_4_q1 = sa_1_1_4 - sa_1_2_4;
+  let sv1_4_p3 = sa_1_3_4 + sa_1_4_4;
+  let sv1_4_q3 = sa_1_3_4 - sa_1_4_4;
+  let sb_1_0_4 = sa_1_0_4 + sv1_4_p1 + sv1_4_p3;
+  let sb_1_1_4 = sv1_4_q1 + 2.0 * sv1_4_q3;
+  let sb_1_2_4 = sv1_4_p1 + 4.0 * sv1_4_p3;
+  let sb_1_3_4 = sa_1_5_4 + sv1_4_q1 + 8.0 * sv1_4_q3;
+  let sv1_5_p1 = sa_1_1_5 + sa_1_2_5;
+  let sv1_5_q1 = sa_1_1_5 - sa_1_2_5;
+  let sv1_5_p3 = sa_1_3_5 + sa_1_4_5;
+  let sv1_5_q3 = sa_1_3_5 - sa_1_4_5;
+  let sb_1_0_5 = sa_1_0_5 + sv1_5_p1 + sv1_5_p3;
+  let sb_1_1_5 = sv1_5_q1 + 2.0 * sv1_5_q3;
+  let sb_1_2_5 = sv1_5_p1 + 4.0 * sv1_5_p3;
+  let sb_1_3_5 = sa_1_5_5 + sv1_5_q1 + 8.0 * sv1_5_q3;
+  let sw0_0_p1 = sb_0_0_1 + sb_0_0_2;
+  let sw0_0_q1 = sb_0_0_1 - sb_0_0_2;
+  let sw0_0_p3 = sb_0_0_3 + sb_0_0_4;
+  let sw0_0_q3 = sb_0_0_3 - sb_0_0_4;
+  let sy_0_0_0 = sb_0_0_0 + sw0_0_p1 + sw0_0_p3;
+  let sy_0_0_1 = sw0_0_q1 + 2.0 * sw0_0_q3;
+  let sy_0_0_2 = sw0_0_p1 + 4.0 * sw0_0_p3;
+  let sy_0_0_3 = sb_0_0_5 + sw0_0_q1 + 8.0 * sw0_0_q3;
+  let sw0_1_p1 = sb_0_1_1 + sb_0_1_2;
+  let sw0_1_q1 = sb_0_1_1 - sb_0_1_2;
+  let sw0_1_p3 = sb_0_1_3 + sb_0_1_4;
+  let sw0_1_q3 = sb_0_1_3 - sb_0_1_4;
+  let sy_0_1_0 = sb_0_1_0 + sw0_1_p1 + sw0_1_p3;
+  let sy_0_1_1 = sw0_1_q1 + 2.0 * sw0_1_q3;
+  let sy_0_1_2 = sw0_1_p1 + 4.0 * sw0_1_p3;
+  let sy_0_1_3 = sb_0_1_5 + sw0_1_q1 + 8.0 * sw0_1_q3;
+  let sw0_2_p1 = sb_0_2_1 + sb_0_2_2;
+  let sw0_2_q1 = sb_0_2_1 - sb_0_2_2;
+  let sw0_2_p3 = sb_0_2_3 + sb_0_2_4;
+  let sw0_2_q3 = sb_0_2_3 - sb_0_2_4;
+  let sy_0_2_0 = sb_0_2_0 + sw0_2_p1 + sw0_2_p3;
+  let sy_0_2_1 = sw0_2_q1 + 2.0 * sw0_2_q3;
+  let sy_0_2_2 = sw0_2_p1 + 4.0 * sw0_2_p3;
+  let sy_0_2_3 = sb_0_2_5 + sw0_2_q1 + 8.0 * sw0_2_q3;
+  let sw0_3_p1 = sb_0_3_1 + sb_0_3_2;
+  let sw0_3_q1 = sb_0_3_1 - sb_0_3_2;
+  let sw0_3_p3 = sb_0_3_3 + sb_0_3_4;
+  let sw0_3_q3 = sb_0_3_3 - sb_0_3_4;
+  let sy_0_3_0 = sb_0_3_0 + sw0_3_p1 + sw0_3_p3;
+  let sy_0_3_1 = sw0_3_q1 + 2.0 * sw0_3_q3;
+  let sy_0_3_2 = sw0_3_p1 + 4.0 * sw0_3_p3;
+  let sy_0_3_3 = sb_0_3_5 + sw0_3_q1 + 8.0 * sw0_3_q3;
+  let sw1_0_p1 = sb_1_0_1 + sb_1_0_2;
+  let sw1_0_q1 = sb_1_0_1 - sb_1_0_2;
+  let sw1_0_p3 = sb_1_0_3 + sb_1_0_4;
+  let sw1_0_q3 = sb_1_0_3 - sb_1_0_4;
+  let sy_1_0_0 = sb_1_0_0 + sw1_0_p1 + sw1_0_p3;
+  let sy_1_0_1 = sw1_0_q1 + 2.0 * sw1_0_q3;
+  let sy_1_0_2 = sw1_0_p1 + 4.0 * sw1_0_p3;
+  let sy_1_0_3 = sb_1_0_5 + sw1_0_q1 + 8.0 * sw1_0_q3;
+  let sw1_1_p1 = sb_1_1_1 + sb_1_1_2;
+  let sw1_1_q1 = sb_1_1_1 - sb_1_1_2;
+  let sw1_1_p3 = sb_1_1_3 + sb_1_1_4;
+  let sw1_1_q3 = sb_1_1_3 - sb_1_1_4;
+  let sy_1_1_0 = sb_1_1_0 + sw1_1_p1 + sw1_1_p3;
+  let sy_1_1_1 = sw1_1_q1 + 2.0 * sw1_1_q3;
+  let sy_1_1_2 = sw1_1_p1 + 4.0 * sw1_1_p3;
+  let sy_1_1_3 = sb_1_1_5 + sw1_1_q1 + 8.0 * sw1_1_q3;
+  let sw1_2_p1 = sb_1_2_1 + sb_1_2_2;
+  let sw1_2_q1 = sb_1_2_1 - sb_1_2_2;
+  let sw1_2_p3 = sb_1_2_3 + sb_1_2_4;
+  let sw1_2_q3 = sb_1_2_3 - sb_1_2_4;
+  let sy_1_2_0 = sb_1_2_0 + sw1_2_p1 + sw1_2_p3;
+  let sy_1_2_1 = sw1_2_q1 + 2.0 * sw1_2_q3;
+  let sy_1_2_2 = sw1_2_p1 + 4.0 * sw1_2_p3;
+  let sy_1_2_3 = sb_1_2_5 + sw1_2_q1 + 8.0 * sw1_2_q3;
+  let sw1_3_p1 = sb_1_3_1 + sb_1_3_2;
+  let sw1_3_q1 = sb_1_3_1 - sb_1_3_2;
+  let sw1_3_p3 = sb_1_3_3 + sb_1_3_4;
+  let sw1_3_q3 = sb_1_3_3 - sb_1_3_4;
+  let sy_1_3_0 = sb_1_3_0 + sw1_3_p1 + sw1_3_p3;
+  let sy_1_3_1 = sw1_3_q1 + 2.0 * sw1_3_q3;
+  let sy_1_3_2 = sw1_3_p1 + 4.0 * sw1_3_p3;
+  let sy_1_3_3 = sb_1_3_5 + sw1_3_q1 + 8.0 * sw1_3_q3;
   let oz = 2u * td;
   let oy = 4u * th;
   let ox = 4u * tw;
   let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 0u, sb_0_0_0 + sb_0_0_1 + sb_0_0_2 + sb_0_0_3 + sb_0_0_4); }
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 1u, sb_0_0_1 - sb_0_0_2 + 2.0 * sb_0_0_3 - 2.0 * sb_0_0_4); }
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 2u, sb_0_0_1 + sb_0_0_2 + 4.0 * sb_0_0_3 + 4.0 * sb_0_0_4); }
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 3u, sb_0_0_1 - sb_0_0_2 + 8.0 * sb_0_0_3 - 8.0 * sb_0_0_4 + sb_0_0_5); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 0u, sb_0_1_0 + sb_0_1_1 + sb_0_1_2 + sb_0_1_3 + sb_0_1_4); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 1u, sb_0_1_1 - sb_0_1_2 + 2.0 * sb_0_1_3 - 2.0 * sb_0_1_4); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 2u, sb_0_1_1 + sb_0_1_2 + 4.0 * sb_0_1_3 + 4.0 * sb_0_1_4); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 3u, sb_0_1_1 - sb_0_1_2 + 8.0 * sb_0_1_3 - 8.0 * sb_0_1_4 + sb_0_1_5); }
-  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 0u, sb_0_2_0 + sb_0_2_1 + sb_0_2_2 + sb_0_2_3 + sb_0_2_4); }
-  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 1u, sb_0_2_1 - sb_0_2_2 + 2.0 * sb_0_2_3 - 2.0 * sb_0_2_4); }
-  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 2u, sb_0_2_1 + sb_0_2_2 + 4.0 * sb_0_2_3 + 4.0 * sb_0_2_4); }
-  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 3u, sb_0_2_1 - sb_0_2_2 + 8.0 * sb_0_2_3 - 8.0 * sb_0_2_4 + sb_0_2_5); }
-  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 0u, sb_0_3_0 + sb_0_3_1 + sb_0_3_2 + sb_0_3_3 + sb_0_3_4); }
-  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 1u, sb_0_3_1 - sb_0_3_2 + 2.0 * sb_0_3_3 - 2.0 * sb_0_3_4); }
-  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 2u, sb_0_3_1 + sb_0_3_2 + 4.0 * sb_0_3_3 + 4.0 * sb_0_3_4); }
-  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 3u, sb_0_3_1 - sb_0_3_2 + 8.0 * sb_0_3_3 - 8.0 * sb_0_3_4 + sb_0_3_5); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 0u, sb_1_0_0 + sb_1_0_1 + sb_1_0_2 + sb_1_0_3 + sb_1_0_4); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 1u, sb_1_0_1 - sb_1_0_2 + 2.0 * sb_1_0_3 - 2.0 * sb_1_0_4); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 2u, sb_1_0_1 + sb_1_0_2 + 4.0 * sb_1_0_3 + 4.0 * sb_1_0_4); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 3u, sb_1_0_1 - sb_1_0_2 + 8.0 * sb_1_0_3 - 8.0 * sb_1_0_4 + sb_1_0_5); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 0u, sb_1_1_0 + sb_1_1_1 + sb_1_1_2 + sb_1_1_3 + sb_1_1_4); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 1u, sb_1_1_1 - sb_1_1_2 + 2.0 * sb_1_1_3 - 2.0 * sb_1_1_4); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 2u, sb_1_1_1 + sb_1_1_2 + 4.0 * sb_1_1_3 + 4.0 * sb_1_1_4); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 3u, sb_1_1_1 - sb_1_1_2 + 8.0 * sb_1_1_3 - 8.0 * sb_1_1_4 + sb_1_1_5); }
-  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 0u, sb_1_2_0 + sb_1_2_1 + sb_1_2_2 + sb_1_2_3 + sb_1_2_4); }
-  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 1u, sb_1_2_1 - sb_1_2_2 + 2.0 * sb_1_2_3 - 2.0 * sb_1_2_4); }
-  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 2u, sb_1_2_1 + sb_1_2_2 + 4.0 * sb_1_2_3 + 4.0 * sb_1_2_4); }
-  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 3u, sb_1_2_1 - sb_1_2_2 + 8.0 * sb_1_2_3 - 8.0 * sb_1_2_4 + sb_1_2_5); }
-  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 0u, sb_1_3_0 + sb_1_3_1 + sb_1_3_2 + sb_1_3_3 + sb_1_3_4); }
-  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 1u, sb_1_3_1 - sb_1_3_2 + 2.0 * sb_1_3_3 - 2.0 * sb_1_3_4); }
-  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 2u, sb_1_3_1 + sb_1_3_2 + 4.0 * sb_1_3_3 + 4.0 * sb_1_3_4); }
-  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 3u, sb_1_3_1 - sb_1_3_2 + 8.0 * sb_1_3_3 - 8.0 * sb_1_3_4 + sb_1_3_5); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 0u, sy_0_0_0); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 1u, sy_0_0_1); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 2u, sy_0_0_2); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 3u, sy_0_0_3); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 0u, sy_0_1_0); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 1u, sy_0_1_1); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 2u, sy_0_1_2); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 3u, sy_0_1_3); }
+  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 0u, sy_0_2_0); }
+  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 1u, sy_0_2_1); }
+  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 2u, sy_0_2_2); }
+  if (oz + 0u < p.OD && oy + 2u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 2u) * p.OW + 3u, sy_0_2_3); }
+  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 0u, sy_0_3_0); }
+  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 1u, sy_0_3_1); }
+  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 2u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 2u, sy_0_3_2); }
+  if (oz + 0u < p.OD && oy + 3u < p.OH && ox + 3u < p.OW) { put(base + (0u * p.OH + 3u) * p.OW + 3u, sy_0_3_3); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 0u, sy_1_0_0); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 1u, sy_1_0_1); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 2u, sy_1_0_2); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 3u, sy_1_0_3); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 0u, sy_1_1_0); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 1u, sy_1_1_1); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 2u, sy_1_1_2); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 3u, sy_1_1_3); }
+  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 0u, sy_1_2_0); }
+  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 1u, sy_1_2_1); }
+  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 2u, sy_1_2_2); }
+  if (oz + 1u < p.OD && oy + 2u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 2u) * p.OW + 3u, sy_1_2_3); }
+  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 0u, sy_1_3_0); }
+  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 1u, sy_1_3_1); }
+  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 2u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 2u, sy_1_3_2); }
+  if (oz + 1u < p.OD && oy + 3u < p.OH && ox + 3u < p.OW) { put(base + (1u * p.OH + 3u) * p.OW + 3u, sy_1_3_3); }
 }

@@ -97,64 +97,128 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let m_3_3_1 = m[61u * stride + g];
   let m_3_3_2 = m[62u * stride + g];
   let m_3_3_3 = m[63u * stride + g];
-  let sa_0_0_0 = m_0_0_0 + m_1_0_0 + m_2_0_0;
-  let sa_0_0_1 = m_0_0_1 + m_1_0_1 + m_2_0_1;
-  let sa_0_0_2 = m_0_0_2 + m_1_0_2 + m_2_0_2;
-  let sa_0_0_3 = m_0_0_3 + m_1_0_3 + m_2_0_3;
-  let sa_0_1_0 = m_0_1_0 + m_1_1_0 + m_2_1_0;
-  let sa_0_1_1 = m_0_1_1 + m_1_1_1 + m_2_1_1;
-  let sa_0_1_2 = m_0_1_2 + m_1_1_2 + m_2_1_2;
-  let sa_0_1_3 = m_0_1_3 + m_1_1_3 + m_2_1_3;
-  let sa_0_2_0 = m_0_2_0 + m_1_2_0 + m_2_2_0;
-  let sa_0_2_1 = m_0_2_1 + m_1_2_1 + m_2_2_1;
-  let sa_0_2_2 = m_0_2_2 + m_1_2_2 + m_2_2_2;
-  let sa_0_2_3 = m_0_2_3 + m_1_2_3 + m_2_2_3;
-  let sa_0_3_0 = m_0_3_0 + m_1_3_0 + m_2_3_0;
-  let sa_0_3_1 = m_0_3_1 + m_1_3_1 + m_2_3_1;
-  let sa_0_3_2 = m_0_3_2 + m_1_3_2 + m_2_3_2;
-  let sa_0_3_3 = m_0_3_3 + m_1_3_3 + m_2_3_3;
-  let sa_1_0_0 = m_1_0_0 - m_2_0_0 - m_3_0_0;
-  let sa_1_0_1 = m_1_0_1 - m_2_0_1 - m_3_0_1;
-  let sa_1_0_2 = m_1_0_2 - m_2_0_2 - m_3_0_2;
-  let sa_1_0_3 = m_1_0_3 - m_2_0_3 - m_3_0_3;
-  let sa_1_1_0 = m_1_1_0 - m_2_1_0 - m_3_1_0;
-  let sa_1_1_1 = m_1_1_1 - m_2_1_1 - m_3_1_1;
-  let sa_1_1_2 = m_1_1_2 - m_2_1_2 - m_3_1_2;
-  let sa_1_1_3 = m_1_1_3 - m_2_1_3 - m_3_1_3;
-  let sa_1_2_0 = m_1_2_0 - m_2_2_0 - m_3_2_0;
-  let sa_1_2_1 = m_1_2_1 - m_2_2_1 - m_3_2_1;
-  let sa_1_2_2 = m_1_2_2 - m_2_2_2 - m_3_2_2;
-  let sa_1_2_3 = m_1_2_3 - m_2_2_3 - m_3_2_3;
-  let sa_1_3_0 = m_1_3_0 - m_2_3_0 - m_3_3_0;
-  let sa_1_3_1 = m_1_3_1 - m_2_3_1 - m_3_3_1;
-  let sa_1_3_2 = m_1_3_2 - m_2_3_2 - m_3_3_2;
-  let sa_1_3_3 = m_1_3_3 - m_2_3_3 - m_3_3_3;
-  let sb_0_0_0 = sa_0_0_0 + sa_0_1_0 + sa_0_2_0;
-  let sb_0_0_1 = sa_0_0_1 + sa_0_1_1 + sa_0_2_1;
-  let sb_0_0_2 = sa_0_0_2 + sa_0_1_2 + sa_0_2_2;
-  let sb_0_0_3 = sa_0_0_3 + sa_0_1_3 + sa_0_2_3;
-  let sb_0_1_0 = sa_0_1_0 - sa_0_2_0 - sa_0_3_0;
-  let sb_0_1_1 = sa_0_1_1 - sa_0_2_1 - sa_0_3_1;
-  let sb_0_1_2 = sa_0_1_2 - sa_0_2_2 - sa_0_3_2;
-  let sb_0_1_3 = sa_0_1_3 - sa_0_2_3 - sa_0_3_3;
-  let sb_1_0_0 = sa_1_0_0 + sa_1_1_0 + sa_1_2_0;
-  let sb_1_0_1 = sa_1_0_1 + sa_1_1_1 + sa_1_2_1;
-  let sb_1_0_2 = sa_1_0_2 + sa_1_1_2 + sa_1_2_2;
-  let sb_1_0_3 = sa_1_0_3 + sa_1_1_3 + sa_1_2_3;
-  let sb_1_1_0 = sa_1_1_0 - sa_1_2_0 - sa_1_3_0;
-  let sb_1_1_1 = sa_1_1_1 - sa_1_2_1 - sa_1_3_1;
-  let sb_1_1_2 = sa_1_1_2 - sa_1_2_2 - sa_1_3_2;
-  let sb_1_1_3 = sa_1_1_3 - sa_1_2_3 - sa_1_3_3;
+  let su0_0_p1 = m_1_0_0 + m_2_0_0;
+  let su0_0_q1 = m_1_0_0 - m_2_0_0;
+  let sa_0_0_0 = m_0_0_0 + su0_0_p1;
+  let sa_1_0_0 = -m_3_0_0 + su0_0_q1;
+  let su0_1_p1 = m_1_0_1 + m_2_0_1;
+  let su0_1_q1 = m_1_0_1 - m_2_0_1;
+  let sa_0_0_1 = m_0_0_1 + su0_1_p1;
+  let sa_1_0_1 = -m_3_0_1 + su0_1_q1;
+  let su0_2_p1 = m_1_0_2 + m_2_0_2;
+  let su0_2_q1 = m_1_0_2 - m_2_0_2;
+  let sa_0_0_2 = m_0_0_2 + su0_2_p1;
+  let sa_1_0_2 = -m_3_0_2 + su0_2_q1;
+  let su0_3_p1 = m_1_0_3 + m_2_0_3;
+  let su0_3_q1 = m_1_0_3 - m_2_0_3;
+  let sa_0_0_3 = m_0_0_3 + su0_3_p1;
+  let sa_1_0_3 = -m_3_0_3 + su0_3_q1;
+  let su1_0_p1 = m_1_1_0 + m_2_1_0;
+  let su1_0_q1 = m_1_1_0 - m_2_1_0;
+  let sa_0_1_0 = m_0_1_0 + su1_0_p1;
+  let sa_1_1_0 = -m_3_1_0 + su1_0_q1;
+  let su1_1_p1 = m_1_1_1 + m_2_1_1;
+  let su1_1_q1 = m_1_1_1 - m_2_1_1;
+  let sa_0_1_1 = m_0_1_1 + su1_1_p1;
+  let sa_1_1_1 = -m_3_1_1 + su1_1_q1;
+  let su1_2_p1 = m_1_1_2 + m_2_1_2;
+  let su1_2_q1 = m_1_1_2 - m_2_1_2;
+  let sa_0_1_2 = m_0_1_2 + su1_2_p1;
+  let sa_1_1_2 = -m_3_1_2 + su1_2_q1;
+  let su1_3_p1 = m_1_1_3 + m_2_1_3;
+  let su1_3_q1 = m_1_1_3 - m_2_1_3;
+  let sa_0_1_3 = m_0_1_3 + su1_3_p1;
+  let sa_1_1_3 = -m_3_1_3 + su1_3_q1;
+  let su2_0_p1 = m_1_2_0 + m_2_2_0;
+  let su2_0_q1 = m_1_2_0 - m_2_2_0;
+  let sa_0_2_0 = m_0_2_0 + su2_0_p1;
+  let sa_1_2_0 = -m_3_2_0 + su2_0_q1;
+  let su2_1_p1 = m_1_2_1 + m_2_2_1;
+  let su2_1_q1 = m_1_2_1 - m_2_2_1;
+  let sa_0_2_1 = m_0_2_1 + su2_1_p1;
+  let sa_1_2_1 = -m_3_2_1 + su2_1_q1;
+  let su2_2_p1 = m_1_2_2 + m_2_2_2;
+  let su2_2_q1 = m_1_2_2 - m_2_2_2;
+  let sa_0_2_2 = m_0_2_2 + su2_2_p1;
+  let sa_1_2_2 = -m_3_2_2 + su2_2_q1;
+  let su2_3_p1 = m_1_2_3 + m_2_2_3;
+  let su2_3_q1 = m_1_2_3 - m_2_2_3;
+  let sa_0_2_3 = m_0_2_3 + su2_3_p1;
+  let sa_1_2_3 = -m_3_2_3 + su2_3_q1;
+  let su3_0_p1 = m_1_3_0 + m_2_3_0;
+  let su3_0_q1 = m_1_3_0 - m_2_3_0;
+  let sa_0_3_0 = m_0_3_0 + su3_0_p1;
+  let sa_1_3_0 = -m_3_3_0 + su3_0_q1;
+  let su3_1_p1 = m_1_3_1 + m_2_3_1;
+  let su3_1_q1 = m_1_3_1 - m_2_3_1;
+  let sa_0_3_1 = m_0_3_1 + su3_1_p1;
+  let sa_1_3_1 = -m_3_3_1 + su3_1_q1;
+  let su3_2_p1 = m_1_3_2 + m_2_3_2;
+  let su3_2_q1 = m_1_3_2 - m_2_3_2;
+  let sa_0_3_2 = m_0_3_2 + su3_2_p1;
+  let sa_1_3_2 = -m_3_3_2 + su3_2_q1;
+  let su3_3_p1 = m_1_3_3 + m_2_3_3;
+  let su3_3_q1 = m_1_3_3 - m_2_3_3;
+  let sa_0_3_3 = m_0_3_3 + su3_3_p1;
+  let sa_1_3_3 = -m_3_3_3 + su3_3_q1;
+  let sv0_0_p1 = sa_0_1_0 + sa_0_2_0;
+  let sv0_0_q1 = sa_0_1_0 - sa_0_2_0;
+  let sb_0_0_0 = sa_0_0_0 + sv0_0_p1;
+  let sb_0_1_0 = -sa_0_3_0 + sv0_0_q1;
+  let sv0_1_p1 = sa_0_1_1 + sa_0_2_1;
+  let sv0_1_q1 = sa_0_1_1 - sa_0_2_1;
+  let sb_0_0_1 = sa_0_0_1 + sv0_1_p1;
+  let sb_0_1_1 = -sa_0_3_1 + sv0_1_q1;
+  let sv0_2_p1 = sa_0_1_2 + sa_0_2_2;
+  let sv0_2_q1 = sa_0_1_2 - sa_0_2_2;
+  let sb_0_0_2 = sa_0_0_2 + sv0_2_p1;
+  let sb_0_1_2 = -sa_0_3_2 + sv0_2_q1;
+  let sv0_3_p1 = sa_0_1_3 + sa_0_2_3;
+  let sv0_3_q1 = sa_0_1_3 - sa_0_2_3;
+  let sb_0_0_3 = sa_0_0_3 + sv0_3_p1;
+  let sb_0_1_3 = -sa_0_3_3 + sv0_3_q1;
+  let sv1_0_p1 = sa_1_1_0 + sa_1_2_0;
+  let sv1_0_q1 = sa_1_1_0 - sa_1_2_0;
+  let sb_1_0_0 = sa_1_0_0 + sv1_0_p1;
+  let sb_1_1_0 = -sa_1_3_0 + sv1_0_q1;
+  let sv1_1_p1 = sa_1_1_1 + sa_1_2_1;
+  let sv1_1_q1 = sa_1_1_1 - sa_1_2_1;
+  let sb_1_0_1 = sa_1_0_1 + sv1_1_p1;
+  let sb_1_1_1 = -sa_1_3_1 + sv1_1_q1;
+  let sv1_2_p1 = sa_1_1_2 + sa_1_2_2;
+  let sv1_2_q1 = sa_1_1_2 - sa_1_2_2;
+  let sb_1_0_2 = sa_1_0_2 + sv1_2_p1;
+  let sb_1_1_2 = -sa_1_3_2 + sv1_2_q1;
+  let sv1_3_p1 = sa_1_1_3 + sa_1_2_3;
+  let sv1_3_q1 = sa_1_1_3 - sa_1_2_3;
+  let sb_1_0_3 = sa_1_0_3 + sv1_3_p1;
+  let sb_1_1_3 = -sa_1_3_3 + sv1_3_q1;
+  let sw0_0_p1 = sb_0_0_1 + sb_0_0_2;
+  let sw0_0_q1 = sb_0_0_1 - sb_0_0_2;
+  let sy_0_0_0 = sb_0_0_0 + sw0_0_p1;
+  let sy_0_0_1 = -sb_0_0_3 + sw0_0_q1;
+  let sw0_1_p1 = sb_0_1_1 + sb_0_1_2;
+  let sw0_1_q1 = sb_0_1_1 - sb_0_1_2;
+  let sy_0_1_0 = sb_0_1_0 + sw0_1_p1;
+  let sy_0_1_1 = -sb_0_1_3 + sw0_1_q1;
+  let sw1_0_p1 = sb_1_0_1 + sb_1_0_2;
+  let sw1_0_q1 = sb_1_0_1 - sb_1_0_2;
+  let sy_1_0_0 = sb_1_0_0 + sw1_0_p1;
+  let sy_1_0_1 = -sb_1_0_3 + sw1_0_q1;
+  let sw1_1_p1 = sb_1_1_1 + sb_1_1_2;
+  let sw1_1_q1 = sb_1_1_1 - sb_1_1_2;
+  let sy_1_1_0 = sb_1_1_0 + sw1_1_p1;
+  let sy_1_1_1 = -sb_1_1_3 + sw1_1_q1;
   let oz = 2u * td;
   let oy = 2u * th;
   let ox = 2u * tw;
   let base = (((b * p.O + o) * p.OD + oz) * p.OH + oy) * p.OW + ox;
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 0u, sb_0_0_0 + sb_0_0_1 + sb_0_0_2); }
-  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 1u, sb_0_0_1 - sb_0_0_2 - sb_0_0_3); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 0u, sb_0_1_0 + sb_0_1_1 + sb_0_1_2); }
-  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 1u, sb_0_1_1 - sb_0_1_2 - sb_0_1_3); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 0u, sb_1_0_0 + sb_1_0_1 + sb_1_0_2); }
-  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 1u, sb_1_0_1 - sb_1_0_2 - sb_1_0_3); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 0u, sb_1_1_0 + sb_1_1_1 + sb_1_1_2); }
-  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 1u, sb_1_1_1 - sb_1_1_2 - sb_1_1_3); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 0u, sy_0_0_0); }
+  if (oz + 0u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 0u) * p.OW + 1u, sy_0_0_1); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 0u, sy_0_1_0); }
+  if (oz + 0u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (0u * p.OH + 1u) * p.OW + 1u, sy_0_1_1); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 0u, sy_1_0_0); }
+  if (oz + 1u < p.OD && oy + 0u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 0u) * p.OW + 1u, sy_1_0_1); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 0u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 0u, sy_1_1_0); }
+  if (oz + 1u < p.OD && oy + 1u < p.OH && ox + 1u < p.OW) { put(base + (1u * p.OH + 1u) * p.OW + 1u, sy_1_1_1); }
 }
