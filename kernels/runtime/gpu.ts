@@ -48,6 +48,36 @@ export type GemmVariant = "cpu" | "gpu" | "tiled" | "wide";
 /** Every GEMM family, in the order the autotuner tries them. */
 export const GEMM_VARIANTS: readonly GemmVariant[] = ["cpu", "gpu", "tiled", "wide"];
 
+/**
+ * The GEMM family a variant name belongs to: its last part when that names a family
+ * ("winograd_f4_tiled": "tiled", "gpu": "gpu"), else "cpu" (the software adapter's kernels:
+ * "cpu", "narrow", "pointwise", "winograd", "winograd_f4", ...).
+ */
+export function variantFamily(variant: string): GemmVariant {
+  const last = variant.slice(variant.lastIndexOf("_") + 1);
+  return GEMM_VARIANTS.find((f) => f === last) ?? "cpu";
+}
+
+/**
+ * The families the autotuner measures, from MMBOOST_TUNE_FAMILIES (`all` or a comma-separated
+ * list of families; `what` names the setting in errors); unset: only "cpu" on a fallback
+ * (software) adapter, where the GPU families measured 2.5-5x slower at every ResNet18 shape and
+ * timing them took three quarters of the tuning, and every family on a GPU.
+ */
+export function parseTuneFamilies(
+  text: string | undefined,
+  fallbackAdapter: boolean,
+  what: string,
+): readonly GemmVariant[] {
+  if (!text) return fallbackAdapter ? ["cpu"] : GEMM_VARIANTS;
+  if (text === "all") return GEMM_VARIANTS;
+  return text.split(",").map((name) => {
+    const f = GEMM_VARIANTS.find((f) => f === name);
+    if (!f) throw new Error(`${what}: unknown family "${name}" (expected all or ${GEMM_VARIANTS})`);
+    return f;
+  });
+}
+
 /** Options for `Gpu.create`. */
 export interface GpuOptions {
   /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
@@ -109,6 +139,11 @@ export class Gpu {
    * "winograd" every Winograd variant. From MMBOOST_EXCLUDE (comma-separated), empty for none.
    */
   excludeVariants: string[];
+  /**
+   * The GEMM families whose variants the autotuner measures (see parseTuneFamilies; the default
+   * variant always stays, and MMBOOST_VARIANT may still name any variant).
+   */
+  tuneFamilies: readonly GemmVariant[];
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
@@ -136,6 +171,8 @@ export class Gpu {
     const forced = gemm ?? GEMM_VARIANTS.find((v) => v === family);
     this.preferVariant = env("MMBOOST_VARIANT") || null;
     this.excludeVariants = (env("MMBOOST_EXCLUDE") ?? "").split(",").filter((v) => v);
+    const tune = env("MMBOOST_TUNE_FAMILIES");
+    this.tuneFamilies = parseTuneFamilies(tune, info.isFallbackAdapter, "MMBOOST_TUNE_FAMILIES");
     this.gemmForced = forced !== undefined;
     this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
@@ -184,7 +221,8 @@ export class Gpu {
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
    * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
-   * when the table has it, comes first; `excludeVariants` are left out (and named in the key).
+   * when the table has it, comes first; `excludeVariants` are left out (and named in the key),
+   * and the tuner measures only the variants of `tuneFamilies` (named in the key when not all).
    */
   pick<V extends string>(
     op: string,
@@ -197,13 +235,18 @@ export class Gpu {
     if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
       return this.preferVariant as V;
     }
-    if (!this.tuner || this.gemmForced || variants.length < 2) return fallback;
+    const families = this.tuneFamilies;
+    const candidates = variants.filter((v) =>
+      v === fallback || families.includes(variantFamily(v))
+    );
+    if (!this.tuner || this.gemmForced || candidates.length < 2) return fallback;
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
     const without = this.excludeVariants.length ? `-${this.excludeVariants.join("-")}` : "";
-    const key = `${shape.key}#${fingerprint(table)}${without}`;
+    const only = families.length < GEMM_VARIANTS.length ? `~${families.join("~")}` : "";
+    const key = `${shape.key}#${fingerprint(table)}${without}${only}`;
     const c = this.tuner.choice(op, key) as V | undefined;
-    if (c !== undefined && variants.includes(c)) return c;
-    this.tuner.request(op, key, variants, fallback, setup as TuneSetup);
+    if (c !== undefined && candidates.includes(c)) return c;
+    this.tuner.request(op, key, candidates, fallback, setup as TuneSetup);
     return fallback;
   }
 

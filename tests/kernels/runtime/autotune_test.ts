@@ -3,6 +3,7 @@ import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { Autotuner } from "../../../kernels/runtime/autotune.ts";
+import { GEMM_VARIANTS, parseTuneFamilies, variantFamily } from "../../../kernels/runtime/gpu.ts";
 import { conv2dForwardInto, conv2dShape } from "../../../kernels/conv2d/conv2d.ts";
 import { join } from "node:path";
 
@@ -21,7 +22,9 @@ gpuTest(
       conv2dForwardInto(y, Tensor.from(gpu, x, xs), Tensor.from(gpu, w, ws), s);
       return await y.read();
     };
+    const families = gpu.tuneFamilies;
     try {
+      gpu.tuneFamilies = GEMM_VARIANTS; // every family, whatever the adapter
       gpu.tuner = await Autotuner.open(gpu, path);
       const first = await run(); // the default variant, and the shape is queued
       if (gpu.tuner.pending !== 1) throw new Error(`pending ${gpu.tuner.pending}, want 1`);
@@ -74,6 +77,7 @@ gpuTest(
       if (!ids.includes("conv2d_forward|9,9,9#00000000")) throw new Error("another shape lost");
     } finally {
       gpu.tuner = null;
+      gpu.tuneFamilies = families;
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -125,7 +129,9 @@ gpuTest("a cache that cannot be written keeps the choices in memory and says why
 gpuTest(
   "excluded variants (MMBOOST_EXCLUDE) are neither measured nor run, the default stays",
   async (gpu) => {
+    const families = gpu.tuneFamilies;
     try {
+      gpu.tuneFamilies = GEMM_VARIANTS; // the GPU families too (on the software adapter)
       gpu.tuner = new Autotuner("test", null);
       gpu.excludeVariants = ["winograd_f4", "tiled"];
       using _ = new Scope(gpu);
@@ -152,7 +158,58 @@ gpuTest(
       await gpu.sync();
     } finally {
       gpu.tuner = null;
+      gpu.tuneFamilies = families;
       gpu.excludeVariants = [];
     }
+  },
+);
+
+gpuTest(
+  "on the software adapter the tuner measures the cpu family only unless told (MMBOOST_TUNE_FAMILIES)",
+  async (gpu) => {
+    const families = gpu.tuneFamilies;
+    try {
+      gpu.tuner = new Autotuner("test", null);
+      gpu.tuneFamilies = parseTuneFamilies(undefined, true, "X");
+      using _ = new Scope(gpu);
+      const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
+      const y = Tensor.empty(gpu, [4, 32, 24, 24]);
+      conv2dForwardInto(
+        y,
+        Tensor.zeros(gpu, [4, 16, 24, 24]),
+        Tensor.zeros(gpu, [32, 16, 3, 3]),
+        s,
+      );
+      const results = await gpu.tuner.tune(gpu);
+      const measured = Object.keys(results[0]?.ms ?? {}).join();
+      if (measured !== "cpu,winograd,winograd_f4,winograd_f6") {
+        throw new Error(`measured ${measured}`);
+      }
+      const [id] = gpu.tuner.choices.keys();
+      if (!id.endsWith("~cpu")) throw new Error(`the key ${id} hides the family restriction`);
+      await gpu.sync();
+    } finally {
+      gpu.tuner = null;
+      gpu.tuneFamilies = families;
+    }
+    const check = (got: unknown, want: unknown, what: string) => {
+      if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: ${got}`);
+    };
+    check(parseTuneFamilies(undefined, false, "X"), GEMM_VARIANTS, "a GPU's default");
+    check(parseTuneFamilies("all", true, "X"), GEMM_VARIANTS, "all");
+    check(parseTuneFamilies("cpu,wide", true, "X"), ["cpu", "wide"], "a list");
+    let msg = "";
+    try {
+      parseTuneFamilies("cpu,gpus", true, "MMBOOST_TUNE_FAMILIES");
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    if (!msg.includes("MMBOOST_TUNE_FAMILIES") || !msg.includes('"gpus"')) throw new Error(msg);
+    const names = ["cpu", "narrow", "pointwise", "winograd_f4", "gpu", "winograd_f6_tiled", "wide"];
+    check(
+      names.map(variantFamily),
+      ["cpu", "cpu", "cpu", "cpu", "gpu", "tiled", "wide"],
+      "families",
+    );
   },
 );
