@@ -20,7 +20,7 @@ if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/sh
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-deno eval 'const a = await navigator.gpu.requestAdapter(); console.log(JSON.stringify(a?.info), [...(a?.features ?? [])].join(","))' 2>&1 | tee "$OUT/adapter.txt"
+deno eval 'const a = await navigator.gpu.requestAdapter(); const i = a?.info; console.log(JSON.stringify({ description: i?.description, vendor: i?.vendor, architecture: i?.architecture, device: i?.device }), [...(a?.features ?? [])].join(","))' 2>&1 | tee "$OUT/adapter.txt"
 set -o pipefail
 RUN="${RUN:-tests kernels step}"
 clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
@@ -30,7 +30,7 @@ if [[ $RUN == *step* ]]; then
   timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
 fi
 if [[ $RUN == *kernels* ]]; then
-  timeout "${BENCH_TIMEOUT:-200}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families tiled,wide,winograd_f4_tiled,winograd_f4_wide} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
+  timeout "${BENCH_TIMEOUT:-200}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families tiled,wide,winograd_f4_tiled,winograd_f4_wide,winograd_f6_wide} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"
 fi
 if [[ $RUN == *tests* ]]; then
   timeout "${TEST_TIMEOUT:-240}" deno test -A --cached-only tests/kernels tests/pipelines/train 2>&1 | clean | tee "$OUT/tests.log" | tail -n 40
