@@ -3,9 +3,10 @@
  * Algorithms for Convolutional Neural Networks", 2016), m = 2, 4 or 6: each m x m block of
  * outputs takes (m + 2)^2 multiplications per (input, output) channel pair instead of 9 m^2, so
  * the GEMMs at the heart of the convolution do 4/9 (m = 2), 1/4 (m = 4) or 16/81 (m = 6) of the
- * direct method's multiply-adds. The forward pass is four dispatches: the weight transform U = G g G^T, the input
- * transform V = B^T d B of every (m + 2)^2 input patch, Z = (m + 2)^2 independent GEMMs
- * M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform A^T M A. The input
+ * direct method's multiply-adds. The forward pass is four dispatches: the weight transform
+ * U = G g G^T, the input transform V = B^T d B of every (m + 2)^2 input patch, Z = (m + 2)^2
+ * independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform
+ * A^T M A. The input
  * gradient is the same pipeline (dy convolved with the flipped, transposed kernel and padding
  * 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
  * the sum over tiles t as Z GEMMs split along t. F(2x2) differs from the direct sums by rounding
