@@ -16,9 +16,6 @@ xz -dc .gpu/deno.xz > /tmp/mmb/deno && chmod +x /tmp/mmb/deno
 mkdir -p /tmp/mmb/denodir && tar -C /tmp/mmb/denodir -xJf .gpu/denodir.tar.xz
 export DENO_DIR=/tmp/mmb/denodir PATH="/tmp/mmb:$PATH" XDG_RUNTIME_DIR=/tmp/mmb
 export MMBOOST_AUTOTUNE="$OUT/autotune.json" # the measured variant choices come back too
-# the software adapter's "cpu" family ran 1.2-40x slower than the others on the H100 (first run):
-# leave it out of the tuning so the step's first, tuning run stays inside STEP_TIMEOUT
-export MMBOOST_TUNE_FAMILIES="${MMBOOST_TUNE_FAMILIES:-gpu,tiled,wide}"
 if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi

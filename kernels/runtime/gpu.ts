@@ -60,16 +60,18 @@ export function variantFamily(variant: string): GemmVariant {
 
 /**
  * The families the autotuner measures, from MMBOOST_TUNE_FAMILIES (`all` or a comma-separated
- * list of families; `what` names the setting in errors); unset: only "cpu" on a fallback
- * (software) adapter, where the GPU families measured 2.5-5x slower at every ResNet18 shape and
- * timing them took three quarters of the tuning, and every family on a GPU.
+ * list of families; `what` names the setting in errors). Unset, each kind of adapter measures the
+ * families written for it: a fallback (software) adapter only "cpu" (the GPU families measured
+ * 2.5-5x slower there at every ResNet18 shape, and timing them took three quarters of the
+ * tuning), a GPU "gpu", "tiled" and "wide" (the software adapter's large register blocks ran
+ * 1.2-40x slower than the peers on an H100).
  */
 export function parseTuneFamilies(
   text: string | undefined,
   fallbackAdapter: boolean,
   what: string,
 ): readonly GemmVariant[] {
-  if (!text) return fallbackAdapter ? ["cpu"] : GEMM_VARIANTS;
+  if (!text) return fallbackAdapter ? ["cpu"] : GEMM_VARIANTS.filter((f) => f !== "cpu");
   if (text === "all") return GEMM_VARIANTS;
   return text.split(",").map((name) => {
     const f = GEMM_VARIANTS.find((f) => f === name);
