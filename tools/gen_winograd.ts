@@ -120,24 +120,23 @@ export function pairedRows(
   tmp: string,
 ): string[] {
   const lines: string[] = [];
-  let rows = M.map((r) => [...r]), xs = [...terms];
-  // column pairs
-  for (let j = 0; j < xs.length; j++) {
-    for (let k = j + 1; k < xs.length; k++) {
+  let rows = M.map((r) => [...r]);
+  const xs = [...terms], n = terms.length;
+  // column pairs (a paired column's coefficients become zero, so it pairs once)
+  for (let j = 0; j < n; j++) {
+    for (let k = j + 1; k < n; k++) {
       const alike = rows.every((r) => Math.abs(r[j]) === Math.abs(r[k]));
       const both = rows.some((r) => r[j] !== 0 && r[j] === r[k]) &&
         rows.some((r) => r[j] !== 0 && r[j] === -r[k]);
-      if (!alike || !both || xs[j] === "" || xs[k] === "") continue;
+      if (!alike || !both) continue;
       const p = `${tmp}p${j}`, q = `${tmp}q${j}`;
       lines.push(`  let ${p} = ${xs[j]} + ${xs[k]};`, `  let ${q} = ${xs[j]} - ${xs[k]};`);
       rows = rows.map((r) => {
         const out = [...r, r[j] === r[k] ? r[j] : 0, r[j] === -r[k] ? r[j] : 0];
-        out[j] = 0;
-        out[k] = 0;
+        out[j] = out[k] = 0;
         return out;
       });
-      xs = [...xs, p, q];
-      xs[j] = xs[k] = "";
+      xs.push(p, q);
     }
   }
   // row pairs
