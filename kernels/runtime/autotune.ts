@@ -6,7 +6,8 @@
  * to record. Without a tuned choice the adapter's default runs and the request is queued; a later
  * `await tuner.tune(gpu)` (the trainer calls it after the first steps) times every variant of
  * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
- * keyed by adapter, so a second run on the same machine makes the same choices without
+ * keyed by adapter (its info, driver libraries and, for the software adapter, processor: a driver
+ * update is measured anew), so a second run on the same machine makes the same choices without
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
  * (variants.ts), so kernels changed since (a new version) are measured again, and the new
  * measurement replaces the superseded entry in the file. Overrides:
@@ -18,6 +19,8 @@
  */
 import { dirname, join } from "node:path";
 import type { Gpu } from "./gpu.ts";
+import type { DriverIdentity } from "./driver.ts";
+import { fnv1a } from "./variants.ts";
 import { Scope } from "../tensor.ts";
 
 /** Sets up scratch buffers for one shape and returns a recorder of one dispatch per variant. */
@@ -64,6 +67,19 @@ export function defaultTunePath(): string | null {
   return join(base, "mmboost", "autotune.json");
 }
 
+/**
+ * The cache's key for an adapter: its info, a hash of the driver libraries that serve it (so
+ * that a driver update, which WebGPU's adapter info does not show, is measured anew), and for a
+ * software (fallback) adapter the processor it runs on. E.g.
+ * "65541|||llvmpipe (LLVM 15.0.6, 256 bits)|driver 1f0e2d3c|AMD EPYC x2".
+ */
+export function adapterKey(info: GPUAdapterInfo, driver: DriverIdentity): string {
+  const parts = [info.vendor, info.architecture, info.device, info.description];
+  if (driver.libraries.length) parts.push(`driver ${fnv1a(driver.libraries.join("\n"))}`);
+  if (info.isFallbackAdapter && driver.cpu) parts.push(driver.cpu);
+  return parts.join("|");
+}
+
 async function readCache(path: string): Promise<CacheFile> {
   try {
     const parsed = JSON.parse(await Deno.readTextFile(path));
@@ -97,8 +113,7 @@ export class Autotuner {
 
   /** A tuner for the gpu's adapter with the choices cached at `path`. */
   static async open(gpu: Gpu, path: string | null = defaultTunePath()): Promise<Autotuner> {
-    const i = gpu.adapterInfo;
-    const adapter = [i.vendor, i.architecture, i.device, i.description].join("|");
+    const adapter = adapterKey(gpu.adapterInfo, gpu.driver);
     const cache = path ? await readCache(path) : null;
     return new Autotuner(adapter, path, cache?.adapters[adapter]);
   }

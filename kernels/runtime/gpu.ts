@@ -10,6 +10,7 @@
 import { BufferPool } from "./buffer_pool.ts";
 import { GpuTimer } from "./timer.ts";
 import { Autotuner, defaultTunePath, type TuneSetup } from "./autotune.ts";
+import { type DriverIdentity, driverRelease, loadedDriver, preferVulkan } from "./driver.ts";
 import { fingerprint, type TiledKernel, variantsOf } from "./variants.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
@@ -102,7 +103,8 @@ export interface GpuOptions {
 const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the software " +
   "Vulkan driver: `apt-get install mesa-vulkan-drivers libvulkan1` (or the GL libraries for " +
   "wgpu's GL fallback). On a GPU machine install the vendor driver and the Vulkan loader " +
-  "(libvulkan1). DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
+  "(libvulkan1). Where a Vulkan driver is installed mmboost asks for Vulkan alone; " +
+  "DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
 
 /** Work (2 x multiply-adds) under which a kernel shape is not autotuned: 20 MFLOP. */
 export const MIN_TUNE_FLOPS = 2e7;
@@ -119,6 +121,8 @@ export function groups1d(n: number, size: number): [number, number] {
 export class Gpu {
   readonly device: GPUDevice;
   readonly adapterInfo: GPUAdapterInfo;
+  /** The driver libraries serving the adapter and the processor (driver.ts). */
+  readonly driver: DriverIdentity;
   readonly features: ReadonlySet<string>;
   readonly pool: BufferPool;
   readonly timer: GpuTimer | null;
@@ -153,15 +157,18 @@ export class Gpu {
   #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
   readonly #profileGrid: boolean;
+  #release: string | undefined;
 
   private constructor(
     device: GPUDevice,
     info: GPUAdapterInfo,
+    driver: DriverIdentity,
     profile: boolean | "grid",
     gemm?: GemmVariant,
   ) {
     this.device = device;
     this.adapterInfo = info;
+    this.driver = driver;
     const env = (name: string) => {
       try {
         return Deno.env.get(name);
@@ -183,9 +190,14 @@ export class Gpu {
     this.#profileGrid = profile === "grid";
   }
 
-  /** Acquire an adapter and a device with the adapter's full buffer and workgroup limits. */
+  /**
+   * Acquire an adapter and a device with the adapter's full buffer and workgroup limits. On
+   * Linux with a Vulkan driver installed and DENO_WEBGPU_BACKEND unset, WebGPU starts with its
+   * Vulkan backend alone (driver.ts preferVulkan); the first call in a process decides.
+   */
   static async create(options: GpuOptions = {}): Promise<Gpu> {
     if (!("gpu" in navigator) || !navigator.gpu) throw new Error(NO_ADAPTER);
+    preferVulkan(); // Vulkan alone where installed (driver.ts: GL beside it crashed at exit)
     const adapter = await navigator.gpu.requestAdapter({
       powerPreference: options.powerPreference ?? "high-performance",
     });
@@ -211,7 +223,8 @@ export class Gpu {
     device.addEventListener("uncapturederror", (e) => {
       console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
-    const gpu = new Gpu(device, info, options.profile ?? false, options.gemm);
+    const driver = loadedDriver(); // the driver is loaded once the adapter exists
+    const gpu = new Gpu(device, info, driver, options.profile ?? false, options.gemm);
     const path = defaultTunePath(); // null: MMBOOST_AUTOTUNE=off
     if (options.autotune && !gpu.gemmForced && path) gpu.tuner = await Autotuner.open(gpu, path);
     return gpu;
@@ -261,10 +274,22 @@ export class Gpu {
     return this.#pipelines.size;
   }
 
-  /** A one-line description of the adapter, for logs and reports. */
+  /**
+   * The driver's release ("Mesa 22.3.6", NVIDIA's library version), read once on first use;
+   * empty when unknown (driver.ts).
+   */
+  get driverRelease(): string {
+    const nvidia = /nvidia/i.test(this.adapterInfo.description) ||
+      this.adapterInfo.vendor === "4318"; // PCI vendor 0x10de
+    this.#release ??= driverRelease(this.driver.paths, nvidia);
+    return this.#release;
+  }
+
+  /** A one-line description of the adapter and its driver, for logs and reports. */
   get adapterName(): string {
     const i = this.adapterInfo;
-    return [i.description, i.vendor, i.architecture].filter((s) => s).join(" / ");
+    return [i.description, i.vendor, i.architecture, this.driverRelease].filter((s) => s)
+      .join(" / ");
   }
 
   /** The storage-binding alignment in bytes (offsets of tensor views must be multiples). */

@@ -54,12 +54,17 @@ export function fingerprint(table: Readonly<Record<string, TiledKernel>>): strin
         return `${v}:${k.rows}x${k.cols}:${k.kernel.code}${also}`;
       })
       .join("\n");
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    hash = (h >>> 0).toString(16).padStart(8, "0");
+    hash = fnv1a(text);
     fingerprints.set(table, hash);
   }
   return hash;
+}
+
+/** The 32-bit FNV-1a hash of a text's UTF-16 code units, as 8 hex digits. */
+export function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /**
