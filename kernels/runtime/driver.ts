@@ -8,6 +8,7 @@
  * modification time), and the bench reports name the release where one can be read (Mesa's
  * "Mesa X.Y.Z" string, NVIDIA's version in the library name). Linux only (/proc/self/maps);
  * elsewhere, or without read permission, the identity is empty and only the adapter info counts.
+ * Also here: which of WebGPU's backends to start (preferVulkan).
  */
 import { Buffer } from "node:buffer";
 
@@ -21,7 +22,7 @@ export function driverLibraries(maps: string): string[] {
   for (const line of maps.split("\n")) {
     const at = line.indexOf("/");
     if (at < 0) continue;
-    const path = line.slice(at).trim();
+    const path = line.slice(at).trim().replace(/ \(deleted\)$/, ""); // replaced since loaded
     if (DRIVER_LIBRARY.test(path)) paths.add(path);
   }
   return [...paths].sort();

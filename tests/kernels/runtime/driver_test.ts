@@ -21,6 +21,7 @@ const MAPS = [
   "7f10a3000000-7f10a3100000 r-xp 00000000 08:01 904 /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.550.54.14",
   "7f10a4000000-7f10a4100000 r-xp 00000000 08:01 905 /usr/lib/x86_64-linux-gnu/libgallium-25.0.7.so",
   "7f10a5000000-7f10a5100000 r-xp 00000000 08:01 906 /usr/lib/x86_64-linux-gnu/libc.so.6",
+  "7f10a5200000-7f10a5300000 r-xp 00000000 08:01 907 /usr/lib/x86_64-linux-gnu/libvulkan_radeon.so (deleted)",
   "7f10a6000000-7f10a6100000 rw-p 00000000 00:00 0 ",
   "7ffd1000000-7ffd1021000 rw-p 00000000 00:00 0 [stack]",
 ].join("\n");
@@ -31,6 +32,7 @@ Deno.test("driverLibraries picks the driver libraries of a memory map, each once
     "/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.550.54.14",
     "/usr/lib/x86_64-linux-gnu/libgallium-25.0.7.so",
     "/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so",
+    "/usr/lib/x86_64-linux-gnu/libvulkan_radeon.so", // upgraded on disk since it was loaded
   ]); // not the Vulkan loader, libc, anonymous maps or the stack
   deepEqual(driverLibraries(""), []);
 });
