@@ -16,6 +16,7 @@ export { Gpu, groups1d } from "./kernels/runtime/gpu.ts";
 export type { BufferRange, GpuOptions, Kernel, Uniforms } from "./kernels/runtime/gpu.ts";
 export { BufferPool } from "./kernels/runtime/buffer_pool.ts";
 export { GpuTimer, type KernelTime } from "./kernels/runtime/timer.ts";
+export { type DriverIdentity, loadedDriver, preferVulkan } from "./kernels/runtime/driver.ts";
 export { expectShape, numel, Scope, Tensor } from "./kernels/tensor.ts";
 export { backward, gradOutput, noGrad, record } from "./kernels/autograd/node.ts";
 export { biasBackwardInto, linear, matmul, matmulInto } from "./kernels/matmul/matmul.ts";
