@@ -187,7 +187,7 @@ export function vulkanInstalled(sys: SystemView = SYSTEM): boolean {
  */
 export function preferVulkan(
   sys: SystemView = SYSTEM,
-  set = (v: string) => Deno.env.set("DENO_WEBGPU_BACKEND", v),
+  set: (value: string) => void = (v: string): void => Deno.env.set("DENO_WEBGPU_BACKEND", v),
 ): boolean {
   if (Deno.build.os !== "linux" || sys.env("DENO_WEBGPU_BACKEND") !== undefined) return false;
   if (!vulkanInstalled(sys)) return false;
