@@ -71,7 +71,7 @@ export function defaultTunePath(): string | null {
  * The cache's key for an adapter: its info, a hash of the driver libraries that serve it (so
  * that a driver update, which WebGPU's adapter info does not show, is measured anew), and for a
  * software (fallback) adapter the processor it runs on. E.g.
- * "65541|||llvmpipe (LLVM 15.0.6, 256 bits)|driver 1f0e2d3c|AMD EPYC x2".
+ * "65541||0|llvmpipe (LLVM 15.0.6, 256 bits)|driver 5650d150|AMD EPYC x2".
  */
 export function adapterKey(info: GPUAdapterInfo, driver: DriverIdentity): string {
   const parts = [info.vendor, info.architecture, info.device, info.description];
