@@ -167,13 +167,31 @@ const SYSTEM: SystemView = {
  * libvulkan.so.1 (in LD_LIBRARY_PATH or the standard library directories).
  */
 export function vulkanInstalled(sys: SystemView = SYSTEM): boolean {
-  const manifest = !!(sys.env("VK_ICD_FILENAMES") || sys.env("VK_DRIVER_FILES")) ||
-    ICD_DIRS.some((dir) => sys.list(dir).some((name) => name.endsWith(".json")));
+  const manifest = vulkanManifests(sys).length > 0;
   const libDirs = [
     ...(sys.env("LD_LIBRARY_PATH") ?? "").split(":").filter((d) => d),
     ...LOADER_DIRS,
   ];
   return manifest && libDirs.some((dir) => sys.exists(`${dir}/libvulkan.so.1`));
+}
+
+/** The Vulkan driver manifests the loader would read (the variables' lists, else the dirs). */
+function vulkanManifests(sys: SystemView): string[] {
+  const named = [sys.env("VK_ICD_FILENAMES"), sys.env("VK_DRIVER_FILES")]
+    .flatMap((v) => (v ?? "").split(":")).filter((f) => f);
+  if (named.length) return named;
+  return ICD_DIRS.flatMap((dir) =>
+    sys.list(dir).filter((name) => name.endsWith(".json")).map((name) => `${dir}/${name}`)
+  );
+}
+
+/**
+ * Whether an NVIDIA GPU is present (its device node) without a Vulkan manifest of NVIDIA's (as
+ * in containers that mount the GL driver only): there only the GL backend reaches the GPU, and
+ * Vulkan alone would leave Mesa's software driver.
+ */
+function nvidiaWithoutVulkan(sys: SystemView): boolean {
+  return sys.exists("/dev/nvidia0") && !vulkanManifests(sys).some((m) => /nvidia/i.test(m));
 }
 
 /**
@@ -183,14 +201,15 @@ export function vulkanInstalled(sys: SystemView = SYSTEM): boolean {
  * one process the process aborted at exit ("double free or corruption") in 4 of 20 runs of
  * tests/kernels/runtime here (2 of 15 even with the device destroyed first), in none of 25 with
  * Vulkan alone. Where no Vulkan driver is installed the GL fallback stays (GL alone aborted in 3
- * of 12). Returns whether it set the variable.
+ * of 12), and so does GL beside Vulkan where an NVIDIA GPU has no Vulkan manifest (GL is then the
+ * only way to the GPU). Returns whether it set the variable.
  */
 export function preferVulkan(
   sys: SystemView = SYSTEM,
   set: (value: string) => void = (v: string): void => Deno.env.set("DENO_WEBGPU_BACKEND", v),
 ): boolean {
   if (Deno.build.os !== "linux" || sys.env("DENO_WEBGPU_BACKEND") !== undefined) return false;
-  if (!vulkanInstalled(sys)) return false;
+  if (!vulkanInstalled(sys) || nvidiaWithoutVulkan(sys)) return false;
   try {
     set("vulkan");
     return true;

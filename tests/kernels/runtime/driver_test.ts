@@ -134,7 +134,15 @@ Deno.test("preferVulkan asks for Vulkan alone only when it is installed and the 
   calls.length = 0;
   equal(preferVulkan(view([icd, loader], { DENO_WEBGPU_BACKEND: "gl" }), set), false);
   equal(preferVulkan(view([]), set), false, "no Vulkan: the GL fallback stays");
+  // an NVIDIA GPU whose Vulkan manifest is missing: only GL reaches it, so both backends stay
+  const gpuNode = "/dev/nvidia0";
+  equal(preferVulkan(view([icd, loader, gpuNode]), set), false);
   deepEqual(calls, []);
+  const nvidiaIcd = "/usr/share/vulkan/icd.d/nvidia_icd.json";
+  equal(preferVulkan(view([icd, nvidiaIcd, loader, gpuNode]), set), linux);
+  const named = { VK_DRIVER_FILES: "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json" };
+  equal(preferVulkan(view([loader, gpuNode], named), set), linux, "the GPU machine's layout");
+  deepEqual(calls, linux ? ["vulkan", "vulkan"] : []);
 });
 
 Deno.test("a Gpu made where Vulkan is installed loads no GL driver beside it", async () => {
