@@ -186,12 +186,16 @@ function vulkanManifests(sys: SystemView): string[] {
 }
 
 /**
- * Whether an NVIDIA GPU is present (its device node) without a Vulkan manifest of NVIDIA's (as
- * in containers that mount the GL driver only): there only the GL backend reaches the GPU, and
- * Vulkan alone would leave Mesa's software driver.
+ * Whether a GPU is present (its device node) without a Vulkan manifest for it: an NVIDIA GPU
+ * without NVIDIA's (containers that mount the GL driver only), or WSL's /dev/dxg without Mesa's
+ * D3D12 Vulkan driver (dzn). There only the GL backend reaches the GPU, and Vulkan alone would
+ * leave Mesa's software driver.
  */
-function nvidiaWithoutVulkan(sys: SystemView): boolean {
-  return sys.exists("/dev/nvidia0") && !vulkanManifests(sys).some((m) => /nvidia/i.test(m));
+function gpuOnlyThroughGl(sys: SystemView): boolean {
+  const manifests = vulkanManifests(sys);
+  const has = (pattern: RegExp) => manifests.some((m) => pattern.test(m));
+  return (sys.exists("/dev/nvidia0") && !has(/nvidia/i)) ||
+    (sys.exists("/dev/dxg") && !has(/dzn/i));
 }
 
 /**
@@ -201,15 +205,14 @@ function nvidiaWithoutVulkan(sys: SystemView): boolean {
  * one process the process aborted at exit ("double free or corruption") in 4 of 20 runs of
  * tests/kernels/runtime here (2 of 15 even with the device destroyed first), in none of 25 with
  * Vulkan alone. Where no Vulkan driver is installed the GL fallback stays (GL alone aborted in 3
- * of 12), and so does GL beside Vulkan where an NVIDIA GPU has no Vulkan manifest (GL is then the
- * only way to the GPU). Returns whether it set the variable.
+ * of 12), and so does GL beside Vulkan where a GPU has no Vulkan manifest (gpuOnlyThroughGl). Returns whether it set the variable.
  */
 export function preferVulkan(
   sys: SystemView = SYSTEM,
   set: (value: string) => void = (v: string): void => Deno.env.set("DENO_WEBGPU_BACKEND", v),
 ): boolean {
   if (Deno.build.os !== "linux" || sys.env("DENO_WEBGPU_BACKEND") !== undefined) return false;
-  if (!vulkanInstalled(sys) || nvidiaWithoutVulkan(sys)) return false;
+  if (!vulkanInstalled(sys) || gpuOnlyThroughGl(sys)) return false;
   try {
     set("vulkan");
     return true;

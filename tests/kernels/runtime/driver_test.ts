@@ -143,6 +143,9 @@ Deno.test("preferVulkan asks for Vulkan alone only when it is installed and the 
   const named = { VK_DRIVER_FILES: "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json" };
   equal(preferVulkan(view([loader, gpuNode], named), set), linux, "the GPU machine's layout");
   deepEqual(calls, linux ? ["vulkan", "vulkan"] : []);
+  equal(preferVulkan(view([icd, loader, "/dev/dxg"]), set), false, "WSL's GPU without dzn");
+  const dzn = "/usr/share/vulkan/icd.d/dzn_icd.x86_64.json";
+  equal(preferVulkan(view([icd, dzn, loader, "/dev/dxg"]), set), linux);
 });
 
 Deno.test("a Gpu made where Vulkan is installed loads no GL driver beside it", async () => {
