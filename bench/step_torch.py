@@ -7,7 +7,8 @@ per-modality loss/backward/SGD step), timed the same way.
     python3 bench/step_torch.py --model i3d --batch 2 --frames 64 --size 224
     python3 bench/step_torch.py --threads 2   # CPU threads (default: PyTorch's own choice)
 
-Prints one JSON line: {"device", "step_ms" (median), "samples_per_s"}. On CUDA, TF32 is off so
+Prints one JSON line: {"device", "step_ms" (median), "samples_per_s", "piped_ms" (the mean of
+--iters steps run back to back with one wait at the end)}. On CUDA, TF32 is off so
 the comparison is fp32 to fp32.
 """
 import argparse
@@ -85,5 +86,11 @@ for _ in range(a.iters):
     times.append(time.perf_counter() - t)
 times.sort()
 ms = 1000 * times[len(times) // 2]
+# steps back to back, one wait at the end (as a training loop runs them)
+t = time.perf_counter()
+for _ in range(a.iters):
+    step()
+sync()
+piped = 1000 * (time.perf_counter() - t) / a.iters
 name = torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
-print(json.dumps({"device": name, "torch": torch.__version__, "step_ms": ms, "samples_per_s": a.batch / ms * 1000}))
+print(json.dumps({"device": name, "torch": torch.__version__, "step_ms": ms, "samples_per_s": a.batch / ms * 1000, "piped_ms": piped}))

@@ -141,8 +141,12 @@ export class ParameterSet {
     arena.write(all);
   }
 
-  /** Free the arenas. */
+  /**
+   * Free the arenas. Work recorded on them is submitted first: a buffer destroyed under recorded,
+   * unsubmitted work fails that work's submit (Deno's WebGPU panics on it).
+   */
   destroy(): void {
+    this.gpu.flush();
     this.values.buffer.destroy();
     this.grads.buffer.destroy();
     this.momentum.buffer.destroy();

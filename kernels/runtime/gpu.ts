@@ -106,6 +106,21 @@ const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the
   "(libvulkan1). Where a Vulkan driver is installed mmboost asks for Vulkan alone; " +
   "DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
 
+/** Dispatches per submit while recording on a GPU (Gpu.flushEvery). */
+export const FLUSH_EVERY = 64;
+
+/** MMBOOST_FLUSH_EVERY's value: a count of dispatches, 0 for none; null when unset. */
+export function parseFlushEvery(value: string | undefined): number | null {
+  if (value === undefined || value === "") return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `MMBOOST_FLUSH_EVERY: expected a whole number of dispatches (0: none), got "${value}"`,
+    );
+  }
+  return n;
+}
+
 /** Work (2 x multiply-adds) under which a kernel shape is not autotuned: 20 MFLOP. */
 export const MIN_TUNE_FLOPS = 2e7;
 
@@ -128,6 +143,16 @@ export class Gpu {
   readonly timer: GpuTimer | null;
   /** Dispatches recorded since the device was created (for tests and benches). */
   dispatches = 0;
+  /**
+   * Submit after this many recorded dispatches (0: only on flush or read), so that a GPU starts
+   * on a step while the rest of it is still being recorded instead of after it (recording the
+   * ResNet step's 597 dispatches takes about 11 ms on this project's CPU machine). Queue order is
+   * kept, so results do not change. From MMBOOST_FLUSH_EVERY; default FLUSH_EVERY on a GPU, 0 on
+   * a software adapter (which computes on the cores that record: every 64 dispatches measured
+   * 0.7 % slower there, five alternated ResNet steps).
+   */
+  flushEvery: number;
+  #unflushed = 0;
   /** The GEMM kernel family in use (see GemmVariant); may be changed between dispatches. */
   gemm: GemmVariant;
   /** True when the family was forced (option or MMBOOST_GEMM): no autotuning then. */
@@ -180,6 +205,8 @@ export class Gpu {
     const forced = gemm ?? GEMM_VARIANTS.find((v) => v === family);
     this.preferVariant = env("MMBOOST_VARIANT") || null;
     this.excludeVariants = (env("MMBOOST_EXCLUDE") ?? "").split(",").filter((v) => v);
+    const flushEvery = parseFlushEvery(env("MMBOOST_FLUSH_EVERY"));
+    this.flushEvery = flushEvery ?? (info.isFallbackAdapter ? 0 : FLUSH_EVERY);
     const tune = env("MMBOOST_TUNE_FAMILIES");
     this.tuneFamilies = parseTuneFamilies(tune, info.isFallbackAdapter, "MMBOOST_TUNE_FAMILIES");
     this.gemmForced = forced !== undefined;
@@ -399,10 +426,12 @@ export class Gpu {
     pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
     if (this.timer) this.#endPass();
     this.dispatches++;
+    if (this.flushEvery > 0 && ++this.#unflushed >= this.flushEvery) this.flush();
   }
 
   /** Submit everything recorded so far (does not wait). */
   flush(): void {
+    this.#unflushed = 0;
     if (!this.#encoder) return;
     this.#endPass();
     this.timer?.resolve(this.#encoder);

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { gpuTest, randn, thrown } from "../../_helpers.ts";
 import { basicBlock, BLOCK_BNS, type RunningStats } from "../../_block.ts";
-import { groups1d } from "../../../kernels/runtime/gpu.ts";
+import { FLUSH_EVERY, groups1d, parseFlushEvery } from "../../../kernels/runtime/gpu.ts";
 import { BufferPool } from "../../../kernels/runtime/buffer_pool.ts";
 import { kaimingNormalFanOut, Rng, xavierNormal } from "../../../kernels/init/init.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
@@ -170,3 +170,90 @@ try { await Gpu.create(); console.log("adapter found"); } catch (e) { console.lo
   const text = new TextDecoder().decode(out.stdout);
   if (!text.includes("mesa-vulkan-drivers libvulkan1")) throw new Error(`unhelpful: ${text}`);
 });
+
+gpuTest(
+  "submitting every few dispatches (flushEvery) changes no bit of a training run",
+  async (gpu) => {
+    const C = 8, K = 5;
+    const train = async (flushEvery: number) => {
+      const rng = new Rng(71);
+      const shapes: [string, number[]][] = [
+        ["conv1.weight", [C, 3, 3, 3]],
+        ["conv2.weight", [C, C, 3, 3]],
+        ["down_conv.weight", [C, 3, 1, 1]],
+      ];
+      const set = ParameterSet.create(gpu, [
+        ...shapes.map(([name, shape]) => ({ name, shape, data: kaimingNormalFanOut(rng, shape) })),
+        ...BLOCK_BNS.flatMap((b) => [
+          { name: `${b}.weight`, shape: [C], data: new Float32Array(C).fill(1) },
+          { name: `${b}.bias`, shape: [C], data: new Float32Array(C) },
+        ]),
+        { name: "fc.weight", shape: [K, C], data: xavierNormal(rng, [K, C]) },
+        { name: "fc.bias", shape: [K], data: new Float32Array(K) },
+      ]);
+      const running = Object.fromEntries(
+        BLOCK_BNS.map((b) => [b, Tensor.zeros(gpu, [2, C]).persist()]),
+      ) as RunningStats;
+      const x = Tensor.from(gpu, randn(rng, 4 * 3 * 12 * 12), [4, 3, 12, 12]).persist();
+      const q = oneHot(gpu, [0, 1, 2, 3], K).persist();
+      const before = gpu.flushEvery, flush = gpu.flush;
+      let submits = 0;
+      gpu.flush = () => { // counts every submit, the chunked ones included
+        submits++;
+        flush.call(gpu);
+      };
+      gpu.flushEvery = flushEvery;
+      try {
+        for (let step = 0; step < 4; step++) { // recorded back to back, as the trainer does
+          using _ = new Scope(gpu);
+          set.zeroGrad();
+          const logits = linear(
+            globalAvgPool(basicBlock(x, set, running, 2)),
+            set.get("fc.weight"),
+            set.get("fc.bias"),
+          );
+          backward(crossEntropy(logits, q));
+          set.sgdStep({ lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+        }
+        const out = await gpu.read([
+          ...set.names.map((n) => set.get(n).range),
+          ...Object.values(running).map((t) => t.range),
+        ]);
+        return { out, submits };
+      } finally {
+        gpu.flush = flush;
+        gpu.flushEvery = before;
+        for (const t of [x, q, ...Object.values(running)]) t.dispose();
+        set.destroy();
+      }
+    };
+    const whole = await train(0), chunked = await train(1);
+    if (chunked.submits < 10 * whole.submits) {
+      throw new Error(`flushEvery 1 submitted ${chunked.submits} times, 0 ${whole.submits}`);
+    }
+    assertEquals(chunked.out, whole.out, "parameters and running statistics, bit for bit");
+  },
+);
+
+Deno.test("MMBOOST_FLUSH_EVERY takes a whole number of dispatches and names itself otherwise", () => {
+  assertEquals(parseFlushEvery(undefined), null);
+  assertEquals(parseFlushEvery(""), null);
+  assertEquals(parseFlushEvery("0"), 0);
+  assertEquals(parseFlushEvery("128"), 128);
+  for (const bad of ["-1", "2.5", "many"]) {
+    const message = thrown(() => parseFlushEvery(bad));
+    if (!message.includes("MMBOOST_FLUSH_EVERY") || !message.includes(bad)) {
+      throw new Error(`unhelpful: ${message}`);
+    }
+  }
+});
+
+gpuTest(
+  "the software adapter submits once per flush by default, a GPU every FLUSH_EVERY",
+  (gpu) => {
+    const want = gpu.adapterInfo.isFallbackAdapter ? 0 : FLUSH_EVERY;
+    if (Deno.env.get("MMBOOST_FLUSH_EVERY") === undefined && gpu.flushEvery !== want) {
+      throw new Error(`flushEvery ${gpu.flushEvery}, want ${want}`);
+    }
+  },
+);
