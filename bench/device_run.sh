@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared run on a GPU machine that reaches no registry (see bench/README.md):
 # unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
-# loader packages (.gl/*.deb), then runs the step bench (with PyTorch beside it, then again
+# loader packages (.gl/*.deb), then runs the step bench (with PyTorch beside it, then with one
+# submit per step instead of one per 64 dispatches, then again
 # profiled), the kernel bench and the test suite on the GPU's adapter, in that order (the step is
 # the bar that waits for a GPU, so it comes first; each part has its own timeout, STEP_TIMEOUT,
 # BENCH_TIMEOUT, TEST_TIMEOUT). RUN picks parts (default "tests kernels step"; "i3d" adds
@@ -27,6 +28,8 @@ clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
 if [[ $RUN == *step* ]]; then
   STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
   timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
+  # the same step with one submit per step instead of one per 64 dispatches (MMBOOST_FLUSH_EVERY)
+  MMBOOST_FLUSH_EVERY=0 timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --python none 2>&1 | clean | tee "$OUT/step_flush0.log"
   timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
 fi
 if [[ $RUN == *kernels* ]]; then
