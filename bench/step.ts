@@ -101,15 +101,18 @@ if (gpu.tuner) {
   console.log(`kernel variants chosen (all cached shapes): ${JSON.stringify(counts)}`);
 }
 gpu.timer?.report(true);
-const times: number[] = [];
+const times: number[] = [], recording: number[] = [];
+let dispatches = 0;
 for (let i = 0; i < iters; i++) {
-  const t0 = performance.now();
+  const t0 = performance.now(), d0 = gpu.dispatches;
   step();
+  recording.push(performance.now() - t0); // the CPU's part: recording (and submitting) the step
+  dispatches = gpu.dispatches - d0;
   await gpu.sync();
   times.push(performance.now() - t0);
 }
-times.sort((a, b) => a - b);
-const ms = times[Math.floor(times.length / 2)];
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const ms = median(times);
 // Steps back to back, each submitted, one wait at the end: how training runs them (the GPU works
 // on a step while the next is recorded). Not under --profile, whose queries split every pass.
 let piped: number | null = null;
@@ -138,6 +141,11 @@ if (piped !== null) {
     } samples/s`,
   );
 }
+console.log(
+  `  recording a step: ${median(recording).toFixed(1)} ms for ${dispatches} dispatches (submitted ${
+    gpu.flushEvery ? `every ${gpu.flushEvery}` : "once"
+  })`,
+);
 if (gpu.timer) {
   const rows = gpu.timer.report();
   const total = rows.reduce((s, r) => s + r.ms, 0);
