@@ -11,10 +11,14 @@ import reduceSrc from "./batchnorm_backward_reduce.wgsl" with { type: "text" };
 import inputSrc from "./batchnorm_backward_input.wgsl" with { type: "text" };
 import forwardVec4Src from "./batchnorm_forward_vec4.wgsl" with { type: "text" };
 import inputVec4Src from "./batchnorm_backward_input_vec4.wgsl" with { type: "text" };
+import statsPartialSrc from "./batchnorm_stats_partial.wgsl" with { type: "text" };
+import statsMergeSrc from "./batchnorm_stats_merge.wgsl" with { type: "text" };
+import reducePartialSrc from "./batchnorm_backward_reduce_partial.wgsl" with { type: "text" };
+import reduceMergeSrc from "./batchnorm_backward_reduce_merge.wgsl" with { type: "text" };
 import { expectShape, numel, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { accumulateGrad, reluBackwardInto } from "../elementwise/elementwise.ts";
-import { groups1d, type Kernel } from "../runtime/gpu.ts";
+import { type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
 import { withConstants } from "../runtime/specialize.ts";
 
 const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
@@ -33,6 +37,33 @@ const perShape = (name: string, code: string, C: number, S: number): Kernel =>
 function perChannel(name: string, code: string, S: number): Kernel {
   const lanes = S < 256 ? 64 : 256;
   return withConstants({ name, code }, { LANES: lanes });
+}
+
+const statsMerge = { name: "batchnorm_stats_merge", code: statsMergeSrc };
+const reduceMerge = { name: "batchnorm_backward_reduce_merge", code: reduceMergeSrc };
+
+/** Values per workgroup of the split reductions' first stage. */
+const SPLIT_CHUNK = 4096;
+/** Values per channel from which a GPU splits the per-channel reductions over workgroups. */
+export const SPLIT_MIN = 16384;
+/** The variant name that forces the split reductions (gpu.preferVariant, MMBOOST_VARIANT). */
+export const BATCHNORM_SPLIT = "batchnorm_split";
+
+/**
+ * How the per-channel reductions (statistics, backward sums) of [B, C, S] run: 0, one workgroup
+ * per channel (the software adapter, and small planes); else the number of slices P per channel
+ * of a two-stage form, one workgroup per (slice, channel) and then one per channel merging the
+ * slices. With one workgroup per channel a GPU runs only C workgroups over B * S values each
+ * (64 of them over 800k values for ResNet18's first batch norm at batch 64, 224x224: a few per
+ * streaming multiprocessor); the split runs B * ceil(S / 4096) times as many. It sums in another
+ * order (float rounding only). Forced by preferVariant "batchnorm_split" (the tests run it on
+ * the software adapter).
+ */
+export function splitSlices(gpu: Gpu, B: number, S: number): number {
+  const forced = gpu.preferVariant === BATCHNORM_SPLIT;
+  if (!forced && (gpu.adapterInfo.isFallbackAdapter || B * S < SPLIT_MIN)) return 0;
+  const P = B * Math.ceil(S / SPLIT_CHUNK);
+  return P <= 65535 ? P : 0; // one grid dimension
 }
 
 /** Options of `batchNorm`. PyTorch's BatchNorm2d defaults: momentum 0.1, eps 1e-5. */
@@ -75,15 +106,32 @@ export function batchNorm(
       throw new Error(`batchnorm: training needs more than 1 value per channel, got [${x.shape}]`);
     }
     stats = Tensor.empty(gpu, [2, C]);
-    gpu.dispatch(
-      perChannel("batchnorm_stats", statsSrc, S),
-      [x.range, stats.range, running.range],
-      {
-        u: [B, C, S, 1],
-        f: [momentum],
-      },
-      [C],
-    );
+    const P = splitSlices(gpu, B, S);
+    if (P > 0) {
+      const Q = P / B, partial = Tensor.empty(gpu, [C, P, 3]);
+      gpu.dispatch(
+        perChannel("batchnorm_stats_partial", statsPartialSrc, Math.min(S, SPLIT_CHUNK)),
+        [x.range, partial.range],
+        { u: [B, C, S, Q, SPLIT_CHUNK] },
+        [P, C],
+      );
+      gpu.dispatch(
+        statsMerge,
+        [partial.range, stats.range, running.range],
+        { u: [C, P, 1], f: [momentum] },
+        [C],
+      );
+    } else {
+      gpu.dispatch(
+        perChannel("batchnorm_stats", statsSrc, S),
+        [x.range, stats.range, running.range],
+        {
+          u: [B, C, S, 1],
+          f: [momentum],
+        },
+        [C],
+      );
+    }
   }
   const residual = options.residual;
   if (residual) expectShape(residual, "batchnorm residual", x.shape.length, [...x.shape]);
@@ -146,21 +194,43 @@ function batchNormBackward(
     throw new Error("batchnorm: gamma and beta must both train");
   }
   const flags = (gg ? 1 | (gg.accumulate ? 2 : 0) : 0) | (relu ? 4 : 0);
-  gpu.dispatch(
-    perChannel("batchnorm_backward_reduce", reduceSrc, S),
-    [
-      x.range,
-      g.range,
-      stats.range,
-      sums.range,
-      gg ? gg.out.range : gpu.dummy,
-      gb ? gb.out.range : gpu.dummy,
-      gamma.range,
-      beta.range,
-    ],
-    { u: [B, C, S, flags], f: [eps] },
-    [C],
-  );
+  const P = splitSlices(gpu, B, S);
+  if (P > 0) {
+    const partial = Tensor.empty(gpu, [C, P, 2]);
+    gpu.dispatch(
+      perChannel("batchnorm_backward_reduce_partial", reducePartialSrc, Math.min(S, SPLIT_CHUNK)),
+      [x.range, g.range, stats.range, gamma.range, beta.range, partial.range],
+      { u: [B, C, S, P / B, SPLIT_CHUNK, flags], f: [eps] },
+      [P, C],
+    );
+    gpu.dispatch(
+      reduceMerge,
+      [
+        partial.range,
+        sums.range,
+        gg ? gg.out.range : gpu.dummy,
+        gb ? gb.out.range : gpu.dummy,
+      ],
+      { u: [C, P, flags] },
+      [C],
+    );
+  } else {
+    gpu.dispatch(
+      perChannel("batchnorm_backward_reduce", reduceSrc, S),
+      [
+        x.range,
+        g.range,
+        stats.range,
+        sums.range,
+        gg ? gg.out.range : gpu.dummy,
+        gb ? gb.out.range : gpu.dummy,
+        gamma.range,
+        beta.range,
+      ],
+      { u: [B, C, S, flags], f: [eps] },
+      [C],
+    );
+  }
   const gx = gradOutput(x);
   if (gx) {
     const accumulate = gx.accumulate ? 1 : 0;

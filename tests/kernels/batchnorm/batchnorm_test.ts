@@ -1,9 +1,18 @@
 import { ok as assert } from "node:assert/strict";
-import { assertClose, fixture, gpuTest, numericGrad, randn, thrown } from "../../_helpers.ts";
+import {
+  assertClose,
+  dispatchedWith,
+  fixture,
+  gpuTest,
+  numericGrad,
+  randn,
+  thrown,
+} from "../../_helpers.ts";
 import { batchNormBackwardRef, batchNormRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
-import { batchNorm } from "../../../kernels/batchnorm/batchnorm.ts";
+import { batchNorm, BATCHNORM_SPLIT, splitSlices } from "../../../kernels/batchnorm/batchnorm.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { add, relu } from "../../../kernels/elementwise/elementwise.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
@@ -246,3 +255,75 @@ gpuTest(
     set.destroy();
   },
 );
+
+gpuTest(
+  "the split (two-stage) per-channel reductions match the float64 reference: statistics, " +
+    "running statistics, y, dx, dgamma, dbeta, with and without a fused ReLU",
+  async (gpu) => {
+    const rng = new Rng(25);
+    // slices of one chunk and of several (4096 values each, the last one short), planes under
+    // 256 values (64 lanes), single samples; means far from zero (the merge's cancellation)
+    const shapes: [number, number, number][] = [
+      [2, 3, 5],
+      [3, 2, 4096],
+      [2, 3, 5000],
+      [1, 2, 9000],
+      [4, 3, 100],
+    ];
+    for (const shape of shapes) {
+      for (const fused of [false, true]) {
+        const [B, C, S] = shape;
+        // channels' means far from zero, and the samples' apart (the merge's between-slice term)
+        const x = randn(rng, B * C * S).map((v, i) =>
+          v + 20 * (Math.floor(i / S) % C) + 3 * Math.floor(i / (C * S))
+        );
+        const dy = randn(rng, B * C * S);
+        const gamma = randn(rng, C), beta = randn(rng, C);
+        const rm = randn(rng, C), rv = randn(rng, C).map((v) => 1 + Math.abs(v));
+        const set = bnParams(gpu, gamma, beta);
+        using _ = new Scope(gpu);
+        const X = Tensor.from(gpu, x, shape);
+        X.requiresGrad = true;
+        const running = Tensor.from(gpu, [...rm, ...rv], [2, C]);
+        let y: Tensor | null = null;
+        const ran = await dispatchedWith(gpu, BATCHNORM_SPLIT, () => {
+          y = batchNorm(X, set.get("gamma"), set.get("beta"), running, {
+            training: true,
+            relu: fused,
+          });
+          // y + X: the input gradient accumulates onto the identity's
+          backward(add(y, X), Tensor.from(gpu, dy, shape));
+        });
+        for (const k of ["batchnorm_stats_partial", "batchnorm_backward_reduce_merge"]) {
+          assert(ran.has(k), `${k} did not run for [${shape}]: ${[...ran]}`);
+        }
+        const ref = batchNormRef(x, gamma, beta, B, C, S);
+        const back = batchNormBackwardRef(x, dy, gamma, beta, shape, fused);
+        const what = `split [${shape}] relu ${fused}`;
+        const fwd = ref.y.map((v) => (fused ? Math.max(v, 0) : v));
+        assertClose(await y!.read(), fwd, TOL, `y ${what}`);
+        const n = B * S;
+        const wantRunning = [
+          ...Array.from(rm, (v, c) => 0.9 * v + 0.1 * ref.mean[c]),
+          ...Array.from(rv, (v, c) => 0.9 * v + 0.1 * ref.variance[c] * n / (n - 1)),
+        ];
+        assertClose(await running.read(), wantRunning, TOL, `running stats ${what}`);
+        assertClose(await X.grad!.read(), back.dx.map((v, i) => v + dy[i]), TOL, `dx ${what}`);
+        const grads = await set.read("grads");
+        assertClose(grads.get("gamma")!, back.dgamma, TOL, `dgamma ${what}`);
+        assertClose(grads.get("beta")!, back.dbeta, TOL, `dbeta ${what}`);
+        set.destroy();
+      }
+    }
+  },
+);
+
+gpuTest("a GPU splits the reductions of large planes only; the software adapter never", (gpu) => {
+  const gpuLike = { adapterInfo: { isFallbackAdapter: false }, preferVariant: null } as Gpu;
+  assert(splitSlices(gpuLike, 64, 112 * 112) === 64 * 4, "64 x 112x112: 4 chunks per plane");
+  assert(splitSlices(gpuLike, 2, 8 * 56 * 56) === 2 * 7, "I3D's 8x56x56 at batch 2");
+  assert(splitSlices(gpuLike, 16, 49) === 0, "784 values per channel: one workgroup each");
+  if (gpu.adapterInfo.isFallbackAdapter && gpu.preferVariant !== BATCHNORM_SPLIT) {
+    assert(splitSlices(gpu, 64, 112 * 112) === 0, "the software adapter keeps one per channel");
+  }
+});
