@@ -57,11 +57,12 @@ export const BATCHNORM_SPLIT = "batchnorm_split";
  * (64 of them over 800k values for ResNet18's first batch norm at batch 64, 224x224: a few per
  * streaming multiprocessor); the split runs B * ceil(S / 4096) times as many. It sums in another
  * order (float rounding only). Forced by preferVariant "batchnorm_split" (the tests run it on
- * the software adapter).
+ * the software adapter), kept out by MMBOOST_EXCLUDE=batchnorm_split.
  */
 export function splitSlices(gpu: Gpu, B: number, S: number): number {
   const forced = gpu.preferVariant === BATCHNORM_SPLIT;
   if (!forced && (gpu.adapterInfo.isFallbackAdapter || B * S < SPLIT_MIN)) return 0;
+  if (!forced && gpu.excluded(BATCHNORM_SPLIT)) return 0; // MMBOOST_EXCLUDE=batchnorm_split
   const P = B * Math.ceil(S / SPLIT_CHUNK);
   return P <= 65535 ? P : 0; // one grid dimension
 }

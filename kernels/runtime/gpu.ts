@@ -273,7 +273,7 @@ export class Gpu {
     fallback: V,
     setup: TuneSetup<V>,
   ): V {
-    const variants = variantsOf(table).filter((v) => v === fallback || !this.#excluded(v));
+    const variants = variantsOf(table).filter((v) => v === fallback || !this.excluded(v));
     if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
       return this.preferVariant as V;
     }
@@ -292,7 +292,8 @@ export class Gpu {
     return fallback;
   }
 
-  #excluded(v: string): boolean {
+  /** Whether MMBOOST_EXCLUDE (excludeVariants) keeps variant `v` out, by name or prefix. */
+  excluded(v: string): boolean {
     return this.excludeVariants.some((e) => v === e || v.startsWith(`${e}_`));
   }
 
