@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # One prepared run on a GPU machine that reaches no registry (see bench/README.md):
 # unpacks the carried Deno binary (.gpu/deno.xz), npm cache (.gpu/denodir.tar.xz) and Vulkan
-# loader packages (.gl/*.deb), then runs the step bench (with PyTorch beside it, then with one
-# submit per step instead of one per 64 dispatches, then again
+# loader packages (.gl/*.deb), then runs the step bench (with PyTorch beside it, then again
 # profiled), the kernel bench and the test suite on the GPU's adapter, in that order (the step is
 # the bar that waits for a GPU, so it comes first; each part has its own timeout, STEP_TIMEOUT,
-# BENCH_TIMEOUT, TEST_TIMEOUT). RUN picks parts (default "tests kernels step"; "i3d" adds
+# BENCH_TIMEOUT, TEST_TIMEOUT). RUN picks parts (default "tests kernels step"; "ab" adds the step
+# with one submit per step and with one-workgroup batch norm, to weigh both; "i3d" adds
 # NVGesture's three-I3D step).
 # Logs and JSON go to $OUT (default ./out).
 set -uo pipefail
@@ -25,12 +25,14 @@ deno eval 'const a = await navigator.gpu.requestAdapter(); const i = a?.info; co
 set -o pipefail
 RUN="${RUN:-tests kernels step}"
 clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
+STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
 if [[ $RUN == *step* ]]; then
-  STEP="--batch ${STEP_BATCH:-64} --width 64 --audio 257x188 --visual 3x224x224 --iters 3"
   timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP 2>&1 | clean | tee "$OUT/step.log"
-  # the same step with one submit per step instead of one per 64 dispatches (MMBOOST_FLUSH_EVERY)
-  MMBOOST_FLUSH_EVERY=0 timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --python none 2>&1 | clean | tee "$OUT/step_flush0.log"
   timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --profile --python none 2>&1 | clean | tee "$OUT/step_profile.log"
+fi
+if [[ $RUN == *ab* ]]; then # A/B: the step with one submit per step, then with one-workgroup batch norm
+  MMBOOST_FLUSH_EVERY=0 timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --python none 2>&1 | clean | tee "$OUT/step_flush0.log"
+  MMBOOST_EXCLUDE=batchnorm_split timeout "${STEP_TIMEOUT:-180}" deno run -A --cached-only bench/step.ts $STEP --python none 2>&1 | clean | tee "$OUT/step_nobnsplit.log"
 fi
 if [[ $RUN == *kernels* ]]; then
   timeout "${BENCH_TIMEOUT:-200}" deno run -A --cached-only bench/kernels.ts ${BENCH_ARGS:---families tiled,wide,winograd_f4_tiled,winograd_f4_wide,winograd_f6_wide} --json "$OUT/bench.json" 2>&1 | clean | tee "$OUT/bench.log"

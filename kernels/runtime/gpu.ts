@@ -263,7 +263,8 @@ export class Gpu {
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
    * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
-   * when the table has it, comes first; `excludeVariants` are left out (and named in the key),
+   * when the table has it, comes first; `excludeVariants` are left out (those that remove one of
+   * the table's variants named in the key),
    * and the tuner measures only the variants of `tuneFamilies` (named in the key when not all).
    */
   pick<V extends string>(
@@ -283,7 +284,11 @@ export class Gpu {
     );
     if (!this.tuner || this.gemmForced || candidates.length < 2) return fallback;
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
-    const without = this.excludeVariants.length ? `-${this.excludeVariants.join("-")}` : "";
+    // the exclusions that remove one of this table's variants (others leave its choice alone)
+    const dropped = this.excludeVariants.filter((e) =>
+      variantsOf(table).some((v) => v !== fallback && (v === e || v.startsWith(`${e}_`)))
+    );
+    const without = dropped.length ? `-${dropped.join("-")}` : "";
     const only = families.length < GEMM_VARIANTS.length ? `~${families.join("~")}` : "";
     const key = `${shape.key}#${fingerprint(table)}${without}${only}`;
     const c = this.tuner.choice(op, key) as V | undefined;
