@@ -29,11 +29,7 @@ import {
   conv2dShape,
 } from "../kernels/conv2d/conv2d.ts";
 import { winogradFits } from "../kernels/conv2d/winograd.ts";
-import {
-  WINOGRAD_F6_VARIANTS,
-  WINOGRAD_VARIANTS,
-  type WinogradVariant,
-} from "../kernels/conv2d/winograd_gemm.ts";
+import { ALL_WINOGRAD_VARIANTS, type WinogradVariant } from "../kernels/conv2d/winograd_gemm.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 import { command } from "../pipelines/command.ts";
 
@@ -57,10 +53,7 @@ const RESNET18_CONVS: [string, ConvCase][] = [
  * F(6x6, 3x3) ("winograd_f6"), their GEMMs in the software adapter's blocks, or with "_gpu" /
  * "_tiled" / "_wide" in the GPU families'.
  */
-const WINOGRAD_FAMILIES = Object.keys({
-  ...WINOGRAD_VARIANTS,
-  ...WINOGRAD_F6_VARIANTS,
-}) as WinogradVariant[];
+const WINOGRAD_FAMILIES = Object.keys(ALL_WINOGRAD_VARIANTS) as WinogradVariant[];
 
 /**
  * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or a Winograd

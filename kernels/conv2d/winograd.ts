@@ -6,9 +6,8 @@
  * direct method's multiply-adds. The forward pass is four dispatches: the weight transform
  * U = G g G^T, the input transform V = B^T d B of every (m + 2)^2 input patch, Z = (m + 2)^2
  * independent GEMMs M[xi] = U[xi] V[xi] (one grid z layer each), and the output transform
- * A^T M A. The input
- * gradient is the same pipeline (dy convolved with the flipped, transposed kernel and padding
- * 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
+ * A^T M A. The input gradient is the same pipeline (dy convolved with the flipped, transposed
+ * kernel and padding 2 - P). The weight gradient runs the adjoints: dw = G^T [sum_t (A dy_t A^T) . (B^T d_t B)] G,
  * the sum over tiles t as Z GEMMs split along t. F(2x2) differs from the direct sums by rounding
  * only (coefficients 0, +-1, 1/2); F(4x4)'s larger coefficients (up to 8, fractions down to 1/24)
  * cost a few more bits of rounding, F(6x6)'s (up to 32, down to 1/90) a few more again (measured in
@@ -39,13 +38,12 @@ import f6WeightBackwardSrc from "./winograd_f6_weight_transform_backward.wgsl" w
 };
 import { expectShape, type Tensor } from "../tensor.ts";
 import {
+  ALL_WINOGRAD_VARIANTS,
   dispatchTransform,
   dispatchWeightTransform,
   dispatchWeightTransformBackward,
   transformKernels,
   type Transforms,
-  WINOGRAD_F6_VARIANTS,
-  WINOGRAD_VARIANTS,
   type WinogradBackwardKernel,
   winogradBackwardWeightWith,
   winogradConvWith,
@@ -83,7 +81,7 @@ const scheme = (tile: WinogradTile): Transforms => SCHEMES[tile];
 /** Transformed points per tile, (m + 2)^2: the GEMM count of one convolution. */
 export const winogradPoints = (tile: WinogradTile): number => (tile + 2) * (tile + 2);
 
-const TABLES = winogradTables(scheme, { ...WINOGRAD_VARIANTS, ...WINOGRAD_F6_VARIANTS });
+const TABLES = winogradTables(scheme, ALL_WINOGRAD_VARIANTS);
 /** The 2-D Winograd variants of the forward and input-gradient passes. */
 export const WINOGRAD = TABLES.forward;
 /** The 2-D Winograd variants of the weight-gradient pass (split-K GEMMs over the tiles). */

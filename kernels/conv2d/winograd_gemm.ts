@@ -209,16 +209,17 @@ export const WINOGRAD_F6_VARIANTS = {
   winograd_f6_wide: { family: "wide", tile: 6 },
 } as const;
 
-const ALL_VARIANTS = { ...WINOGRAD_VARIANTS, ...WINOGRAD_F6_VARIANTS };
+/** Every 2-D Winograd variant: F(2x2), F(4x4) (also 3-D) and F(6x6), one per GEMM family each. */
+export const ALL_WINOGRAD_VARIANTS = { ...WINOGRAD_VARIANTS, ...WINOGRAD_F6_VARIANTS };
 
 /**
  * The Winograd variant names: F(2x2, 3x3) as "winograd*", F(4x4, 3x3) as "winograd_f4*",
  * F(6x6, 3x3) as "winograd_f6*" (2-D only).
  */
-export type WinogradVariant = keyof typeof ALL_VARIANTS;
+export type WinogradVariant = keyof typeof ALL_WINOGRAD_VARIANTS;
 
 /** Output block size of a Winograd variant (in H and W; along D the 3-D ones use 2). */
-export const winogradTile = (v: WinogradVariant): WinogradTile => ALL_VARIANTS[v].tile;
+export const winogradTile = (v: WinogradVariant): WinogradTile => ALL_WINOGRAD_VARIANTS[v].tile;
 
 /**
  * A weight-gradient GEMM kernel, and for the software adapter's family the same block in 64x64
@@ -254,7 +255,7 @@ export interface WinogradTables {
  */
 export function winogradTables(
   transforms: (tile: WinogradTile) => Transforms,
-  variants: Partial<typeof ALL_VARIANTS> = WINOGRAD_VARIANTS,
+  variants: Partial<typeof ALL_WINOGRAD_VARIANTS> = WINOGRAD_VARIANTS,
 ): WinogradTables {
   const tables: WinogradTables = { forward: {}, backwardWeight: {} };
   for (const [v, { family, tile }] of Object.entries(variants)) {
@@ -271,7 +272,7 @@ export function winogradTables(
 
 /** True for a Winograd variant name (2-D or 3-D; "winograd_f6*" are 2-D only). */
 export function isWinograd(v: string): v is WinogradVariant {
-  return Object.hasOwn(ALL_VARIANTS, v);
+  return Object.hasOwn(ALL_WINOGRAD_VARIANTS, v);
 }
 
 /**

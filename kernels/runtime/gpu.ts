@@ -106,6 +106,9 @@ const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the
   "(libvulkan1). Where a Vulkan driver is installed mmboost asks for Vulkan alone; " +
   "DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
 
+/** Whether exclusion `e` (an MMBOOST_EXCLUDE name) removes variant `v`: its name or a prefix. */
+const excludes = (e: string, v: string): boolean => v === e || v.startsWith(`${e}_`);
+
 /** Dispatches per submit while recording on a GPU (Gpu.flushEvery). */
 export const FLUSH_EVERY = 64;
 
@@ -264,8 +267,8 @@ export class Gpu {
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
    * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
    * when the table has it, comes first; `excludeVariants` are left out (those that remove one of
-   * the table's variants named in the key),
-   * and the tuner measures only the variants of `tuneFamilies` (named in the key when not all).
+   * the table's variants named in the key), and the tuner measures only the variants of
+   * `tuneFamilies` (named in the key when not all).
    */
   pick<V extends string>(
     op: string,
@@ -274,7 +277,8 @@ export class Gpu {
     fallback: V,
     setup: TuneSetup<V>,
   ): V {
-    const variants = variantsOf(table).filter((v) => v === fallback || !this.excluded(v));
+    const all = variantsOf(table);
+    const variants = all.filter((v) => v === fallback || !this.excluded(v));
     if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
       return this.preferVariant as V;
     }
@@ -286,7 +290,7 @@ export class Gpu {
     if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
     // the exclusions that remove one of this table's variants (others leave its choice alone)
     const dropped = this.excludeVariants.filter((e) =>
-      variantsOf(table).some((v) => v !== fallback && (v === e || v.startsWith(`${e}_`)))
+      all.some((v) => v !== fallback && excludes(e, v))
     );
     const without = dropped.length ? `-${dropped.join("-")}` : "";
     const only = families.length < GEMM_VARIANTS.length ? `~${families.join("~")}` : "";
@@ -299,7 +303,7 @@ export class Gpu {
 
   /** Whether MMBOOST_EXCLUDE (excludeVariants) keeps variant `v` out, by name or prefix. */
   excluded(v: string): boolean {
-    return this.excludeVariants.some((e) => v === e || v.startsWith(`${e}_`));
+    return this.excludeVariants.some((e) => excludes(e, v));
   }
 
   /** Compute pipelines compiled so far (the autotuner tells a first, compiling run by it). */
