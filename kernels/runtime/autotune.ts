@@ -15,7 +15,8 @@
  * variant wherever an op offers it (e.g. winograd), MMBOOST_EXCLUDE=NAME,... keeps variants (and
  * the variants named after them) out of the choice, MMBOOST_AUTOTUNE=off disables tuning,
  * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
- * ~/.cache/mmboost/autotune.json).
+ * ~/.cache/mmboost/autotune.json), MMBOOST_TUNE_BUDGET=SECONDS bounds one `tunePending` call (the
+ * shapes not reached wait for the next call; the trainer calls it after every step).
  */
 import { dirname, join } from "node:path";
 import type { Gpu } from "./gpu.ts";
@@ -90,6 +91,34 @@ async function readCache(path: string): Promise<CacheFile> {
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
+/** Seconds of measuring between two saves of the cache file during a long `tune`. */
+export const SAVE_EVERY_S = 10;
+
+/**
+ * MMBOOST_TUNE_BUDGET's value in milliseconds: seconds (> 0, fractions allowed) after which one
+ * `tune` starts no further shape; null (no bound) when unset.
+ */
+export function parseTuneBudget(value: string | undefined): number | null {
+  if (value === undefined || value === "") return null;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s <= 0) {
+    throw new Error(`MMBOOST_TUNE_BUDGET: expected seconds > 0, got "${value}"`);
+  }
+  return s * 1000;
+}
+
+/** Options of `Autotuner.tune`. */
+export interface TuneOptions {
+  /**
+   * Milliseconds after which no further shape is started (the one being measured finishes); the
+   * shapes not reached stay queued, on their defaults, for a later call. Default: the tuner's
+   * `budgetMs`. The first shape is always measured, so that every call makes progress.
+   */
+  budgetMs?: number | null;
+  /** Milliseconds of measuring between two saves of the cache file; default SAVE_EVERY_S. */
+  saveEveryMs?: number;
+}
+
 /** Variant choices for one adapter, measured on demand and kept in a JSON file. */
 export class Autotuner {
   /** The cache file (null: in memory only). */
@@ -100,6 +129,8 @@ export class Autotuner {
   measured = 0;
   /** Why the last save failed (null: saved, or nothing to save). */
   saveError: string | null = null;
+  /** `tune`'s default budget in milliseconds (null: none); `open` reads MMBOOST_TUNE_BUDGET. */
+  budgetMs: number | null = null;
   #choices: Map<string, string>;
   #pending = new Map<string, Request>();
   /** The "op|key" ids this tuner measured: their other kernel versions are superseded. */
@@ -114,8 +145,11 @@ export class Autotuner {
   /** A tuner for the gpu's adapter with the choices cached at `path`. */
   static async open(gpu: Gpu, path: string | null = defaultTunePath()): Promise<Autotuner> {
     const adapter = adapterKey(gpu.adapterInfo, gpu.driver);
+    const budgetMs = parseTuneBudget(env("MMBOOST_TUNE_BUDGET")); // a bad value fails here, early
     const cache = path ? await readCache(path) : null;
-    return new Autotuner(adapter, path, cache?.adapters[adapter]);
+    const tuner = new Autotuner(adapter, path, cache?.adapters[adapter]);
+    tuner.budgetMs = budgetMs;
+    return tuner;
   }
 
   /** The recorded choice for a shape, if any. */
@@ -150,13 +184,29 @@ export class Autotuner {
    * a variant whose first timing is over 3x the fastest first timing keeps that one timing; the
    * others run in three interleaved rounds, each variant enough repeats to fill about 30 ms per
    * round, and keep their median, so that a burst of load on a shared machine slows one round of
-   * every variant rather than all of one variant), record the fastest and save.
+   * every variant rather than all of one variant), record the fastest and save: every
+   * SAVE_EVERY_S seconds too, so that a run stopped while tuning (a timeout) keeps what it
+   * measured. With `budgetMs`, the shapes not started within it stay queued.
    */
-  async tune(gpu: Gpu): Promise<TuneResult[]> {
+  async tune(
+    gpu: Gpu,
+    { budgetMs = this.budgetMs, saveEveryMs = SAVE_EVERY_S * 1000 }: TuneOptions = {},
+  ): Promise<TuneResult[]> {
     const results: TuneResult[] = [];
     const requests = [...this.#pending.values()];
     this.#pending.clear();
-    for (const r of requests) {
+    const start = performance.now();
+    let saved = start;
+    for (const [i, r] of requests.entries()) {
+      const now = performance.now();
+      if (i > 0 && budgetMs != null && now - start >= budgetMs) {
+        for (const left of requests.slice(i)) this.#pending.set(`${left.op}|${left.key}`, left);
+        break;
+      }
+      if (results.length && now - saved >= saveEveryMs) {
+        await this.save();
+        saved = performance.now();
+      }
       using _ = new Scope(gpu);
       const record = r.setup();
       // mean milliseconds of n dispatches of variant v waited for together
@@ -243,13 +293,15 @@ export function withoutSuperseded(
 export async function tunePending(gpu: Gpu): Promise<string | null> {
   const tuner = gpu.tuner;
   if (!tuner?.pending) return null;
-  const t0 = performance.now();
+  const t0 = performance.now(), budgetMs = tuner.budgetMs;
   const results = await tuner.tune(gpu);
   const changed = results.filter((r) => r.choice !== r.fallback).length;
   const where = tuner.saveError
     ? `kept in memory: cannot write ${tuner.saveError}`
     : `cached in ${tuner.path ?? "memory"}`;
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  const budget = budgetMs == null ? "" : ` (MMBOOST_TUNE_BUDGET ${budgetMs / 1000} s)`;
+  const left = tuner.pending ? `; ${tuner.pending} shapes left on their defaults${budget}` : "";
   return `autotune: measured ${results.length} kernel shapes in ${secs} s, ${changed} away from ` +
-    `the default (${where})`;
+    `the default (${where})${left}`;
 }

@@ -2,7 +2,7 @@ import { assertClose, dispatchedWith, gpuTest, randn, variantTolerance } from ".
 import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
-import { Autotuner } from "../../../kernels/runtime/autotune.ts";
+import { Autotuner, parseTuneBudget } from "../../../kernels/runtime/autotune.ts";
 import { GEMM_VARIANTS, parseTuneFamilies, variantFamily } from "../../../kernels/runtime/gpu.ts";
 import { conv2dForwardInto, conv2dShape } from "../../../kernels/conv2d/conv2d.ts";
 import { join } from "node:path";
@@ -214,3 +214,56 @@ gpuTest(
     );
   },
 );
+
+gpuTest(
+  "a tuning budget leaves the shapes it did not reach queued; a long tune saves as it goes",
+  async (gpu) => {
+    const dir = await Deno.makeTempDir(), path = join(dir, "autotune.json");
+    const tuner = new Autotuner("test", path);
+    const pending = () => tuner.pending; // a getter: read anew after each tune
+    const onDisk = () => {
+      try {
+        return Object.keys(JSON.parse(Deno.readTextFileSync(path)).adapters.test);
+      } catch {
+        return [];
+      }
+    };
+    const seen: Record<string, string[]> = {};
+    for (const key of ["a", "b", "c"]) {
+      tuner.request("op", key, ["x", "y"], "x", () => {
+        seen[key] = onDisk(); // what a run stopped here would have kept
+        return () => {};
+      });
+    }
+    try {
+      const first = await tuner.tune(gpu, { budgetMs: 1e-6 }); // spent at once: one shape only
+      if (first.length !== 1 || first[0].key !== "a" || pending() !== 2) {
+        throw new Error(`measured ${first.map((r) => r.key)}, pending ${pending()}`);
+      }
+      const rest = await tuner.tune(gpu, { saveEveryMs: 0 }); // no budget: the rest
+      if (rest.map((r) => r.key).join() !== "b,c" || pending() !== 0) {
+        throw new Error(`then measured ${rest.map((r) => r.key)}, pending ${pending()}`);
+      }
+      if (seen.c.join() !== "op|a,op|b") throw new Error(`on disk before c: ${seen.c}`);
+      if (onDisk().join() !== "op|a,op|b,op|c") throw new Error(`on disk: ${onDisk()}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("MMBOOST_TUNE_BUDGET: seconds > 0, a clear error otherwise", () => {
+  if (parseTuneBudget(undefined) !== null || parseTuneBudget("") !== null) throw new Error("unset");
+  if (parseTuneBudget("90") !== 90_000 || parseTuneBudget("0.5") !== 500) throw new Error("parse");
+  for (const bad of ["0", "-3", "abc", "Infinity"]) {
+    let message = "";
+    try {
+      parseTuneBudget(bad);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    if (!message.includes("MMBOOST_TUNE_BUDGET") || !message.includes(bad)) {
+      throw new Error(`"${bad}": ${message || "accepted"}`);
+    }
+  }
+});
