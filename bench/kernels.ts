@@ -12,8 +12,8 @@
  *   deno task bench --families gpu,tiled,wide   also each named GEMM kernel family of ours
  *   deno task bench --families winograd,winograd_f4,winograd_f6   also Winograd F(2x2, 3x3),
  *                            F(4x4, 3x3) and F(6x6, 3x3) for the stride-1 3x3 convs (GFLOP/s
- *                            then count the direct work); winograd_tiled, winograd_f4_gpu, ...:
- *                            their GEMMs in a GPU family
+ *                            then count the direct work; "n/a" on the other rows);
+ *                            winograd_tiled, winograd_f4_gpu, ...: their GEMMs in a GPU family
  */
 import { parseArgs } from "node:util";
 import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
@@ -55,9 +55,13 @@ const RESNET18_CONVS: [string, ConvCase][] = [
  */
 const WINOGRAD_FAMILIES = Object.keys(ALL_WINOGRAD_VARIANTS) as WinogradVariant[];
 
+/** Thrown by a peer for an operation it does not cover (reported "n/a", not timed). */
+class NotApplicable extends Error {}
+
 /**
  * Our kernels in the same shape as a peer; `family` forces a GEMM kernel family, or a Winograd
- * variant where a convolution suits it (the adapter's default elsewhere).
+ * variant on the convolutions that suit it (the other rows are "n/a": they would repeat the
+ * default's kernels, so only noise would tell the columns apart).
  */
 function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradVariant): Peer {
   const winograd = WINOGRAD_FAMILIES.find((f) => f === family);
@@ -86,13 +90,15 @@ function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradVariant): Peer {
   return {
     name: family ? `mmboost:${family}` : "mmboost",
     matmul(n) {
+      if (winograd) throw new NotApplicable();
       const a = rand([n, n]), b = rand([n, n]), c = Tensor.empty(gpu, [n, n]);
       return prepared([a, b, c], () => matmulInto(c, a, b));
     },
     convForward(c) {
       const s = geometry(c), x = rand([c.B, c.Ci, c.H, c.H]), w = rand([c.Co, c.Ci, c.K, c.K]);
       const y = Tensor.empty(gpu, [c.B, c.Co, s.OH, s.OW]);
-      if (winograd && winogradFits(s)) {
+      if (winograd && !winogradFits(s)) throw new NotApplicable();
+      if (winograd) {
         return prepared([x, w, y], () => conv2dForwardVariantInto(winograd, y, x, w, s));
       }
       return prepared([x, w, y], () => conv2dForwardInto(y, x, w, s));
@@ -101,7 +107,8 @@ function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradVariant): Peer {
       const s = geometry(c), x = rand([c.B, c.Ci, c.H, c.H]), w = rand([c.Co, c.Ci, c.K, c.K]);
       const dy = rand([c.B, c.Co, s.OH, s.OW]);
       const dx = Tensor.empty(gpu, x.shape), dw = Tensor.empty(gpu, w.shape);
-      if (winograd && winogradFits(s)) {
+      if (winograd && !winogradFits(s)) throw new NotApplicable();
+      if (winograd) {
         return prepared([x, w, dy, dx, dw], () => {
           conv2dBackwardInputVariantInto(winograd, dx, dy, w, s, false);
           conv2dBackwardWeightVariantInto(winograd, dw, dy, x, s, false);
@@ -156,7 +163,9 @@ async function measure(
       p = make(peer);
       row.ms[peer.name] = await timeOp(p);
     } catch (e) {
-      row.ms[peer.name] = `failed: ${(e as Error).message.split("\n")[0].slice(0, 80)}`;
+      row.ms[peer.name] = e instanceof NotApplicable
+        ? "n/a"
+        : `failed: ${(e as Error).message.split("\n")[0].slice(0, 80)}`;
     } finally {
       try {
         p?.dispose();

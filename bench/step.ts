@@ -174,6 +174,10 @@ function torchThreads(): number {
   return Number(Deno.env.get("LP_NUM_THREADS")) || navigator.hardwareConcurrency;
 }
 const threads = torchThreads();
+if (values.python === "none") {
+  console.log("PyTorch peer not run (--python none)");
+  Deno.exit(0);
+}
 try {
   const script = new URL("./step_torch.py", import.meta.url).pathname;
   const out = await new Deno.Command(values.python, {
