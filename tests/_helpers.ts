@@ -225,3 +225,13 @@ export async function runEntry(name: string, args: string[], tuneFile: string): 
   if (!out.success) throw new Error(`${name} ${args.join(" ")} failed:\n${text}`);
   return text;
 }
+
+/** A kernel writing 1 to each element of its one buffer (any grid; checks bounds). */
+export const FILL_ONES = {
+  name: "test_fill_ones",
+  code: `@group(0) @binding(0) var<storage, read_write> o: array<f32>;
+@compute @workgroup_size(1)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  if (g.x < arrayLength(&o)) { o[g.x] = 1.0; }
+}`,
+};

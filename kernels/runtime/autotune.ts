@@ -36,6 +36,11 @@ export interface TuneResult {
   fallback: string;
   /** Median milliseconds per dispatch (wall clock, including the wait) by variant. */
   ms: Record<string, number>;
+  /**
+   * The variants WebGPU rejected on this device (e.g. a grid or binding over its limits), with
+   * the error: never chosen (a rejected dispatch does nothing, so it would time fastest).
+   */
+  failed?: Record<string, string>;
 }
 
 interface Request {
@@ -180,7 +185,8 @@ export class Autotuner {
   }
 
   /**
-   * Time every variant of each queued shape (a first run, repeated when it compiled the kernel;
+   * Time every variant of each queued shape (a first run inside WebGPU error scopes, a variant
+   * that WebGPU rejects being dropped; repeated when it compiled the kernel;
    * a variant whose first timing is over 3x the fastest first timing keeps that one timing; the
    * others run in three interleaved rounds, each variant enough repeats to fill about 30 ms per
    * round, and keep their median, so that a burst of load on a shared machine slows one round of
@@ -216,16 +222,20 @@ export class Autotuner {
         await gpu.sync();
         return (performance.now() - t) / n;
       };
-      const first: Record<string, number> = {};
+      const first: Record<string, number> = {}, failed: Record<string, string> = {};
       for (const v of r.variants) {
-        const pipelines = gpu.pipelineCount;
-        first[v] = await time(v, 1); // the warm-up: a valid first timing when it compiled nothing
-        if (gpu.pipelineCount !== pipelines) first[v] = await time(v, 1);
+        const error = await gpu.capturingErrors(async () => {
+          const pipelines = gpu.pipelineCount;
+          first[v] = await time(v, 1); // the warm-up: a valid timing when it compiled nothing
+          if (gpu.pipelineCount !== pipelines) first[v] = await time(v, 1);
+        });
+        if (error) failed[v] = error;
       }
-      const quickest = Math.min(...Object.values(first));
+      const ok = r.variants.filter((v) => !(v in failed));
+      const quickest = Math.min(...ok.map((v) => first[v]));
       const ms: Record<string, number> = {}, rounds: Record<string, number[]> = {};
-      const close = r.variants.filter((v) => first[v] <= 3 * quickest);
-      for (const v of r.variants) if (!close.includes(v)) ms[v] = first[v]; // clearly slower
+      const close = ok.filter((v) => first[v] <= 3 * quickest);
+      for (const v of ok) if (!close.includes(v)) ms[v] = first[v]; // clearly slower
       for (let round = 0; round < 3; round++) {
         for (const v of close) {
           const n = Math.max(1, Math.min(20, Math.ceil(30 / Math.max(first[v], 0.5))));
@@ -233,10 +243,13 @@ export class Autotuner {
         }
       }
       for (const v of close) ms[v] = median(rounds[v]);
-      const choice = r.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
+      // every variant failed: keep the default (its error comes back at the run's next wait)
+      const choice = ok.length ? ok.reduce((best, v) => (ms[v] < ms[best] ? v : best)) : r.fallback;
       this.#choices.set(`${r.op}|${r.key}`, choice);
       this.#measuredIds.add(`${r.op}|${r.key}`);
-      results.push({ op: r.op, key: r.key, choice, fallback: r.fallback, ms });
+      const result: TuneResult = { op: r.op, key: r.key, choice, fallback: r.fallback, ms };
+      if (ok.length < r.variants.length) result.failed = failed;
+      results.push(result);
       this.measured++;
     }
     if (results.length) await this.save();
@@ -302,6 +315,14 @@ export async function tunePending(gpu: Gpu): Promise<string | null> {
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const budget = budgetMs == null ? "" : ` (MMBOOST_TUNE_BUDGET ${budgetMs / 1000} s)`;
   const left = tuner.pending ? `; ${tuner.pending} shapes left on their defaults${budget}` : "";
+  const failures = results.flatMap((r) =>
+    Object.entries(r.failed ?? {}).map(([v, e]) => `${r.op} ${v}: ${e.split("\n")[0]}`)
+  );
+  const failed = failures.length
+    ? `; rejected by WebGPU, never chosen: ${failures.slice(0, 3).join("; ")}${
+      failures.length > 3 ? ` (and ${failures.length - 3} more)` : ""
+    }`
+    : "";
   return `autotune: measured ${results.length} kernel shapes in ${secs} s, ${changed} away from ` +
-    `the default (${where})${left}`;
+    `the default (${where})${left}${failed}`;
 }

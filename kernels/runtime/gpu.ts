@@ -186,6 +186,8 @@ export class Gpu {
   #dummy: GPUBuffer | null = null;
   readonly #profileGrid: boolean;
   #release: string | undefined;
+  /** WebGPU errors reported since the last wait (sync, read), which then throws them. */
+  #errors: string[] = [];
 
   private constructor(
     device: GPUDevice,
@@ -250,11 +252,13 @@ export class Gpu {
         minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
       },
     });
-    device.addEventListener("uncapturederror", (e) => {
-      console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
-    });
     const driver = loadedDriver(); // the driver is loaded once the adapter exists
     const gpu = new Gpu(device, info, driver, options.profile ?? false, options.gemm);
+    device.addEventListener("uncapturederror", (e) => {
+      const message = (e as GPUUncapturedErrorEvent).error.message;
+      console.error(`WebGPU error: ${message}`);
+      gpu.#errors.push(message);
+    });
     const path = defaultTunePath(); // null: MMBOOST_AUTOTUNE=off
     if (options.autotune && !gpu.gemmForced && path) gpu.tuner = await Autotuner.open(gpu, path);
     return gpu;
@@ -455,7 +459,10 @@ export class Gpu {
     this.device.queue.writeBuffer(buffer, offset, data);
   }
 
-  /** Read several ranges back with one submit and one wait: the single readback path. */
+  /**
+   * Read several ranges back with one submit and one wait: the single readback path. Throws
+   * when WebGPU reported an error since the last wait (see sync).
+   */
   async read(ranges: BufferRange[]): Promise<Float32Array[]> {
     const total = ranges.reduce((s, r) => s + Math.ceil(r.size / 4) * 4, 0);
     const staging = this.device.createBuffer({
@@ -476,14 +483,56 @@ export class Gpu {
     staging.unmap();
     staging.destroy();
     await this.timer?.collect();
+    this.#throwReported();
     return ranges.map((r, i) => all.slice(starts[i] / 4, starts[i] / 4 + r.size / 4));
   }
 
-  /** Submit and wait until the GPU has finished all recorded work. */
+  /**
+   * Submit and wait until the GPU has finished all recorded work; throws when WebGPU reported an
+   * error (a rejected dispatch) since the last wait, whose results are then invalid.
+   */
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.timer?.collect();
+    this.#throwReported();
+  }
+
+  /**
+   * Throw the WebGPU errors reported since the last wait, if any (then forget them): a dispatch
+   * WebGPU rejected (a grid or a binding over the device's limits, a kernel the driver could not
+   * compile) invalidates the command buffer it was in, so every result recorded with it is
+   * garbage. Without this a run would go on silently with them (the errors only logged).
+   */
+  #throwReported(): void {
+    if (this.#errors.length === 0) return;
+    const [first] = this.#errors, n = this.#errors.length;
+    this.#errors = [];
+    throw new Error(
+      `WebGPU reported ${n} error${n > 1 ? "s" : ""} since the last wait, so the work recorded ` +
+        `since is invalid; the first: ${first}`,
+    );
+  }
+
+  /**
+   * Run `fn` (which records work and waits for it) inside WebGPU error scopes: the first
+   * validation, out-of-memory or internal error it causes is returned instead of reported (the
+   * autotuner drops variants that fail so, e.g. over a limit of this device).
+   */
+  async capturingErrors(fn: () => Promise<void>): Promise<string | null> {
+    const filters: GPUErrorFilter[] = ["validation", "out-of-memory", "internal"];
+    for (const f of filters) this.device.pushErrorScope(f);
+    let thrown: unknown = null;
+    try {
+      await fn();
+      this.flush(); // work recorded after fn's last wait is validated inside the scopes too
+    } catch (e) {
+      thrown = e;
+    }
+    const errors = [];
+    for (let i = filters.length - 1; i >= 0; i--) errors.push(await this.device.popErrorScope());
+    if (thrown) throw thrown;
+    return errors.find((e) => e !== null)?.message ?? null;
   }
 
   /** Open a scope: tensors created until it is disposed are released with it. */

@@ -1,4 +1,11 @@
-import { assertClose, dispatchedWith, gpuTest, randn, variantTolerance } from "../../_helpers.ts";
+import {
+  assertClose,
+  dispatchedWith,
+  FILL_ONES,
+  gpuTest,
+  randn,
+  variantTolerance,
+} from "../../_helpers.ts";
 import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
@@ -266,4 +273,21 @@ Deno.test("MMBOOST_TUNE_BUDGET: seconds > 0, a clear error otherwise", () => {
       throw new Error(`"${bad}": ${message || "accepted"}`);
     }
   }
+});
+
+gpuTest("a variant WebGPU rejects on this device is reported and never chosen", async (gpu) => {
+  using _ = new Scope(gpu);
+  const t = Tensor.zeros(gpu, [4]);
+  const tuner = new Autotuner("test", null);
+  // "bad" dispatches over maxComputeWorkgroupsPerDimension: WebGPU drops it, so it would time
+  // as the fastest
+  tuner.request("op", "k", ["bad", "good"], "bad", () => (v) => {
+    gpu.dispatch(FILL_ONES, [t.range], null, [v === "bad" ? 70000 : 4]);
+  });
+  const [r] = await tuner.tune(gpu);
+  if (r.choice !== "good" || !/dispatch group size/.test(r.failed?.bad ?? "")) {
+    throw new Error(`chose ${r.choice}, failed ${JSON.stringify(r.failed)}`);
+  }
+  if ("bad" in r.ms || r.failed?.good) throw new Error(`timed ${Object.keys(r.ms)}`);
+  await gpu.sync(); // the errors were captured, not left for the run's next wait
 });

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { gpuTest, randn, thrown } from "../../_helpers.ts";
+import { FILL_ONES, gpuTest, randn, rejected, thrown } from "../../_helpers.ts";
 import { basicBlock, BLOCK_BNS, type RunningStats } from "../../_block.ts";
 import { FLUSH_EVERY, groups1d, parseFlushEvery } from "../../../kernels/runtime/gpu.ts";
 import { BufferPool } from "../../../kernels/runtime/buffer_pool.ts";
@@ -254,6 +254,26 @@ gpuTest(
     const want = gpu.adapterInfo.isFallbackAdapter ? 0 : FLUSH_EVERY;
     if (Deno.env.get("MMBOOST_FLUSH_EVERY") === undefined && gpu.flushEvery !== want) {
       throw new Error(`flushEvery ${gpu.flushEvery}, want ${want}`);
+    }
+  },
+);
+
+gpuTest(
+  "a dispatch WebGPU rejects makes the next wait throw with its error; the next work runs",
+  async (gpu) => {
+    using _ = new Scope(gpu);
+    const t = Tensor.zeros(gpu, [4]);
+    gpu.dispatch(FILL_ONES, [t.range], null, [70000]); // over maxComputeWorkgroupsPerDimension
+    const message = await rejected(gpu.sync());
+    if (!/^WebGPU reported \d+ errors? .*dispatch group size/.test(message)) {
+      throw new Error(`sync after a rejected dispatch: ${message || "passed"}`);
+    }
+    gpu.dispatch(FILL_ONES, [t.range], null, [4]);
+    const [v] = await gpu.read([t.range]); // the errors were reported once: this wait passes
+    assertEquals([...v], [1, 1, 1, 1]);
+    gpu.dispatch(FILL_ONES, [t.range], null, [70000]);
+    if (!/dispatch group size/.test(await rejected(gpu.read([t.range])))) {
+      throw new Error("read after a rejected dispatch passed");
     }
   },
 );
