@@ -16,10 +16,11 @@ import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with 
 import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
 import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
 import backwardWeightWideSrc from "./conv2d_backward_weight_wide.wgsl" with { type: "text" };
+import backwardWeightWindowSrc from "./conv2d_backward_weight_window.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
-import { dispatchSplitK, splitKTable } from "./split_k.ts";
+import { dispatchSplitK, type SplitKKernel, splitKTable, sumSplits } from "./split_k.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, variantTable } from "../runtime/variants.ts";
+import { defaultVariant, tiledKernel, variantTable } from "../runtime/variants.ts";
 import {
   WINOGRAD,
   WINOGRAD_BACKWARD_WEIGHT,
@@ -65,8 +66,27 @@ const DIRECT: PassTables = {
   backwardWeight: BACKWARD_WEIGHT,
 };
 const WITH_WINOGRAD = withWinograd(DIRECT, WINOGRAD, WINOGRAD_BACKWARD_WEIGHT);
+
+/**
+ * The sliding-window weight gradient (tools/gen_window.ts: the input window kept in registers
+ * along each output row) for the geometry it is generated for, 7x7 kernels at stride 2: the
+ * ResNet stems, whose short weight rows (Ci*49) leave the GEMM kernels a load per multiply-add or
+ * two. A variant of the software adapter's family for the tuner (2.4x faster than the narrow and
+ * cpu kernels at the CREMA-D step's two stems); the default kernels stay the untuned choice.
+ */
+const WINDOW: SplitKKernel = {
+  ...tiledKernel("conv2d_backward_weight_window", backwardWeightWindowSrc),
+  targetGroups: 64, // as the software adapter's other weight-gradient kernels (split_k.ts)
+};
+const windowFits = (s: Conv2dShape) => s.KH === 7 && s.KW === 7 && s.stride === 2;
+const WITH_WINDOW: PassTables = {
+  ...DIRECT,
+  backwardWeight: { ...BACKWARD_WEIGHT, window: WINDOW },
+};
+
 /** The tables of a shape (the same objects each call: the autotune fingerprint caches by them). */
-const tables = (s: Conv2dShape): PassTables => winogradFits(s) ? WITH_WINOGRAD : DIRECT;
+const tables = (s: Conv2dShape): PassTables =>
+  winogradFits(s) ? WITH_WINOGRAD : windowFits(s) ? WITH_WINDOW : DIRECT;
 
 /** Stride and zero padding (same in both spatial dimensions). */
 export interface Conv2dOptions {
@@ -232,12 +252,36 @@ function backwardWeight(
     const c = winogradForward(s, winogradTile(v));
     return winogradBackwardWeightInto(WINOGRAD_BACKWARD_WEIGHT[v], dw, dy, x, c, accumulate);
   }
+  if (v === "window") return windowBackwardWeight(dw, dy, x, s, accumulate);
   const M = s.Co, N = s.Ci * s.KH * s.KW, K = s.B * s.OH * s.OW;
   const k = BACKWARD_WEIGHT[v as keyof typeof BACKWARD_WEIGHT];
   dispatchSplitK(k, dw, [dy.range, x.range], [M, N, K], accumulate, (acc, kps) => [
     ...fields(s, M, N, K, s.Ci, acc),
     kps,
   ]);
+}
+
+/**
+ * The window kernel's dispatch: workgroups over (input channel, block of output channels), the
+ * output rows (n, oh) split along z until there are about WINDOW.targetGroups workgroups, each
+ * split at least one row; the splits' slices are then summed (split_reduce).
+ */
+function windowBackwardWeight(
+  dw: Tensor,
+  dy: Tensor,
+  x: Tensor,
+  s: Conv2dShape,
+  accumulate: boolean,
+): void {
+  const rows = s.B * s.OH, gy = Math.ceil(s.Co / WINDOW.rows);
+  const wanted = Math.max(1, Math.min(Math.ceil(WINDOW.targetGroups / (s.Ci * gy)), rows));
+  const rps = Math.ceil(rows / wanted), splits = Math.ceil(rows / rps); // no empty split
+  const target = splits === 1 ? dw : Tensor.empty(dw.gpu, [splits, s.Co, s.Ci * s.KH * s.KW]);
+  const acc = splits === 1 && accumulate ? 1 : 0;
+  dw.gpu.dispatch(WINDOW.kernel, [dy.range, x.range, target.range], {
+    u: [s.Ci, s.H, s.W, s.Co, s.OH, s.OW, s.pad, rps, rows, acc],
+  }, [s.Ci, gy, splits]);
+  if (splits > 1) sumSplits(target, dw, accumulate);
 }
 
 /** dw (+)= the weight gradient given dy [B, Co, OH, OW] and x. */

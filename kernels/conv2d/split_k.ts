@@ -61,10 +61,13 @@ export function dispatchSplitK(
   gpu.dispatch(v.kernel, [...inputs, target.range], {
     u: uniforms(splits === 1 && accumulate, kps),
   }, [gx, gy, splits]);
-  if (splits > 1) {
-    gpu.dispatch(splitReduceKernel, [target.range, out.range], {
-      u: [M * N, splits, accumulate ? 1 : 0],
-    }, groups1d(M * N, 64));
-    target.dispose();
-  }
+  if (splits > 1) sumSplits(target, out, accumulate);
+}
+
+/** out (+)= the sum of the slices of `parts` [splits, ...out.shape] (split_reduce); frees parts. */
+export function sumSplits(parts: Tensor, out: Tensor, accumulate: boolean): void {
+  out.gpu.dispatch(splitReduceKernel, [parts.range, out.range], {
+    u: [out.size, parts.shape[0], accumulate ? 1 : 0],
+  }, groups1d(out.size, 64));
+  parts.dispose();
 }

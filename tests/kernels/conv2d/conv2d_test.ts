@@ -92,7 +92,9 @@ gpuTest(
       [1, 2, 1, 6, 3, 3, 1, 1],
       [2, 8, 6, 7, 12, 3, 1, 1], // channels and tiles multiples of 4: the vec4 Winograd GEMM
       [2, 3, 9, 11, 5, 3, 2, 1],
-      [1, 12, 8, 8, 6, 7, 2, 3],
+      [1, 12, 8, 8, 6, 7, 2, 3], // 7x7 stride 2 (the window weight gradient too): 4 row splits
+      [1, 2, 1, 9, 70, 7, 2, 3], // one output row: the window kernel writes dw itself; 70 = 64 + 6
+      [3, 1, 13, 10, 9, 7, 2, 2], // a 1-channel stem, rows split unevenly over the splits
     ];
     for (const [B, Ci, H, W, Co, K, stride, padding] of cases) {
       const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
@@ -104,11 +106,12 @@ gpuTest(
       const yRef = conv2dRef(x, w, s), dxRef = conv2dBackwardInputRef(dy, w, s);
       const dwRef = conv2dBackwardWeightRef(dy, x, s);
       const variants = conv2dVariants(s);
-      // cpu, gpu, tiled, wide (+ F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3) Winograd on each of them)
-      const count = K === 3 && stride === 1 ? 16 : 4;
+      // cpu, gpu, tiled, wide (+ F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3) Winograd on each of them),
+      // narrow for the gradients, window for a 7x7 stride-2 weight gradient
+      const count = K === 3 && stride === 1 ? 16 : 4, window = K === 7 && stride === 2 ? 1 : 0;
       const lengths = [variants.forward, variants.backwardInput, variants.backwardWeight]
         .map((v) => v.length);
-      if (lengths.join() !== [count, count + 1, count + 1].join()) {
+      if (lengths.join() !== [count, count + 1, count + 1 + window].join()) {
         throw new Error(`variants of ${label}: ${JSON.stringify(variants)}`);
       }
       for (const v of variants.forward) {
