@@ -12,6 +12,7 @@ import {
   GPU_BLOCK,
   GPU_NOTE,
   odometer,
+  putAccumulating,
   TILED_BLOCK,
   TILED_NOTE,
   WIDE_BLOCK,
@@ -48,10 +49,7 @@ const loadPadded = (buf: string) =>
   return select(0.0, ${buf}[select(0u, base + (u32(id) * p.H + u32(ih)) * p.W + u32(iw), ok)], ok);
 }`;
 
-const put = (buf: string) =>
-  `fn put(o: u32, v: f32) {
-  ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
-}`;
+const put = putAccumulating;
 
 /** Sizes every conv3d kernel uses. */
 const SIZES = "let osz = p.OD * p.OH * p.OW; let ohw = p.OH * p.OW; let isz = p.D * p.H * p.W; " +

@@ -71,6 +71,19 @@ export function odometer(digits: [string, string][], carry: string): string {
 }
 
 /** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
+/** WGSL `ld`: x (buffer `buf`) at base + ih*W + iw, zero outside the H x W image (padding). */
+export const loadPadded2d = (buf: string): string =>
+  `fn ld(base: u32, ih: i32, iw: i32) -> f32 {
+  let ok = u32(ih) < p.H && u32(iw) < p.W;
+  return select(0.0, ${buf}[select(0u, base + u32(ih) * p.W + u32(iw), ok)], ok);
+}`;
+
+/** WGSL `put`: store into buffer `buf`, added to what is there when p.accumulate is set. */
+export const putAccumulating = (buf: string): string =>
+  `fn put(o: u32, v: f32) {
+  ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
+}`;
+
 export interface Block {
   TM: number;
   TN: number;

@@ -10,7 +10,9 @@ import {
   gemmKernel,
   GPU_BLOCK,
   GPU_NOTE,
+  loadPadded2d,
   odometer,
+  putAccumulating,
   TILED_BLOCK,
   TILED_NOTE,
   vec4Kernel,
@@ -39,18 +41,7 @@ const conv2dFields = [
   "kps: u32",
 ];
 
-/** Load x at (base + ih*W + iw) with zero padding outside the image. */
-const loadPadded = (buf: string) =>
-  `fn ld(base: u32, ih: i32, iw: i32) -> f32 {
-  let ok = u32(ih) < p.H && u32(iw) < p.W;
-  return select(0.0, ${buf}[select(0u, base + u32(ih) * p.W + u32(iw), ok)], ok);
-}`;
-
-/** Store with optional accumulation into what is there. */
-const put = (buf: string) =>
-  `fn put(o: u32, v: f32) {
-  ${buf}[o] = v + select(0.0, ${buf}[o], p.accumulate != 0u);
-}`;
+const loadPadded = loadPadded2d, put = putAccumulating;
 
 /** File name (relative to kernels/) -> generated source. */
 export function generatedKernels(): Record<string, string> {

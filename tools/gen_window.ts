@@ -8,6 +8,7 @@
  * it keeps the window in registers and loads only the KH x stride values that enter it, and one
  * output-gradient value per channel. Used by tools/gen_kernels.ts (`deno task gen`).
  */
+import { loadPadded2d, putAccumulating } from "./gen_gemm.ts";
 
 /** The window kernel's geometry: kernel size, stride and output channels per invocation. */
 export interface WindowSpec {
@@ -50,14 +51,9 @@ export function windowKernel({ KH, KW, stride, rows: R }: WindowSpec): string {
     `@group(0) @binding(2) var<storage, read> x: array<f32>;`,
     `@group(0) @binding(3) var<storage, read_write> dw: array<f32>;`,
     ``,
-    `fn ld(base: u32, ih: i32, iw: i32) -> f32 {`,
-    `  let ok = u32(ih) < p.H && u32(iw) < p.W;`,
-    `  return select(0.0, x[select(0u, base + u32(ih) * p.W + u32(iw), ok)], ok);`,
-    `}`,
+    loadPadded2d("x"),
     ``,
-    `fn put(o: u32, v: f32) {`,
-    `  dw[o] = v + select(0.0, dw[o], p.accumulate != 0u);`,
-    `}`,
+    putAccumulating("dw"),
     ``,
     `@compute @workgroup_size(${WINDOW_LANES})`,
     `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
