@@ -9,7 +9,7 @@
 #   kernels  the kernel bench against tfjs WebGPU and jax-js, with the GPU families as columns
 #   tests    the kernel and trainer tests on the GPU's adapter
 #   ab       the step with one submit per step, then with one-workgroup batch norm
-#   i3d      NVGesture's three-I3D step
+#   i3d      NVGesture's three-I3D step (its tuning bounded by I3D_TUNE_BUDGET, default 60 s)
 # Each part gets at most its own cap (STEP_TIMEOUT, BENCH_TIMEOUT, PROFILE_TIMEOUT, TEST_TIMEOUT,
 # AB_TIMEOUT, I3D_TIMEOUT) and never more than what is left of DEADLINE; a part with under 20 s
 # left is skipped. The default DEADLINE, 480 s, fits one device command (10 minutes at most)
@@ -89,7 +89,7 @@ if [[ $RUN == *ab* ]]; then # the step with one submit per step, then with one-w
     MMBOOST_TUNE_BUDGET=$LATER_BUDGET deno run -A --cached-only $STEP --python none
 fi
 if [[ $RUN == *i3d* ]]; then # NVGesture's step: three I3Ds, batch 2, 64 frames at 224
-  part i3d "${I3D_TIMEOUT:-150}" i3d.log env MMBOOST_TUNE_BUDGET="${MMBOOST_TUNE_BUDGET:-150}" \
+  part i3d "${I3D_TIMEOUT:-150}" i3d.log env MMBOOST_TUNE_BUDGET="${I3D_TUNE_BUDGET:-60}" \
     deno run -A --cached-only bench/step.ts --model i3d --batch 2 \
     --frames "${I3D_FRAMES:-64}" --size 224 --iters 3
 fi
