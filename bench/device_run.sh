@@ -39,12 +39,12 @@ if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/sh
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
 SUMMARY="$OUT/summary.txt"
+RUN="${RUN:-step kernels tests}"
 {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 || true
   deno eval 'const a = await navigator.gpu.requestAdapter(); const i = a?.info; console.log(JSON.stringify({ description: i?.description, vendor: i?.vendor, architecture: i?.architecture, device: i?.device }), [...(a?.features ?? [])].join(","))' 2>&1
-  echo "RUN=${RUN:-step kernels tests} DEADLINE=$DEADLINE s; unpacked in $((SECONDS - START)) s"
+  echo "RUN=$RUN DEADLINE=$DEADLINE s; unpacked in $((SECONDS - START)) s"
 } | tee "$SUMMARY"
-RUN="${RUN:-step kernels tests}"
 clean() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *[0-9]*: <unknown>'; }
 left() { echo $((DEADLINE - (SECONDS - START))); }
 # part NAME CAP LOG COMMAND...: COMMAND under a timeout of CAP or the time left, whichever is

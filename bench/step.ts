@@ -173,11 +173,11 @@ function torchThreads(): number {
   if (!gpu.adapterInfo.isFallbackAdapter) return 0;
   return Number(Deno.env.get("LP_NUM_THREADS")) || navigator.hardwareConcurrency;
 }
-const threads = torchThreads();
 if (values.python === "none") {
   console.log("PyTorch peer not run (--python none)");
   Deno.exit(0);
 }
+const threads = torchThreads();
 try {
   const script = new URL("./step_torch.py", import.meta.url).pathname;
   const out = await new Deno.Command(values.python, {

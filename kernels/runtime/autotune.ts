@@ -135,13 +135,19 @@ export class Autotuner {
   /** Why the last save failed (null: saved, or nothing to save). */
   saveError: string | null = null;
   /** `tune`'s default budget in milliseconds (null: none); `open` reads MMBOOST_TUNE_BUDGET. */
-  budgetMs: number | null = null;
+  readonly budgetMs: number | null;
   #choices: Map<string, string>;
   #pending = new Map<string, Request>();
   /** The "op|key" ids this tuner measured: their other kernel versions are superseded. */
   #measuredIds = new Set<string>();
 
-  constructor(adapter: string, path: string | null, choices: Record<string, string> = {}) {
+  constructor(
+    adapter: string,
+    path: string | null,
+    choices: Record<string, string> = {},
+    budgetMs: number | null = null,
+  ) {
+    this.budgetMs = budgetMs;
     this.adapter = adapter;
     this.path = path;
     this.#choices = new Map(Object.entries(choices));
@@ -152,9 +158,7 @@ export class Autotuner {
     const adapter = adapterKey(gpu.adapterInfo, gpu.driver);
     const budgetMs = parseTuneBudget(env("MMBOOST_TUNE_BUDGET")); // a bad value fails here, early
     const cache = path ? await readCache(path) : null;
-    const tuner = new Autotuner(adapter, path, cache?.adapters[adapter]);
-    tuner.budgetMs = budgetMs;
-    return tuner;
+    return new Autotuner(adapter, path, cache?.adapters[adapter], budgetMs);
   }
 
   /** The recorded choice for a shape, if any. */
