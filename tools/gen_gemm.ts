@@ -43,13 +43,24 @@ export interface GemmSpec extends Block {
   kRange?: string;
   /**
    * k decoded into counters (instead of decodeK): `counters` gives each as an expression of k,
-   * `decode` the statements that read them, `step` the statements advancing them by one (see
-   * `odometer`). The register-blocked loop starts them at k0 and steps them each iteration, with
-   * no division per iteration (integer division is emulated lane by lane on the software adapter;
-   * dividing k every iteration cost 3-20 % of a convolution there); the tiled form, which decodes
-   * scattered k, computes them from k.
+   * the mixed-radix digits first (fastest first, digit i counting over [0, radices[i])) and last
+   * the counter that a carry out of the digits advances by `unit`; `decode` the statements that
+   * read them. The register-blocked loop starts them at k0 and steps them by one each iteration
+   * (`counterStep`), with no division per iteration (integer division is emulated lane by lane on
+   * the software adapter; dividing k every iteration cost 3-20 % of a convolution there). The
+   * tiled form steps them too (`counterStepBy`), by one between an invocation's consecutive B
+   * loads and by a constant between tiles, so that it divides only where a load falls past the
+   * end of k (GPUs have no integer divider either: a division is a dozen or more instructions).
    */
-  kCounter?: { counters: [string, (k: string) => string][]; decode: string; step: string };
+  kCounter?: KCounter;
+}
+
+/** k as mixed-radix counters (GemmSpec.kCounter). */
+export interface KCounter {
+  counters: [string, (k: string) => string][];
+  radices: string[];
+  unit: string;
+  decode: string;
 }
 
 /** Statements decoding k = `k` (the counters computed from it, or the spec's decodeK). */
@@ -68,6 +79,31 @@ export function odometer(digits: [string, string][], carry: string): string {
     (inner, [name, limit]) => `${name} += 1u; if (${name} == ${limit}) { ${name} = 0u; ${inner} }`,
     carry,
   );
+}
+
+/** Statements advancing a KCounter's counters (named `<name><suffix>`) by one: an odometer. */
+export function counterStep(c: KCounter, suffix = ""): string {
+  const top = c.counters[c.radices.length][0];
+  const digits = c.radices.map((r, i): [string, string] => [`${c.counters[i][0]}${suffix}`, r]);
+  return odometer(digits, `${top}${suffix} += ${c.unit};`);
+}
+
+/**
+ * Statements advancing counters named `<name><suffix>` by an amount whose own counters, the
+ * KCounter's expressions evaluated at it once, are named `<name><by>`: digit by digit, with at
+ * most one carry each since both summands are below the radix. Declares `cy0`.. in its scope.
+ */
+export function counterStepBy(c: KCounter, suffix: string, by: string): string {
+  const out = c.radices.map((r, i) => {
+    const v = `${c.counters[i][0]}${suffix}`;
+    const carry = i ? ` + select(0u, 1u, cy${i - 1})` : "";
+    return `${v} += ${c.counters[i][0]}${by}${carry}; let cy${i} = ${v} >= ${r}; ` +
+      `${v} = select(${v}, ${v} - ${r}, cy${i});`;
+  });
+  const n = c.radices.length, top = c.counters[n][0];
+  const carry = n ? ` + select(0u, ${c.unit}, cy${n - 1})` : "";
+  out.push(`${top}${suffix} += ${top}${by}${carry};`);
+  return out.join(" ");
 }
 
 /** The register block of a variant: TM x TN outputs per invocation, workgroup WX x WY. */
@@ -191,7 +227,7 @@ export function gemmKernel(spec: GemmSpec): string {
     emit(`    let a${q} = vec4f(${a.join(", ")});`);
     for (let s = 0; s < TN; s++) emit(`    c${q}_${s} = fma(a${q}, vec4f(b${s}), c${q}_${s});`);
   }
-  if (spec.kCounter) emit(`    ${spec.kCounter.step}`);
+  if (spec.kCounter) emit(`    ${counterStep(spec.kCounter)}`);
   emit("  }");
   for (let q = 0; q < Q; q++) {
     for (let i = 0; i < 4; i++) {
