@@ -248,6 +248,69 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
+/** Whether `code` names any of the counters of `c` or the values its decode defines. */
+function readsCounters(c: KCounter, code: string): boolean {
+  const names = [
+    ...c.counters.map(([n]) => n),
+    ...[...c.decode.matchAll(/let (\w+) =/g)].map((m) => m[1]),
+  ];
+  return names.some((n) => new RegExp(`\\b${n}\\b`).test(code));
+}
+
+/**
+ * The loop over k tiles of tiledKernel and its loads into workgroup memory: A's rows at
+ * k = kt + t % BK, B's column at `loads` k, consecutive from kt + (t / T) * loads with a
+ * KCounter (else t / T + (256 / T) i, each decoded by the spec's decodeK). With a KCounter the counters are set up once and stepped (by one between B's loads, by a constant
+ * between tiles), and recomputed from k only for a load past the end of the range (the last
+ * tile), so every address stays in range; otherwise each load decodes its k.
+ */
+function emitTileLoads(
+  spec: GemmSpec,
+  g: { T: number; G: number; GA: number; BK: number; loads: number; aRow: (r: number) => string },
+  emit: (s: string) => void,
+): void {
+  const { T, G, GA, BK, loads, aRow } = g;
+  const c = spec.kCounter;
+  const countedA = c !== undefined && readsCounters(c, spec.loadA(0));
+  const bStart = `(t / ${T}u) * ${loads}u`;
+  const set = (sfx: string, k: string, kw: string) =>
+    c!.counters.map(([n, at]) => `${kw}${n}${sfx} = ${at(k)};`).join(" ");
+  const take = (sfx: string) =>
+    [...c!.counters.map(([n]) => `let ${n} = ${n}${sfx};`), c!.decode].join(" ");
+  if (c) {
+    if (countedA) emit(`  ${set("_sa", `${BK}u`, "let ")} ${set("_a", "(k0 + kkA)", "var ")}`);
+    emit(`  ${set("_sb", `${BK - loads + 1}u`, "let ")} ${set("_b", `(k0 + ${bStart})`, "var ")}`);
+  }
+  const decode = c ? undefined : decodeAt(spec, "k");
+  emit(`  for (var kt = k0; kt < k1; kt += ${BK}u) {`);
+  emit("    {");
+  emit("      let kq = kt + kkA; let k = min(kq, k1 - 1u);");
+  if (countedA) emit(`      if (kq >= k1) { ${set("_a", "k", "")} } ${take("_a")}`);
+  if (decode) emit(`      ${decode}`);
+  for (let r = 0; r < loads; r++) {
+    const m = aRow(r);
+    emit(
+      `      As[kkA * ${GA}u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
+    );
+  }
+  if (countedA) emit(`      ${counterStepBy(c!, "_a", "_sa")}`);
+  emit("    }");
+  for (let i = 0; i < loads; i++) {
+    emit("    {");
+    const kk = c ? `${bStart} + ${i}u` : `t / ${T}u + ${(256 / T) * i}u`;
+    emit(`      let kk = ${kk}; let kq = kt + kk; let k = min(kq, k1 - 1u);`);
+    if (c) emit(`      if (kq >= k1) { ${set("_b", "k", "")} } ${take("_b")}`);
+    if (decode) emit(`      ${decode}`);
+    emit(
+      `      Bs[kk * ${G}u + (t % ${T}u) / 4u][t % 4u] = select(0.0, ${spec.loadB(0)}, kq < k1);`,
+    );
+    if (c) {
+      emit(`      ${i < loads - 1 ? counterStep(c, "_b") : counterStepBy(c, "_b", "_sb")}`);
+    }
+    emit("    }");
+  }
+}
+
 /**
  * The shared-memory tiled form of the same GemmSpec, for real GPUs: a 16x16 workgroup computes a
  * 64x64 block of C (TILED_BLOCK: each invocation 4x4, rows 4*ty.., columns 4*tx..) or a 128x128
@@ -255,9 +318,9 @@ function range(n: number): number[] {
  * stages BK-long slices of A (64 or 128 rows) and of B (64 or 128 columns) in workgroup memory, so
  * that every loaded element is used 64 (or 128) times instead of 4, with 2 (or 4) vec4 reads of
  * workgroup memory per 16 (or 64) multiply-adds. Invocation t loads rows t/BK + (256/BK)i of A at
- * k = t%BK (the spec's per-row setup runs once per invocation) and column t%T of B at
- * k = t/T + (256/T)i (one column setup). Out-of-range k loads zero; out-of-range rows and columns
- * are clamped and not stored.
+ * k = t%BK (the spec's per-row setup runs once per invocation) and column t%T of B at `loads`
+ * values of k (one column setup; see emitTileLoads). Out-of-range k loads zero; out-of-range rows
+ * and columns are clamped and not stored.
  */
 export function tiledKernel(spec: GemmSpec): string {
   const H = spec.TM / 4; // 1: 64x64 tiles, 2: 128x128
@@ -312,29 +375,7 @@ export function tiledKernel(spec: GemmSpec): string {
     emit(`  ${outCols.map((c) => `var ${c.acc(h)} = vec4f(0.0);`).join(" ")}`);
   }
   emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
-  const decode = decodeAt(spec, "k");
-  emit(`  for (var kt = k0; kt < k1; kt += ${BK}u) {`);
-  emit("    {");
-  emit("      let kq = kt + kkA; let k = min(kq, k1 - 1u);");
-  if (decode) emit(`      ${decode}`);
-  for (let r = 0; r < loads; r++) {
-    const m = aRow(r);
-    emit(
-      `      As[kkA * ${GA}u + (${m}) / 4u][(${m}) % 4u] = select(0.0, ${spec.loadA(r)}, kq < k1);`,
-    );
-  }
-  emit("    }");
-  for (let i = 0; i < loads; i++) {
-    emit("    {");
-    emit(
-      `      let kk = t / ${T}u + ${(256 / T) * i}u; let kq = kt + kk; let k = min(kq, k1 - 1u);`,
-    );
-    if (decode) emit(`      ${decode}`);
-    emit(
-      `      Bs[kk * ${G}u + (t % ${T}u) / 4u][t % 4u] = select(0.0, ${spec.loadB(0)}, kq < k1);`,
-    );
-    emit("    }");
-  }
+  emitTileLoads(spec, { T, G, GA, BK, loads, aRow }, emit);
   emit("    workgroupBarrier();");
   emit(`    for (var kk = 0u; kk < ${BK}u; kk++) {`);
   for (let h = 0; h < H; h++) emit(`      let a${h} = As[kk * ${GA}u + ${16 * h}u + lid.y];`);

@@ -53,34 +53,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp7 = n7 % phw; let ih7 = p.ih0 + p.stride * (pp7 / p.Ww); let iw7 = p.iw0 + p.stride * (pp7 % p.Ww); let yb7 = (n7 / phw) * p.C * ohw; let xb7 = (n7 / phw) * p.M * hw + ih7 * p.W + iw7; let qh7 = i32((ih7 + p.pad) / p.stride); let qw7 = i32((iw7 + p.pad) / p.stride);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let l_sa = 16u % p.KWw; let j_sa = (16u / p.KWw) % khh; let co_sa = 16u / taps; var l_a = (k0 + kkA) % p.KWw; var j_a = ((k0 + kkA) / p.KWw) % khh; var co_a = (k0 + kkA) / taps;
+  let l_sb = 13u % p.KWw; let j_sb = (13u / p.KWw) % khh; let co_sb = 13u / taps; var l_b = (k0 + (t / 64u) * 4u) % p.KWw; var j_b = ((k0 + (t / 64u) * 4u) / p.KWw) % khh; var co_b = (k0 + (t / 64u) * 4u) / taps;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      if (kq >= k1) { l_a = k % p.KWw; j_a = (k / p.KWw) % khh; co_a = k / taps; } let l = l_a; let j = j_a; let co = co_a; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
       As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
       As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
       As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
+      l_a += l_sa; let cy0 = l_a >= p.KWw; l_a = select(l_a, l_a - p.KWw, cy0); j_a += j_sa + select(0u, 1u, cy0); let cy1 = j_a >= khh; j_a = select(j_a, j_a - khh, cy1); co_a += co_sa + select(0u, 1u, cy1);
     }
     {
-      let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let kk = (t / 64u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { l_b = k % p.KWw; j_b = (k / p.KWw) % khh; co_b = k / taps; } let l = l_b; let j = j_b; let co = co_b; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
+      l_b += 1u; if (l_b == p.KWw) { l_b = 0u; j_b += 1u; if (j_b == khh) { j_b = 0u; co_b += 1u; } }
     }
     {
-      let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let kk = (t / 64u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { l_b = k % p.KWw; j_b = (k / p.KWw) % khh; co_b = k / taps; } let l = l_b; let j = j_b; let co = co_b; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
+      l_b += 1u; if (l_b == p.KWw) { l_b = 0u; j_b += 1u; if (j_b == khh) { j_b = 0u; co_b += 1u; } }
     }
     {
-      let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let kk = (t / 64u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { l_b = k % p.KWw; j_b = (k / p.KWw) % khh; co_b = k / taps; } let l = l_b; let j = j_b; let co = co_b; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
+      l_b += 1u; if (l_b == p.KWw) { l_b = 0u; j_b += 1u; if (j_b == khh) { j_b = 0u; co_b += 1u; } }
     }
     {
-      let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let l = k % p.KWw; let j = (k / p.KWw) % khh; let co = k / taps; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
+      let kk = (t / 64u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { l_b = k % p.KWw; j_b = (k / p.KWw) % khh; co_b = k / taps; } let l = l_b; let j = j_b; let co = co_b; let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; let yo = co * ohw; let jj = i32(j); let ll = i32(l);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qh0 - jj, qw0 - ll), kq < k1);
+      l_b += l_sb; let cy0 = l_b >= p.KWw; l_b = select(l_b, l_b - p.KWw, cy0); j_b += j_sb + select(0u, 1u, cy0); let cy1 = j_b >= khh; j_b = select(j_b, j_b - khh, cy1); co_b += co_sb + select(0u, 1u, cy1);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {

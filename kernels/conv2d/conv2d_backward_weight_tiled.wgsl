@@ -52,34 +52,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let kr7 = n7 % khw; let xc7 = (n7 / khw) * hw; let kh7 = i32(kr7 / p.KW); let kw7 = i32(kr7 % p.KW);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  let iow_sa = 16u % p.OW; let ioh_sa = (16u / p.OW) % p.OH; let ib_sa = 16u / ohw; var iow_a = (k0 + kkA) % p.OW; var ioh_a = ((k0 + kkA) / p.OW) % p.OH; var ib_a = (k0 + kkA) / ohw;
+  let iow_sb = 13u % p.OW; let ioh_sb = (13u / p.OW) % p.OH; let ib_sb = 13u / ohw; var iow_b = (k0 + (t / 64u) * 4u) % p.OW; var ioh_b = ((k0 + (t / 64u) * 4u) / p.OW) % p.OH; var ib_b = (k0 + (t / 64u) * 4u) / ohw;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      if (kq >= k1) { iow_a = k % p.OW; ioh_a = (k / p.OW) % p.OH; ib_a = k / ohw; } let iow = iow_a; let ioh = ioh_a; let ib = ib_a; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, dy[yo + yr0], kq < k1);
       As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, dy[yo + yr1], kq < k1);
       As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, dy[yo + yr2], kq < k1);
       As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, dy[yo + yr3], kq < k1);
+      iow_a += iow_sa; let cy0 = iow_a >= p.OW; iow_a = select(iow_a, iow_a - p.OW, cy0); ioh_a += ioh_sa + select(0u, 1u, cy0); let cy1 = ioh_a >= p.OH; ioh_a = select(ioh_a, ioh_a - p.OH, cy1); ib_a += ib_sa + select(0u, 1u, cy1);
     }
     {
-      let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 64u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 64u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 64u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 64u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += iow_sb; let cy0 = iow_b >= p.OW; iow_b = select(iow_b, iow_b - p.OW, cy0); ioh_b += ioh_sb + select(0u, 1u, cy0); let cy1 = ioh_b >= p.OH; ioh_b = select(ioh_b, ioh_b - p.OH, cy1); ib_b += ib_sb + select(0u, 1u, cy1);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {

@@ -61,34 +61,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0); var c0_4 = vec4f(0.0); var c0_5 = vec4f(0.0); var c0_6 = vec4f(0.0); var c0_7 = vec4f(0.0);
   var c1_0 = vec4f(0.0); var c1_1 = vec4f(0.0); var c1_2 = vec4f(0.0); var c1_3 = vec4f(0.0); var c1_4 = vec4f(0.0); var c1_5 = vec4f(0.0); var c1_6 = vec4f(0.0); var c1_7 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  let iow_sa = 8u % p.OW; let ioh_sa = (8u / p.OW) % p.OH; let ib_sa = 8u / ohw; var iow_a = (k0 + kkA) % p.OW; var ioh_a = ((k0 + kkA) / p.OW) % p.OH; var ib_a = (k0 + kkA) / ohw;
+  let iow_sb = 5u % p.OW; let ioh_sb = (5u / p.OW) % p.OH; let ib_sb = 5u / ohw; var iow_b = (k0 + (t / 128u) * 4u) % p.OW; var ioh_b = ((k0 + (t / 128u) * 4u) / p.OW) % p.OH; var ib_b = (k0 + (t / 128u) * 4u) / ohw;
   for (var kt = k0; kt < k1; kt += 8u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      if (kq >= k1) { iow_a = k % p.OW; ioh_a = (k / p.OW) % p.OH; ib_a = k / ohw; } let iow = iow_a; let ioh = ioh_a; let ib = ib_a; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, dy[yo + yr0], kq < k1);
       As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, dy[yo + yr1], kq < k1);
       As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, dy[yo + yr2], kq < k1);
       As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, dy[yo + yr3], kq < k1);
+      iow_a += iow_sa; let cy0 = iow_a >= p.OW; iow_a = select(iow_a, iow_a - p.OW, cy0); ioh_a += ioh_sa + select(0u, 1u, cy0); let cy1 = ioh_a >= p.OH; ioh_a = select(ioh_a, ioh_a - p.OH, cy1); ib_a += ib_sa + select(0u, 1u, cy1);
     }
     {
-      let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 128u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 128u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 128u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 128u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 128u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; ib_b += 1u; } }
     }
     {
-      let kk = t / 128u + 6u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let ib = k / ohw; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
+      let kk = (t / 128u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; ib_b = k / ohw; } let iow = iow_b; let ioh = ioh_b; let ib = ib_b; let pp = ioh * p.OW + iow; let yo = ib * p.M * ohw + pp; let xo = ib * p.C * hw; let ih = i32(ioh * p.stride) - i32(p.pad); let iw = i32(iow * p.stride) - i32(p.pad);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += iow_sb; let cy0 = iow_b >= p.OW; iow_b = select(iow_b, iow_b - p.OW, cy0); ioh_b += ioh_sb + select(0u, 1u, cy0); let cy1 = ioh_b >= p.OH; ioh_b = select(ioh_b, ioh_b - p.OH, cy1); ib_b += ib_sb + select(0u, 1u, cy1);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {

@@ -54,34 +54,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp7 = n7 % pvol; let pq7 = pp7 % phw; let id7 = p.id0 + p.sd * (pp7 / phw); let ih7 = p.ih0 + p.sh * (pq7 / p.Ww); let iw7 = p.iw0 + p.sw * (pq7 % p.Ww); let yb7 = (n7 / pvol) * p.C * osz; let xb7 = (n7 / pvol) * p.M * isz + (id7 * p.H + ih7) * p.W + iw7; let qd7 = i32((id7 + p.pd) / p.sd); let qh7 = i32((ih7 + p.ph) / p.sh); let qw7 = i32((iw7 + p.pw) / p.sw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let jw_sa = 16u % p.KWw; let jh_sa = (16u / p.KWw) % p.KHh; let jd_sa = (16u / max(thw, 1u)) % kdd; let co_sa = 16u / taps; var jw_a = (k0 + kkA) % p.KWw; var jh_a = ((k0 + kkA) / p.KWw) % p.KHh; var jd_a = ((k0 + kkA) / max(thw, 1u)) % kdd; var co_a = (k0 + kkA) / taps;
+  let jw_sb = 13u % p.KWw; let jh_sb = (13u / p.KWw) % p.KHh; let jd_sb = (13u / max(thw, 1u)) % kdd; let co_sb = 13u / taps; var jw_b = (k0 + (t / 64u) * 4u) % p.KWw; var jh_b = ((k0 + (t / 64u) * 4u) / p.KWw) % p.KHh; var jd_b = ((k0 + (t / 64u) * 4u) / max(thw, 1u)) % kdd; var co_b = (k0 + (t / 64u) * 4u) / taps;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      if (kq >= k1) { jw_a = k % p.KWw; jh_a = (k / p.KWw) % p.KHh; jd_a = (k / max(thw, 1u)) % kdd; co_a = k / taps; } let jw = jw_a; let jh = jh_a; let jd = jd_a; let co = co_a; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wo + wr0], kq < k1);
       As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wo + wr1], kq < k1);
       As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wo + wr2], kq < k1);
       As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wo + wr3], kq < k1);
+      jw_a += jw_sa; let cy0 = jw_a >= p.KWw; jw_a = select(jw_a, jw_a - p.KWw, cy0); jh_a += jh_sa + select(0u, 1u, cy0); let cy1 = jh_a >= p.KHh; jh_a = select(jh_a, jh_a - p.KHh, cy1); jd_a += jd_sa + select(0u, 1u, cy1); let cy2 = jd_a >= kdd; jd_a = select(jd_a, jd_a - kdd, cy2); co_a += co_sa + select(0u, 1u, cy2);
     }
     {
-      let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let kk = (t / 64u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { jw_b = k % p.KWw; jh_b = (k / p.KWw) % p.KHh; jd_b = (k / max(thw, 1u)) % kdd; co_b = k / taps; } let jw = jw_b; let jh = jh_b; let jd = jd_b; let co = co_b; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
+      jw_b += 1u; if (jw_b == p.KWw) { jw_b = 0u; jh_b += 1u; if (jh_b == p.KHh) { jh_b = 0u; jd_b += 1u; if (jd_b == kdd) { jd_b = 0u; co_b += 1u; } } }
     }
     {
-      let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let kk = (t / 64u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { jw_b = k % p.KWw; jh_b = (k / p.KWw) % p.KHh; jd_b = (k / max(thw, 1u)) % kdd; co_b = k / taps; } let jw = jw_b; let jh = jh_b; let jd = jd_b; let co = co_b; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
+      jw_b += 1u; if (jw_b == p.KWw) { jw_b = 0u; jh_b += 1u; if (jh_b == p.KHh) { jh_b = 0u; jd_b += 1u; if (jd_b == kdd) { jd_b = 0u; co_b += 1u; } } }
     }
     {
-      let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let kk = (t / 64u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { jw_b = k % p.KWw; jh_b = (k / p.KWw) % p.KHh; jd_b = (k / max(thw, 1u)) % kdd; co_b = k / taps; } let jw = jw_b; let jh = jh_b; let jd = jd_b; let co = co_b; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
+      jw_b += 1u; if (jw_b == p.KWw) { jw_b = 0u; jh_b += 1u; if (jh_b == p.KHh) { jh_b = 0u; jd_b += 1u; if (jd_b == kdd) { jd_b = 0u; co_b += 1u; } } }
     }
     {
-      let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let jw = k % p.KWw; let jh = (k / p.KWw) % p.KHh; let jd = (k / max(thw, 1u)) % kdd; let co = k / taps; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
+      let kk = (t / 64u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { jw_b = k % p.KWw; jh_b = (k / p.KWw) % p.KHh; jd_b = (k / max(thw, 1u)) % kdd; co_b = k / taps; } let jw = jw_b; let jh = jh_b; let jd = jd_b; let co = co_b; let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ldy(yb0 + yo, qd0 - jjd, qh0 - jjh, qw0 - jjw), kq < k1);
+      jw_b += jw_sb; let cy0 = jw_b >= p.KWw; jw_b = select(jw_b, jw_b - p.KWw, cy0); jh_b += jh_sb + select(0u, 1u, cy0); let cy1 = jh_b >= p.KHh; jh_b = select(jh_b, jh_b - p.KHh, cy1); jd_b += jd_sb + select(0u, 1u, cy1); let cy2 = jd_b >= kdd; jd_b = select(jd_b, jd_b - kdd, cy2); co_b += co_sb + select(0u, 1u, cy2);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {

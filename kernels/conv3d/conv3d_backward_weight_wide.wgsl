@@ -61,34 +61,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0); var c0_4 = vec4f(0.0); var c0_5 = vec4f(0.0); var c0_6 = vec4f(0.0); var c0_7 = vec4f(0.0);
   var c1_0 = vec4f(0.0); var c1_1 = vec4f(0.0); var c1_2 = vec4f(0.0); var c1_3 = vec4f(0.0); var c1_4 = vec4f(0.0); var c1_5 = vec4f(0.0); var c1_6 = vec4f(0.0); var c1_7 = vec4f(0.0);
   let k0 = wid.z * p.kps; let k1 = min(k0 + p.kps, p.K);
+  let iow_sa = 8u % p.OW; let ioh_sa = (8u / p.OW) % p.OH; let iod_sa = (8u / ohw) % p.OD; let ib_sa = 8u / osz; var iow_a = (k0 + kkA) % p.OW; var ioh_a = ((k0 + kkA) / p.OW) % p.OH; var iod_a = ((k0 + kkA) / ohw) % p.OD; var ib_a = (k0 + kkA) / osz;
+  let iow_sb = 5u % p.OW; let ioh_sb = (5u / p.OW) % p.OH; let iod_sb = (5u / ohw) % p.OD; let ib_sb = 5u / osz; var iow_b = (k0 + (t / 128u) * 4u) % p.OW; var ioh_b = ((k0 + (t / 128u) * 4u) / p.OW) % p.OH; var iod_b = ((k0 + (t / 128u) * 4u) / ohw) % p.OD; var ib_b = (k0 + (t / 128u) * 4u) / osz;
   for (var kt = k0; kt < k1; kt += 8u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
+      if (kq >= k1) { iow_a = k % p.OW; ioh_a = (k / p.OW) % p.OH; iod_a = (k / ohw) % p.OD; ib_a = k / osz; } let iow = iow_a; let ioh = ioh_a; let iod = iod_a; let ib = ib_a; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       As[kkA * 33u + (t / 8u + 0u) / 4u][(t / 8u + 0u) % 4u] = select(0.0, dy[yo + yr0], kq < k1);
       As[kkA * 33u + (t / 8u + 32u) / 4u][(t / 8u + 32u) % 4u] = select(0.0, dy[yo + yr1], kq < k1);
       As[kkA * 33u + (t / 8u + 64u) / 4u][(t / 8u + 64u) % 4u] = select(0.0, dy[yo + yr2], kq < k1);
       As[kkA * 33u + (t / 8u + 96u) / 4u][(t / 8u + 96u) % 4u] = select(0.0, dy[yo + yr3], kq < k1);
+      iow_a += iow_sa; let cy0 = iow_a >= p.OW; iow_a = select(iow_a, iow_a - p.OW, cy0); ioh_a += ioh_sa + select(0u, 1u, cy0); let cy1 = ioh_a >= p.OH; ioh_a = select(ioh_a, ioh_a - p.OH, cy1); iod_a += iod_sa + select(0u, 1u, cy1); let cy2 = iod_a >= p.OD; iod_a = select(iod_a, iod_a - p.OD, cy2); ib_a += ib_sa + select(0u, 1u, cy2);
     }
     {
-      let kk = t / 128u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
+      let kk = (t / 128u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; iod_b = (k / ohw) % p.OD; ib_b = k / osz; } let iow = iow_b; let ioh = ioh_b; let iod = iod_b; let ib = ib_b; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; iod_b += 1u; if (iod_b == p.OD) { iod_b = 0u; ib_b += 1u; } } }
     }
     {
-      let kk = t / 128u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
+      let kk = (t / 128u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; iod_b = (k / ohw) % p.OD; ib_b = k / osz; } let iow = iow_b; let ioh = ioh_b; let iod = iod_b; let ib = ib_b; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; iod_b += 1u; if (iod_b == p.OD) { iod_b = 0u; ib_b += 1u; } } }
     }
     {
-      let kk = t / 128u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
+      let kk = (t / 128u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; iod_b = (k / ohw) % p.OD; ib_b = k / osz; } let iow = iow_b; let ioh = ioh_b; let iod = iod_b; let ib = ib_b; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += 1u; if (iow_b == p.OW) { iow_b = 0u; ioh_b += 1u; if (ioh_b == p.OH) { ioh_b = 0u; iod_b += 1u; if (iod_b == p.OD) { iod_b = 0u; ib_b += 1u; } } }
     }
     {
-      let kk = t / 128u + 6u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let iow = k % p.OW; let ioh = (k / p.OW) % p.OH; let iod = (k / ohw) % p.OD; let ib = k / osz; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
+      let kk = (t / 128u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { iow_b = k % p.OW; ioh_b = (k / p.OW) % p.OH; iod_b = (k / ohw) % p.OD; ib_b = k / osz; } let iow = iow_b; let ioh = ioh_b; let iod = iod_b; let ib = ib_b; let pp = (iod * p.OH + ioh) * p.OW + iow; let yo = ib * p.M * osz + pp; let xo = ib * p.C * isz; let id = i32(iod * p.sd) - i32(p.pd); let ih = i32(ioh * p.sh) - i32(p.ph); let iw = i32(iow * p.sw) - i32(p.pw);
       Bs[kk * 32u + (t % 128u) / 4u][t % 4u] = select(0.0, ld(xo + xc0, id + kd0, ih + kh0, iw + kw0), kq < k1);
+      iow_b += iow_sb; let cy0 = iow_b >= p.OW; iow_b = select(iow_b, iow_b - p.OW, cy0); ioh_b += ioh_sb + select(0u, 1u, cy0); let cy1 = ioh_b >= p.OH; ioh_b = select(ioh_b, ioh_b - p.OH, cy1); iod_b += iod_sb + select(0u, 1u, cy1); let cy2 = iod_b >= p.OD; iod_b = select(iod_b, iod_b - p.OD, cy2); ib_b += ib_sb + select(0u, 1u, cy2);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {

@@ -47,34 +47,38 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let pp7 = n7 % osz; let xb7 = (n7 / osz) * p.C * isz; let yb7 = (n7 / osz) * p.M * osz + pp7; let od7 = pp7 / ohw; let oq7 = pp7 % ohw; let id7 = i32(od7 * p.sd) - i32(p.pd); let ih7 = i32((oq7 / p.OW) * p.sh) - i32(p.ph); let iw7 = i32((oq7 % p.OW) * p.sw) - i32(p.pw);
   var c0_0 = vec4f(0.0); var c0_1 = vec4f(0.0); var c0_2 = vec4f(0.0); var c0_3 = vec4f(0.0);
   let k0 = 0u; let k1 = p.K;
+  let ikw_sb = 13u % p.KW; let ikh_sb = (13u / p.KW) % p.KH; let ikd_sb = (13u / khw) % p.KD; let xc_sb = (13u / ksz) * isz; var ikw_b = (k0 + (t / 64u) * 4u) % p.KW; var ikh_b = ((k0 + (t / 64u) * 4u) / p.KW) % p.KH; var ikd_b = ((k0 + (t / 64u) * 4u) / khw) % p.KD; var xc_b = ((k0 + (t / 64u) * 4u) / ksz) * isz;
   for (var kt = k0; kt < k1; kt += 16u) {
     {
       let kq = kt + kkA; let k = min(kq, k1 - 1u);
-      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       As[kkA * 17u + (t / 16u + 0u) / 4u][(t / 16u + 0u) % 4u] = select(0.0, w[wr0 + k], kq < k1);
       As[kkA * 17u + (t / 16u + 16u) / 4u][(t / 16u + 16u) % 4u] = select(0.0, w[wr1 + k], kq < k1);
       As[kkA * 17u + (t / 16u + 32u) / 4u][(t / 16u + 32u) % 4u] = select(0.0, w[wr2 + k], kq < k1);
       As[kkA * 17u + (t / 16u + 48u) / 4u][(t / 16u + 48u) % 4u] = select(0.0, w[wr3 + k], kq < k1);
     }
     {
-      let kk = t / 64u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
+      let kk = (t / 64u) * 4u + 0u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { ikw_b = k % p.KW; ikh_b = (k / p.KW) % p.KH; ikd_b = (k / khw) % p.KD; xc_b = (k / ksz) * isz; } let ikw = ikw_b; let ikh = ikh_b; let ikd = ikd_b; let xc = xc_b; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
+      ikw_b += 1u; if (ikw_b == p.KW) { ikw_b = 0u; ikh_b += 1u; if (ikh_b == p.KH) { ikh_b = 0u; ikd_b += 1u; if (ikd_b == p.KD) { ikd_b = 0u; xc_b += isz; } } }
     }
     {
-      let kk = t / 64u + 4u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
+      let kk = (t / 64u) * 4u + 1u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { ikw_b = k % p.KW; ikh_b = (k / p.KW) % p.KH; ikd_b = (k / khw) % p.KD; xc_b = (k / ksz) * isz; } let ikw = ikw_b; let ikh = ikh_b; let ikd = ikd_b; let xc = xc_b; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
+      ikw_b += 1u; if (ikw_b == p.KW) { ikw_b = 0u; ikh_b += 1u; if (ikh_b == p.KH) { ikh_b = 0u; ikd_b += 1u; if (ikd_b == p.KD) { ikd_b = 0u; xc_b += isz; } } }
     }
     {
-      let kk = t / 64u + 8u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
+      let kk = (t / 64u) * 4u + 2u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { ikw_b = k % p.KW; ikh_b = (k / p.KW) % p.KH; ikd_b = (k / khw) % p.KD; xc_b = (k / ksz) * isz; } let ikw = ikw_b; let ikh = ikh_b; let ikd = ikd_b; let xc = xc_b; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
+      ikw_b += 1u; if (ikw_b == p.KW) { ikw_b = 0u; ikh_b += 1u; if (ikh_b == p.KH) { ikh_b = 0u; ikd_b += 1u; if (ikd_b == p.KD) { ikd_b = 0u; xc_b += isz; } } }
     }
     {
-      let kk = t / 64u + 12u; let kq = kt + kk; let k = min(kq, k1 - 1u);
-      let ikw = k % p.KW; let ikh = (k / p.KW) % p.KH; let ikd = (k / khw) % p.KD; let xc = (k / ksz) * isz; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
+      let kk = (t / 64u) * 4u + 3u; let kq = kt + kk; let k = min(kq, k1 - 1u);
+      if (kq >= k1) { ikw_b = k % p.KW; ikh_b = (k / p.KW) % p.KH; ikd_b = (k / khw) % p.KD; xc_b = (k / ksz) * isz; } let ikw = ikw_b; let ikh = ikh_b; let ikd = ikd_b; let xc = xc_b; let kd = i32(ikd); let kh = i32(ikh); let kw = i32(ikw);
       Bs[kk * 16u + (t % 64u) / 4u][t % 4u] = select(0.0, ld(xb0 + xc, id0 + kd, ih0 + kh, iw0 + kw), kq < k1);
+      ikw_b += ikw_sb; let cy0 = ikw_b >= p.KW; ikw_b = select(ikw_b, ikw_b - p.KW, cy0); ikh_b += ikh_sb + select(0u, 1u, cy0); let cy1 = ikh_b >= p.KH; ikh_b = select(ikh_b, ikh_b - p.KH, cy1); ikd_b += ikd_sb + select(0u, 1u, cy1); let cy2 = ikd_b >= p.KD; ikd_b = select(ikd_b, ikd_b - p.KD, cy2); xc_b += xc_sb + select(0u, isz, cy2);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {

@@ -95,6 +95,7 @@ gpuTest(
       [1, 12, 8, 8, 6, 7, 2, 3], // 7x7 stride 2 (the window weight gradient too): 4 row splits
       [1, 2, 1, 9, 70, 7, 2, 3], // one output row: the window kernel writes dw itself; 70 = 64 + 6
       [3, 1, 13, 10, 9, 7, 2, 2], // a 1-channel stem, rows split unevenly over the splits
+      [1, 3, 20, 55, 5, 3, 1, 1], // K = 1100 output pixels: split-K ranges not multiples of 8
     ];
     for (const [B, Ci, H, W, Co, K, stride, padding] of cases) {
       const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });

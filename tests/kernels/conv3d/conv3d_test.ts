@@ -35,6 +35,7 @@ const CASES: Case[] = [
   [[2, 3, 6, 7, 5], [4, 3, 2, 3, 1], { stride: [2, 1, 3], padding: [1, 1, 0] }],
   [[1, 5, 4, 5, 5], [3, 5, 1, 3, 3], { stride: [1, 2, 2], padding: "same" }],
   [[2, 2, 5, 5, 5], [3, 2, 1, 1, 1], { stride: 2 }],
+  [[1, 2, 5, 14, 16], [3, 2, 3, 3, 3], { padding: "same" }], // 1120 outputs: split-K ranges
 ];
 
 const label = ([x, w, o]: Case) => `[${x}] * [${w}] ${JSON.stringify(o)}`;
