@@ -269,7 +269,8 @@ export class Gpu {
    * tuner's measured choice when it has one, else `fallback` (and the shape is queued for the
    * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
    * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
-   * fingerprint of `table`'s kernels, so changed kernels are measured again. `preferVariant`,
+   * fingerprint of the kernels measured, so changed kernels are measured again (and only those:
+   * a change to another adapter kind's families keeps this one's choices). `preferVariant`,
    * when the table has it, comes first; `excludeVariants` are left out (those that remove one of
    * the table's variants named in the key), and the tuner measures only the variants of
    * `tuneFamilies` (named in the key when not all).
@@ -298,7 +299,7 @@ export class Gpu {
     );
     const without = dropped.length ? `-${dropped.join("-")}` : "";
     const only = families.length < GEMM_VARIANTS.length ? `~${families.join("~")}` : "";
-    const key = `${shape.key}#${fingerprint(table)}${without}${only}`;
+    const key = `${shape.key}#${fingerprint(table, candidates)}${without}${only}`;
     const c = this.tuner.choice(op, key) as V | undefined;
     if (c !== undefined && candidates.includes(c)) return c;
     this.tuner.request(op, key, candidates, fallback, setup as TuneSetup);

@@ -38,24 +38,33 @@ export function variantsOf<V extends string>(table: Record<V, unknown>): V[] {
   return Object.keys(table) as V[];
 }
 
-const fingerprints = new WeakMap<object, string>();
+const fingerprints = new WeakMap<object, Map<string, string>>();
 
 /**
- * A short hash (FNV-1a, 32 bits, hex) of a table's variant names, tiles and kernel sources. The
- * autotune cache keys its choices by it, so a measured choice is never reused for kernels that
- * have since changed (a new version of mmboost, a regenerated kernel): they are measured anew.
+ * A short hash (FNV-1a, 32 bits, hex) of a table's variant names, tiles and kernel sources, or of
+ * those of `variants` only (the ones a tuner chooses among). The autotune cache keys its choices
+ * by it, so a measured choice is never reused for kernels that have since changed (a new version
+ * of mmboost, a regenerated kernel): they are measured anew. Kernels outside `variants` (another
+ * kind of adapter's families) leave it alone, so changing them does not retune this adapter.
  */
-export function fingerprint(table: Readonly<Record<string, TiledKernel>>): string {
-  let hash = fingerprints.get(table);
+export function fingerprint(
+  table: Readonly<Record<string, TiledKernel>>,
+  variants: readonly string[] = Object.keys(table),
+): string {
+  let memo = fingerprints.get(table);
+  if (!memo) fingerprints.set(table, memo = new Map());
+  const names = variants.join();
+  let hash = memo.get(names);
   if (hash === undefined) {
-    const text = Object.entries(table)
-      .map(([v, k]) => {
+    const text = variants
+      .map((v) => {
+        const k = table[v];
         const also = (k.companions ?? []).map((c) => c.code).join("");
         return `${v}:${k.rows}x${k.cols}:${k.kernel.code}${also}`;
       })
       .join("\n");
     hash = fnv1a(text);
-    fingerprints.set(table, hash);
+    memo.set(names, hash);
   }
   return hash;
 }
