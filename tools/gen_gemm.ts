@@ -42,6 +42,14 @@ export interface GemmSpec extends Block {
   /** The k range of this invocation; default the whole [0, K). */
   kRange?: string;
   /**
+   * Statements at the very top of `main`, before the bounds check (e.g. reading this
+   * workgroup's part of the problem by wid.z), and expressions of the GEMM's N and K when they
+   * are not p.N and p.K (they may read what `entry` defines).
+   */
+  entry?: string;
+  N?: string;
+  K?: string;
+  /**
    * k decoded into counters (instead of decodeK): `counters` gives each as an expression of k,
    * the mixed-radix digits first (fastest first, digit i counting over [0, radices[i])) and last
    * the counter that a carry out of the digits advances by `unit`; `decode` the statements that
@@ -187,7 +195,7 @@ export function gemmKernel(spec: GemmSpec): string {
   if (spec.tiled) return tiledKernel(spec);
   const { TM, TN, WX, WY } = spec;
   if (TM % 4 !== 0) throw new Error("TM must be a multiple of 4");
-  const Q = TM / 4;
+  const Q = TM / 4, N = spec.N ?? "p.N";
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   L.push(...preamble(
@@ -203,18 +211,19 @@ export function gemmKernel(spec: GemmSpec): string {
   }
   emit(`@compute @workgroup_size(${WX}, ${WY})`);
   emit("fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {");
+  if (spec.entry) emit(`  ${spec.entry}`);
   emit(`  let row0 = (wid.y * ${WY}u + lid.y) * ${TM}u;`);
   emit(`  let col0 = wid.x * ${WX * TN}u + lid.x;`);
-  emit("  if (row0 >= p.M || col0 >= p.N) { return; }");
+  emit(`  if (row0 >= p.M || col0 >= ${N}) { return; }`);
   if (spec.prologue) emit(`  ${spec.prologue}`);
   for (let r = 0; r < TM; r++) emit(`  let m${r} = min(row0 + ${r}u, p.M - 1u);`);
-  for (let s = 0; s < TN; s++) emit(`  let n${s} = min(col0 + ${s * WX}u, p.N - 1u);`);
+  for (let s = 0; s < TN; s++) emit(`  let n${s} = min(col0 + ${s * WX}u, ${N} - 1u);`);
   if (spec.setupRow) { for (let r = 0; r < TM; r++) emit(`  ${spec.setupRow(r)}`); }
   if (spec.setupCol) { for (let s = 0; s < TN; s++) emit(`  ${spec.setupCol(s)}`); }
   for (let q = 0; q < Q; q++) {
     emit(`  ${range(TN).map((s) => `var c${q}_${s} = vec4f(0.0);`).join(" ")}`);
   }
-  emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
+  emit(`  ${spec.kRange ?? `let k0 = 0u; let k1 = ${spec.K ?? "p.K"};`}`);
   if (spec.kCounter) {
     emit(`  ${spec.kCounter.counters.map(([name, at]) => `var ${name} = ${at("k0")};`).join(" ")}`);
   }
@@ -235,7 +244,7 @@ export function gemmKernel(spec: GemmSpec): string {
       emit(`  if (row0 + ${r}u < p.M) {`);
       for (let s = 0; s < TN; s++) {
         const j = `col0 + ${s * WX}u`;
-        emit(`    if (${j} < p.N) { ${spec.store(`c${q}_${s}[${i}]`, `row0 + ${r}u`, j, r, s)} }`);
+        emit(`    if (${j} < ${N}) { ${spec.store(`c${q}_${s}[${i}]`, `row0 + ${r}u`, j, r, s)} }`);
       }
       emit("  }");
     }
@@ -328,6 +337,7 @@ export function tiledKernel(spec: GemmSpec): string {
     throw new Error("tiled kernels are 4x4 or 8x8 per invocation in 16x16 workgroups");
   }
   const T = 64 * H, G = T / 4, BK = H === 1 ? 16 : 8, loads = (T * BK) / 256;
+  const N = spec.N ?? "p.N";
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   L.push(...preamble(
@@ -352,14 +362,17 @@ export function tiledKernel(spec: GemmSpec): string {
     "fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, " +
       "@builtin(local_invocation_index) t: u32) {",
   );
+  if (spec.entry) emit(`  ${spec.entry}`);
   emit(`  let rowBase = wid.y * ${T}u;`);
   emit(`  let colBase = wid.x * ${T}u;`);
+  // a whole workgroup past this part's columns (N varies along z): leave before any barrier
+  if (spec.N) emit(`  if (colBase >= ${N}) { return; }`);
   if (spec.prologue) emit(`  ${spec.prologue}`);
   // A-load rows (setupRow r) and the B-load column (setupCol 0)
   const aRow = (r: number) => `t / ${BK}u + ${(256 / BK) * r}u`;
   for (let r = 0; r < loads; r++) emit(`  let m${r} = min(rowBase + ${aRow(r)}, p.M - 1u);`);
   emit(`  let kkA = t % ${BK}u;`);
-  emit(`  let n0 = min(colBase + t % ${T}u, p.N - 1u);`);
+  emit(`  let n0 = min(colBase + t % ${T}u, ${N} - 1u);`);
   if (spec.setupRow) { for (let r = 0; r < loads; r++) emit(`  ${spec.setupRow(r)}`); }
   if (spec.setupCol) emit(`  ${spec.setupCol(0)}`);
   // output columns c (setupCol s = 4 + c): colBase + 64g + 4 lid.x + j; rows 64h + 4 lid.y + i
@@ -369,12 +382,12 @@ export function tiledKernel(spec: GemmSpec): string {
     const at = `colBase + ${g ? `${64 * g}u + ` : ""}lid.x * 4u + ${j}u`;
     return { s: 4 + c, at, g, j, acc: (h: number) => `c${h}_${c}` };
   });
-  for (const c of outCols) emit(`  let n${c.s} = min(${c.at}, p.N - 1u);`);
+  for (const c of outCols) emit(`  let n${c.s} = min(${c.at}, ${N} - 1u);`);
   if (spec.setupCol) { for (const c of outCols) emit(`  ${spec.setupCol(c.s)}`); }
   for (let h = 0; h < H; h++) {
     emit(`  ${outCols.map((c) => `var ${c.acc(h)} = vec4f(0.0);`).join(" ")}`);
   }
-  emit(`  ${spec.kRange ?? "let k0 = 0u; let k1 = p.K;"}`);
+  emit(`  ${spec.kRange ?? `let k0 = 0u; let k1 = ${spec.K ?? "p.K"};`}`);
   emitTileLoads(spec, { T, G, GA, BK, loads, aRow }, emit);
   emit("    workgroupBarrier();");
   emit(`    for (var kk = 0u; kk < ${BK}u; kk++) {`);
@@ -394,7 +407,7 @@ export function tiledKernel(spec: GemmSpec): string {
       emit(`  if (${row} < p.M) {`);
       for (const c of outCols) {
         emit(
-          `    if (${c.at} < p.N) { ${
+          `    if (${c.at} < ${N}) { ${
             spec.store(`${c.acc(h)}[${i}]`, row, c.at, 4 * h + i, c.s)
           } }`,
         );

@@ -23,6 +23,14 @@ import { winogradF4Kernels, winogradF6Kernels } from "./gen_winograd.ts";
 import { winograd3dKernels } from "./gen_winograd3d.ts";
 import { windowKernel } from "./gen_window.ts";
 
+/** The stride phase of a folded input-gradient kernel (kernels/conv2d/phases.ts packs it). */
+const PHASE_2D =
+  `// One stride phase: its GEMM's N and K, residues (rh, rw), first input pixel (ih0, iw0),
+// pixel counts (Hh, Ww) and taps along W (KWw); 12 words (uniform arrays step in 16 bytes).
+struct Phase { N: u32, K: u32, rh: u32, rw: u32, ih0: u32, iw0: u32, Hh: u32, Ww: u32, KWw: u32, @size(12) unused: u32 }
+
+`;
+
 const conv2dFields = [
   "M: u32",
   "N: u32",
@@ -133,65 +141,80 @@ export function generatedKernels(): Record<string, string> {
   out["conv2d/conv2d_forward_tiled.wgsl"] = convForward(TILED_BLOCK, TILED_NOTE);
   out["conv2d/conv2d_forward_wide.wgsl"] = convForward(WIDE_BLOCK, WIDE_NOTE);
 
-  const backwardInput = (b: Block, variant: string) =>
-    gemmKernel({
+  // The GPU families run every stride phase in one dispatch (grid z, p.phases[z]:
+  // kernels/conv2d/phases.ts); the software adapter's keep one dispatch per phase with the phase
+  // in scalar uniforms (read by a dynamic index, llvmpipe gathers them lane by lane and divides
+  // by them lane by lane: its strided input gradients ran 1.1-1.2x slower folded).
+  const backwardInput = (b: Block, variant: string, folded = false) => {
+    const q = folded ? "q" : "p";
+    return gemmKernel({
       ...b,
       header: [
         "conv2d_backward_input: dx[n,ci,ih,iw] (+)= sum_{co,kh,kw} w[co,ci,kh,kw] dy[n,co,oh,ow]",
         "over the (oh, ow) with oh*S - P + kh = ih and ow*S - P + kw = iw. NCHW layouts.",
         "Stride phases: input pixels with the same (ih+P) mod S = rh (and rw) see the same kernel",
-        "taps kh = rh + S*j, at oh = (ih+P) div S - j, so one dispatch per phase runs an implicit",
-        "GEMM with no wasted taps: M = Ci, N = B * Hh * Ww pixels of the phase, K = Co * KHh * KWw.",
-        `p.C is Co here. Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${
-          b.TM * b.WY
-        }); S*S dispatches.`,
+        ...(folded
+          ? [
+            "taps kh = rh + S*j, at oh = (ih+P) div S - j, so each phase is an implicit GEMM with no",
+            "wasted taps: M = Ci, N = B * Hh * Ww pixels of the phase, K = Co * KHh * KWw. Grid z",
+            "walks the phases (p.phases[z], kernels/conv2d/phases.ts): all in one dispatch.",
+            `p.C is Co here. Grid: x = ceil(max N / ${b.TN * b.WX}), y = ceil(M / ${
+              b.TM * b.WY
+            }), z = phases.`,
+          ]
+          : [
+            "taps kh = rh + S*j, at oh = (ih+P) div S - j, so one dispatch per phase runs an implicit",
+            "GEMM with no wasted taps: M = Ci, N = B * Hh * Ww pixels of the phase, K = Co * KHh * KWw.",
+            `p.C is Co here. Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${
+              b.TM * b.WY
+            }); S*S dispatches.`,
+          ]),
         variant,
       ],
       params: [
         ...conv2dFields.slice(0, 13),
-        "rh: u32",
-        "rw: u32",
-        "ih0: u32",
-        "iw0: u32",
-        "Hh: u32",
-        "Ww: u32",
-        "KWw: u32",
+        ...(folded
+          ? ["@align(16) phases: array<Phase, 16>"]
+          : ["rh", "rw", "ih0", "iw0", "Hh", "Ww", "KWw"].map((f) => `${f}: u32`)),
       ],
       bindings: [
         "var<storage, read> dy: array<f32>",
         "var<storage, read> w: array<f32>",
         "var<storage, read_write> dx: array<f32>",
       ],
-      helpers: `fn ldy(base: u32, oh: i32, ow: i32) -> f32 {
+      helpers: `${folded ? PHASE_2D : ""}fn ldy(base: u32, oh: i32, ow: i32) -> f32 {
   let ok = u32(oh) < p.OH && u32(ow) < p.OW;
   return select(0.0, dy[select(0u, base + u32(oh) * p.OW + u32(ow), ok)], ok);
 }
 
 ${put("dx")}`,
+      ...(folded ? { entry: "let q = p.phases[wid.z];", N: "q.N", K: "q.K" } : {}),
       prologue: "let ohw = p.OH * p.OW; let hw = p.H * p.W; let khw = p.KH * p.KW; " +
-        "let phw = p.Hh * p.Ww; let taps = (p.K / p.C); let khh = taps / p.KWw;",
+        `let phw = ${q}.Hh * ${q}.Ww; let taps = (${q}.K / p.C); let khh = taps / ${q}.KWw;`,
       setupRow: (r) => `let wr${r} = m${r} * khw;`,
       setupCol: (s) =>
-        `let pp${s} = n${s} % phw; let ih${s} = p.ih0 + p.stride * (pp${s} / p.Ww); ` +
-        `let iw${s} = p.iw0 + p.stride * (pp${s} % p.Ww); ` +
+        `let pp${s} = n${s} % phw; let ih${s} = ${q}.ih0 + p.stride * (pp${s} / ${q}.Ww); ` +
+        `let iw${s} = ${q}.iw0 + p.stride * (pp${s} % ${q}.Ww); ` +
         `let yb${s} = (n${s} / phw) * p.C * ohw; ` +
         `let xb${s} = (n${s} / phw) * p.M * hw + ih${s} * p.W + iw${s}; ` +
         `let qh${s} = i32((ih${s} + p.pad) / p.stride); let qw${s} = i32((iw${s} + p.pad) / p.stride);`,
       kCounter: {
         counters: [
-          ["l", (k) => `${k} % p.KWw`],
-          ["j", (k) => `(${k} / p.KWw) % khh`],
+          ["l", (k) => `${k} % ${q}.KWw`],
+          ["j", (k) => `(${k} / ${q}.KWw) % khh`],
           ["co", (k) => `${k} / taps`],
         ],
-        decode: "let wo = co * p.M * khw + (p.rh + p.stride * j) * p.KW + p.rw + p.stride * l; " +
+        decode:
+          `let wo = co * p.M * khw + (${q}.rh + p.stride * j) * p.KW + ${q}.rw + p.stride * l; ` +
           "let yo = co * ohw; let jj = i32(j); let ll = i32(l);",
-        radices: ["p.KWw", "khh"],
+        radices: [`${q}.KWw`, "khh"],
         unit: "1u",
       },
       loadA: (r) => `w[wo + wr${r}]`,
       loadB: (s) => `ldy(yb${s} + yo, qh${s} - jj, qw${s} - ll)`,
       store: (v, i, _j, _r, s) => `put(xb${s} + (${i}) * hw, ${v});`,
     });
+  };
   out["conv2d/conv2d_backward_input.wgsl"] = backwardInput(
     CPU_CONV_BLOCK,
     `${CPU_NOTE} 32 channels per invocation, for Ci > 8.`,
@@ -200,9 +223,9 @@ ${put("dx")}`,
     { TM: 4, TN: 16, WX: 16, WY: 4 },
     `${CPU_NOTE} 4 channels per invocation, for few input channels (the stem).`,
   );
-  out["conv2d/conv2d_backward_input_gpu.wgsl"] = backwardInput(GPU_BLOCK, GPU_NOTE);
-  out["conv2d/conv2d_backward_input_tiled.wgsl"] = backwardInput(TILED_BLOCK, TILED_NOTE);
-  out["conv2d/conv2d_backward_input_wide.wgsl"] = backwardInput(WIDE_BLOCK, WIDE_NOTE);
+  out["conv2d/conv2d_backward_input_gpu.wgsl"] = backwardInput(GPU_BLOCK, GPU_NOTE, true);
+  out["conv2d/conv2d_backward_input_tiled.wgsl"] = backwardInput(TILED_BLOCK, TILED_NOTE, true);
+  out["conv2d/conv2d_backward_input_wide.wgsl"] = backwardInput(WIDE_BLOCK, WIDE_NOTE, true);
 
   const backwardWeight = (b: Block, variant: string) =>
     gemmKernel({

@@ -96,6 +96,8 @@ gpuTest(
       [1, 2, 1, 9, 70, 7, 2, 3], // one output row: the window kernel writes dw itself; 70 = 64 + 6
       [3, 1, 13, 10, 9, 7, 2, 2], // a 1-channel stem, rows split unevenly over the splits
       [1, 3, 20, 55, 5, 3, 1, 1], // K = 1100 output pixels: split-K ranges not multiples of 8
+      [1, 3, 23, 21, 4, 7, 5, 2], // stride 5: 25 phases, two folded dispatches on the GPU families
+      [4, 4, 17, 17, 6, 3, 2, 1], // phases of 256 and 324 pixels: the folded grid spans the largest
     ];
     for (const [B, Ci, H, W, Co, K, stride, padding] of cases) {
       const s = conv2dShape([B, Ci, H, W], [Co, Ci, K, K], { stride, padding });
