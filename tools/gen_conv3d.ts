@@ -105,65 +105,90 @@ function forward(b: Block, variant: string): string {
   });
 }
 
-function backwardInput(b: Block, variant: string): string {
+/** The stride phase of a folded input-gradient kernel (kernels/conv2d/phases.ts packs it). */
+const PHASE_3D =
+  `// One stride phase: its GEMM's N and K, residues (rd, rh, rw), first input position
+// (id0, ih0, iw0), position counts (Dd, Hh, Ww) and taps along H and W (KHh, KWw); 16 words.
+struct Phase {
+  N: u32, K: u32, rd: u32, rh: u32, rw: u32, id0: u32, ih0: u32, iw0: u32,
+  Dd: u32, Hh: u32, Ww: u32, KHh: u32, KWw: u32, @size(12) unused: u32,
+}
+
+`;
+
+/** The per-phase fields of the unfolded kernels (scalar uniforms after the geometry). */
+const PHASE_FIELDS = ["rd", "rh", "rw", "id0", "ih0", "iw0", "Dd", "Hh", "Ww", "KHh", "KWw"];
+
+/**
+ * The input gradient, one implicit GEMM per stride phase. Folded (the GPU families, as
+ * conv2d's): every phase in one dispatch, grid z indexing p.phases; otherwise one dispatch per
+ * phase with the phase in scalar uniforms (the software adapter's, see tools/gen_kernels.ts).
+ */
+function backwardInput(b: Block, variant: string, folded = false): string {
+  const q = folded ? "q" : "p";
+  const grid = `Grid: x = ceil(${folded ? "max N" : "N"} / ${b.TN * b.WX}), y = ceil(M / ${
+    b.TM * b.WY
+  })${folded ? ", z = phases." : "; sd*sh*sw dispatches."}`;
   return gemmKernel({
     ...b,
     header: [
       "conv3d_backward_input: dx[n,ci,id,ih,iw] (+)= sum_{co,kd,kh,kw} w[co,ci,kd,kh,kw]",
       "  dy[n,co,od,oh,ow] over the outputs with od*sd - pd + kd = id (and so for h, w).",
       "Stride phases, as conv2d_backward_input: the input positions with (i + pad) mod s = r in",
-      "every dimension see the taps k = r + s*j at o = (i + pad) div s - j, so one dispatch per",
-      "phase is an implicit GEMM with no wasted taps: M = Ci, N = B * Dd*Hh*Ww positions of the",
-      "phase, K = Co * KDd*KHh*KWw. p.C is Co here. NCDHW layouts.",
-      `Grid: x = ceil(N / ${b.TN * b.WX}), y = ceil(M / ${b.TM * b.WY}); sd*sh*sw dispatches.`,
+      ...(folded
+        ? [
+          "every dimension see the taps k = r + s*j at o = (i + pad) div s - j, so each phase is an",
+          "implicit GEMM with no wasted taps: M = Ci, N = B * Dd*Hh*Ww positions of the phase,",
+          "K = Co * KDd*KHh*KWw. p.C is Co here. NCDHW layouts. Grid z walks the phases",
+          "(p.phases[z], kernels/conv2d/phases.ts): all in one dispatch.",
+        ]
+        : [
+          "every dimension see the taps k = r + s*j at o = (i + pad) div s - j, so one dispatch per",
+          "phase is an implicit GEMM with no wasted taps: M = Ci, N = B * Dd*Hh*Ww positions of the",
+          "phase, K = Co * KDd*KHh*KWw. p.C is Co here. NCDHW layouts.",
+        ]),
+      grid,
       variant,
     ],
     params: [
       ...geometry,
-      "rd: u32",
-      "rh: u32",
-      "rw: u32",
-      "id0: u32",
-      "ih0: u32",
-      "iw0: u32",
-      "Dd: u32",
-      "Hh: u32",
-      "Ww: u32",
-      "KHh: u32",
-      "KWw: u32",
+      ...(folded ? ["@align(16) phases: array<Phase, 16>"] : PHASE_FIELDS.map((f) => `${f}: u32`)),
     ],
     bindings: [
       "var<storage, read> dy: array<f32>",
       "var<storage, read> w: array<f32>",
       "var<storage, read_write> dx: array<f32>",
     ],
-    helpers: `fn ldy(base: u32, od: i32, oh: i32, ow: i32) -> f32 {
+    helpers: `${folded ? PHASE_3D : ""}fn ldy(base: u32, od: i32, oh: i32, ow: i32) -> f32 {
   let ok = u32(od) < p.OD && u32(oh) < p.OH && u32(ow) < p.OW;
   return select(0.0, dy[select(0u, base + (u32(od) * p.OH + u32(oh)) * p.OW + u32(ow), ok)], ok);
 }
 
 ${put("dx")}`,
-    prologue: `${SIZES} let phw = p.Hh * p.Ww; let pvol = p.Dd * phw; let taps = p.K / p.C; ` +
-      "let thw = p.KHh * p.KWw; let kdd = taps / max(thw, 1u);",
+    ...(folded ? { entry: "let q = p.phases[wid.z];", N: "q.N", K: "q.K" } : {}),
+    prologue: `${SIZES} let phw = ${q}.Hh * ${q}.Ww; let pvol = ${q}.Dd * phw; ` +
+      `let taps = ${q}.K / p.C; let thw = ${q}.KHh * ${q}.KWw; let kdd = taps / max(thw, 1u);`,
     setupRow: (r) => `let wr${r} = m${r} * ksz;`,
     setupCol: (s) =>
       `let pp${s} = n${s} % pvol; let pq${s} = pp${s} % phw; ` +
-      `let id${s} = p.id0 + p.sd * (pp${s} / phw); ` +
-      `let ih${s} = p.ih0 + p.sh * (pq${s} / p.Ww); let iw${s} = p.iw0 + p.sw * (pq${s} % p.Ww); ` +
+      `let id${s} = ${q}.id0 + p.sd * (pp${s} / phw); ` +
+      `let ih${s} = ${q}.ih0 + p.sh * (pq${s} / ${q}.Ww); ` +
+      `let iw${s} = ${q}.iw0 + p.sw * (pq${s} % ${q}.Ww); ` +
       `let yb${s} = (n${s} / pvol) * p.C * osz; ` +
       `let xb${s} = (n${s} / pvol) * p.M * isz + (id${s} * p.H + ih${s}) * p.W + iw${s}; ` +
       `let qd${s} = i32((id${s} + p.pd) / p.sd); let qh${s} = i32((ih${s} + p.ph) / p.sh); ` +
       `let qw${s} = i32((iw${s} + p.pw) / p.sw);`,
     kCounter: {
       counters: [
-        ["jw", (k) => `${k} % p.KWw`],
-        ["jh", (k) => `(${k} / p.KWw) % p.KHh`],
+        ["jw", (k) => `${k} % ${q}.KWw`],
+        ["jh", (k) => `(${k} / ${q}.KWw) % ${q}.KHh`],
         ["jd", (k) => `(${k} / max(thw, 1u)) % kdd`],
         ["co", (k) => `${k} / taps`],
       ],
-      decode: "let wo = co * p.M * ksz + (p.rd + p.sd * jd) * khw + (p.rh + p.sh * jh) * p.KW + " +
-        "p.rw + p.sw * jw; let yo = co * osz; let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
-      radices: ["p.KWw", "p.KHh", "kdd"],
+      decode: `let wo = co * p.M * ksz + (${q}.rd + p.sd * jd) * khw + ` +
+        `(${q}.rh + p.sh * jh) * p.KW + ${q}.rw + p.sw * jw; let yo = co * osz; ` +
+        "let jjd = i32(jd); let jjh = i32(jh); let jjw = i32(jw);",
+      radices: [`${q}.KWw`, `${q}.KHh`, "kdd"],
       unit: "1u",
     },
     loadA: (r) => `w[wo + wr${r}]`,
@@ -231,9 +256,9 @@ export function conv3dKernels(): Record<string, string> {
       { TM: 4, TN: 16, WX: 8, WY: 4 },
       `${CPU_NOTE} 4 channels per invocation, for few input channels (the stems: 1-3).`,
     ),
-    "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE),
-    "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE),
-    "conv3d/conv3d_backward_input_wide.wgsl": backwardInput(WIDE_BLOCK, WIDE_NOTE),
+    "conv3d/conv3d_backward_input_gpu.wgsl": backwardInput(GPU_BLOCK, GPU_NOTE, true),
+    "conv3d/conv3d_backward_input_tiled.wgsl": backwardInput(TILED_BLOCK, TILED_NOTE, true),
+    "conv3d/conv3d_backward_input_wide.wgsl": backwardInput(WIDE_BLOCK, WIDE_NOTE, true),
     "conv3d/conv3d_backward_weight.wgsl": backwardWeight(
       CPU_CONV_BLOCK,
       `${CPU_NOTE} 32x16 blocks.`,

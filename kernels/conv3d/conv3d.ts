@@ -1,8 +1,8 @@
 /**
  * 3-D convolution without bias (NCDHW, weights [Co, Ci, KD, KH, KW]), as implicit GEMM kernels:
- * forward, backward-input (one dispatch per stride phase) and backward-weight (split-K); for
- * stride-1 3x3x3 kernels also Winograd F(2x2x2, 3x3x3) variants of all three (winograd3d.ts), and
- * for pointwise ones (1x1x1, stride 1, no padding) a vec4 GEMM per clip for the forward and input
+ * forward, backward-input (by stride phase: one dispatch each, or all in one on the GPU
+ * families) and backward-weight (split-K); for stride-1 3x3x3 kernels also Winograd
+ * F(2x2x2, 3x3x3) variants of all three (winograd3d.ts), and for pointwise ones (1x1x1, stride 1, no padding) a vec4 GEMM per clip for the forward and input
  * gradient (conv2d/pointwise.ts), chosen by the autotuner.
  * Padding per dimension: a number (symmetric, PyTorch's) or "same" (TensorFlow's, computed from
  * the input size as the I3D port does: total = max(k - s, 0) when s divides the size, else
@@ -24,6 +24,7 @@ import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { 
 import backwardWeightWideSrc from "./conv3d_backward_weight_wide.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
+import { chunks, phaseUniforms } from "../conv2d/phases.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
@@ -69,6 +70,9 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   tiled: backwardWeightTiledSrc,
   wide: backwardWeightWideSrc,
 }));
+
+/** The input-gradient variants that run all stride phases in one dispatch (conv2d/phases.ts). */
+const FOLDED_PHASES: ReadonlySet<string> = new Set(["gpu", "tiled", "wide"]);
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {
@@ -255,27 +259,43 @@ function backwardInput(
   // dispatch each that stores zeros (when accumulating, none)
   const untouched = phases.some((d) => d.some((p) => p.count > 0 && p.taps === 0));
   if (untouched && !acc) dx.gpu.encoder().clearBuffer(dx.buffer, dx.offset, dx.byteSize);
+  // each reached phase: its GEMM's N and K, then the fields of the kernels' Phase
+  const reached: number[][] = [];
   for (const a of phases[0]) {
     for (const b of phases[1]) {
       for (const c of phases[2]) {
         if (a.count * b.count * c.count === 0) continue;
         const N = s.B * a.count * b.count * c.count, K = s.Co * a.taps * b.taps * c.taps;
         if (K === 0) continue; // zeros: cleared above, or nothing to add
-        const phase = [a.r, b.r, c.r, a.i0, b.i0, c.i0, a.count, b.count, c.count];
-        dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
-          u: [
-            ...fields(s, s.Ci, N, K, s.Co, acc),
-            ...phase,
-            Math.max(b.taps, 1),
-            Math.max(c.taps, 1),
-          ],
-        }, [Math.ceil(N / v.cols), Math.ceil(s.Ci / v.rows)]);
+        reached.push([
+          ...[N, K, a.r, b.r, c.r, a.i0, b.i0, c.i0, a.count, b.count, c.count],
+          ...[Math.max(b.taps, 1), Math.max(c.taps, 1)],
+        ]);
       }
     }
   }
+  const rows = Math.ceil(s.Ci / v.rows);
+  if (!FOLDED_PHASES.has(variant)) { // the software adapter's: one dispatch per phase
+    for (const [N, K, ...phase] of reached) {
+      dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
+        u: [...fields(s, s.Ci, N, K, s.Co, acc), ...phase],
+      }, [Math.ceil(N / v.cols), rows]);
+    }
+    return;
+  }
+  // the GPU families': the phases as grid z of one dispatch (16 at most each: up to 2x2x4)
+  for (const part of chunks(reached)) {
+    const cols = Math.max(...part.map(([N]) => N));
+    dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
+      u: phaseUniforms(fields(s, s.Ci, 0, 0, s.Co, acc), part, 16),
+    }, [Math.ceil(cols / v.cols), rows, part.length]);
+  }
 }
 
-/** dx (+)= the input gradient given dy [B, Co, OD, OH, OW]: one dispatch per stride phase. */
+/**
+ * dx (+)= the input gradient given dy [B, Co, OD, OH, OW], by stride phase: one dispatch each on
+ * the software adapter's kernels, all phases in one (up to 16) on the GPU families'.
+ */
 export function conv3dBackwardInputInto(
   dx: Tensor,
   dy: Tensor,
