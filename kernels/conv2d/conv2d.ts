@@ -19,7 +19,7 @@ import backwardWeightWideSrc from "./conv2d_backward_weight_wide.wgsl" with { ty
 import backwardWeightWindowSrc from "./conv2d_backward_weight_window.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable, sumSplits } from "./split_k.ts";
-import { chunks, phaseUniforms } from "./phases.ts";
+import { dispatchPhases, FOLDED_PHASES } from "./phases.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, tiledKernel, variantTable } from "../runtime/variants.ts";
 import {
@@ -52,8 +52,6 @@ const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
   tiled: backwardInputTiledSrc,
   wide: backwardInputWideSrc,
 });
-/** The input-gradient variants that run all stride phases in one dispatch (kernels/conv2d/phases.ts). */
-const FOLDED_PHASES: ReadonlySet<string> = new Set(["gpu", "tiled", "wide"]);
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
@@ -221,22 +219,19 @@ function backwardInput(
       phases.push([N, K, rh, rw, ih0, iw0, Hh, Ww, Math.max(KWw, 1)]);
     }
   }
-  const rows = Math.ceil(s.Ci / k.rows);
-  if (!FOLDED_PHASES.has(v)) { // the software adapter's: one dispatch per phase
-    for (const [N, K, ...phase] of phases) {
-      dx.gpu.dispatch(k.kernel, [dy.range, w.range, dx.range], {
-        u: [...fields(s, s.Ci, N, K, s.Co, acc), ...phase],
-      }, [Math.ceil(N / k.cols), rows]);
-    }
-    return;
-  }
-  // the GPU families': the phases as grid z of one dispatch (16 at most each: up to stride 4)
-  for (const part of chunks(phases)) {
-    const cols = Math.max(...part.map(([N]) => N));
-    dx.gpu.dispatch(k.kernel, [dy.range, w.range, dx.range], {
-      u: phaseUniforms(fields(s, s.Ci, 0, 0, s.Co, acc), part, 12),
-    }, [Math.ceil(cols / k.cols), rows, part.length]);
-  }
+  // the GPU families take the phases as grid z of one dispatch (16 at most: up to stride 4)
+  dispatchPhases(
+    dx.gpu,
+    {
+      kernel: k,
+      folded: FOLDED_PHASES.has(v),
+      buffers: [dy.range, w.range, dx.range],
+      fields: (N, K) => fields(s, s.Ci, N, K, s.Co, acc),
+      stride: 12,
+    },
+    phases,
+    s.Ci,
+  );
 }
 
 /** dx (+)= the input gradient given dy [B, Co, OH, OW], phase by phase (stride phases). */

@@ -7,6 +7,16 @@
  * layer4 at batch 64: 50 workgroups of 128x128 per phase); each output is summed exactly as
  * before, so the results are the same to the bit.
  */
+import type { BufferRange, Gpu } from "../runtime/gpu.ts";
+import type { TiledKernel } from "../runtime/variants.ts";
+
+/**
+ * The families whose input-gradient kernels read the phases from the table: the GPUs'. The
+ * software adapter's ("cpu", "narrow") take one dispatch per phase with the phase in scalar
+ * uniforms: llvmpipe reads a dynamically indexed uniform lane by lane, and their strided input
+ * gradients ran 1.1-1.2x slower folded.
+ */
+export const FOLDED_PHASES: ReadonlySet<string> = new Set(["gpu", "tiled", "wide"]);
 
 /** Phases one dispatch covers at most (the kernels' `array<Phase, 16>`). */
 export const MAX_PHASES = 16;
@@ -34,4 +44,41 @@ export function chunks<T>(items: T[], size = MAX_PHASES): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** How an input-gradient kernel takes its stride phases. */
+export interface PhaseDispatch {
+  /** The kernel, its tile, and whether it reads the phases from a table (grid z) or scalars. */
+  kernel: TiledKernel;
+  folded: boolean;
+  buffers: BufferRange[];
+  /** The uniforms before the phase: the geometry with this GEMM's N and K (0, 0 when folded). */
+  fields: (N: number, K: number) => number[];
+  /** Words per phase in the table (the kernel's Phase struct). */
+  stride: number;
+}
+
+/**
+ * Dispatches the phases (each [N, K, ...the phase's fields]): one dispatch each, the phase after
+ * the geometry, or, folded, up to MAX_PHASES per dispatch over a grid as wide as the largest.
+ */
+export function dispatchPhases(gpu: Gpu, d: PhaseDispatch, phases: number[][], M: number) {
+  const k = d.kernel, rows = Math.ceil(M / k.rows);
+  if (!d.folded) {
+    for (const [N, K, ...phase] of phases) {
+      gpu.dispatch(k.kernel, d.buffers, { u: [...d.fields(N, K), ...phase] }, [
+        Math.ceil(N / k.cols),
+        rows,
+      ]);
+    }
+    return;
+  }
+  for (const part of chunks(phases)) {
+    const cols = Math.max(...part.map(([N]) => N));
+    gpu.dispatch(k.kernel, d.buffers, { u: phaseUniforms(d.fields(0, 0), part, d.stride) }, [
+      Math.ceil(cols / k.cols),
+      rows,
+      part.length,
+    ]);
+  }
 }

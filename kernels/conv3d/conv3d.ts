@@ -24,7 +24,7 @@ import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { 
 import backwardWeightWideSrc from "./conv3d_backward_weight_wide.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
-import { chunks, phaseUniforms } from "../conv2d/phases.ts";
+import { dispatchPhases, FOLDED_PHASES } from "../conv2d/phases.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { defaultVariant, variantTable } from "../runtime/variants.ts";
 import {
@@ -70,9 +70,6 @@ const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   tiled: backwardWeightTiledSrc,
   wide: backwardWeightWideSrc,
 }));
-
-/** The input-gradient variants that run all stride phases in one dispatch (conv2d/phases.ts). */
-const FOLDED_PHASES: ReadonlySet<string> = new Set(["gpu", "tiled", "wide"]);
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {
@@ -274,22 +271,19 @@ function backwardInput(
       }
     }
   }
-  const rows = Math.ceil(s.Ci / v.rows);
-  if (!FOLDED_PHASES.has(variant)) { // the software adapter's: one dispatch per phase
-    for (const [N, K, ...phase] of reached) {
-      dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
-        u: [...fields(s, s.Ci, N, K, s.Co, acc), ...phase],
-      }, [Math.ceil(N / v.cols), rows]);
-    }
-    return;
-  }
-  // the GPU families': the phases as grid z of one dispatch (16 at most each: up to 2x2x4)
-  for (const part of chunks(reached)) {
-    const cols = Math.max(...part.map(([N]) => N));
-    dx.gpu.dispatch(v.kernel, [dy.range, w.range, dx.range], {
-      u: phaseUniforms(fields(s, s.Ci, 0, 0, s.Co, acc), part, 16),
-    }, [Math.ceil(cols / v.cols), rows, part.length]);
-  }
+  // the GPU families take the phases as grid z of one dispatch (16 at most: up to 2x2x4)
+  dispatchPhases(
+    dx.gpu,
+    {
+      kernel: v,
+      folded: FOLDED_PHASES.has(variant),
+      buffers: [dy.range, w.range, dx.range],
+      fields: (N, K) => fields(s, s.Ci, N, K, s.Co, acc),
+      stride: 16,
+    },
+    reached,
+    s.Ci,
+  );
 }
 
 /**
