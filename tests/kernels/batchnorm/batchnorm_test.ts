@@ -32,8 +32,18 @@ gpuTest(
   async (gpu) => {
     const rng = new Rng(20);
     // 64 lanes per channel below S = 256 (flat over B*S, one or several rounds; plane by plane
-    // from S = 64), 256 lanes from S = 256
-    const shapes = [[2, 3, 5], [3, 7, 1], [1, 2, 1000], [5, 70, 9], [9, 3, 20], [3, 4, 100]];
+    // from S = 64), 256 lanes from S = 256; S = 257 and 1030 are long planes that start at
+    // every offset mod 4 and end in a partial round of lanes
+    const shapes = [
+      [2, 3, 5],
+      [3, 7, 1],
+      [1, 2, 1000],
+      [5, 70, 9],
+      [9, 3, 20],
+      [3, 4, 100],
+      [3, 5, 257],
+      [2, 3, 1030],
+    ];
     for (const [B, C, S] of shapes) {
       const x = randn(rng, B * C * S, 2).map((v, i) => v + (i % 3));
       const gamma = randn(rng, C), beta = randn(rng, C);
@@ -168,6 +178,7 @@ gpuTest(
       [2, 4, 2],
       [3, 4, 100],
       [2, 3, 300],
+      [3, 5, 259], // long planes starting at every offset mod 4, a partial last round
     ];
     for (const shape of shapes) {
       for (const fused of [false, true]) {
