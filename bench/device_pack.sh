@@ -12,6 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LIMIT=$((64 * 1024 * 1024))
 DENO=$(readlink -f "$(./mmb deno-path)")
+if [ ! -x "$DENO" ]; then
+  echo "device_pack: no Deno binary at '$DENO' (from ./mmb deno-path)" >&2
+  exit 1
+fi
 mkdir -p .gpu .gl
 if [ "${FORCE:-0}" = 1 ] || [ ! -s .gpu/deno.xz ]; then
   echo "device_pack: compressing $("$DENO" --version | head -n 1) into .gpu/deno.xz" >&2
