@@ -78,9 +78,9 @@ export {
   parseSafetensors,
   readSafetensors,
   type StoredTensor,
-  writeFileAtomic,
   writeSafetensors,
 } from "./pipelines/io/safetensors.ts";
+export { writeFileAtomic } from "./pipelines/io/atomic.ts";
 export { ResNet18, type ResNet18Options } from "./pipelines/models/resnet18.ts";
 export {
   createEncoder,

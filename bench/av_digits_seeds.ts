@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { Gpu } from "../kernels/runtime/gpu.ts";
-import { planRun, runPlan } from "../pipelines/cli.ts";
+import { planRun, runPlan, timeStamp } from "../pipelines/cli.ts";
 import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
 import type { EpochRecord } from "../pipelines/train/trainer.ts";
 import { command } from "../pipelines/command.ts";
@@ -19,7 +19,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     seeds: { type: "string", default: "0,1,2" },
-    out: { type: "string", default: "runs/av-digits-seeds" },
+    out: { type: "string", default: `runs/av-digits-seeds-${timeStamp()}` },
     methods: { type: "string", default: "unimodal,naive,aug" },
     set: { type: "string", multiple: true, default: [] },
   },

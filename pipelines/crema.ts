@@ -5,20 +5,16 @@
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
 import { CREMA_SETTINGS, cremaSplits, prepareCrema } from "./data/cremad.ts";
+import { checkAvSettings } from "./data/av_split.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
 
-const args = Deno.args.filter((a) => a !== "--prepare");
-if (args.length !== Deno.args.length) {
-  const at = args.indexOf("--data");
-  if (at < 0) throw new Error("--prepare needs --data DIR");
-  await prepareCrema(args[at + 1]);
-}
-
 await runFromCli({
   name: "crema-d",
   data: CREMA_SETTINGS,
+  check: checkAvSettings,
+  prepare: (dir) => prepareCrema(dir),
   open: (gpu, dir, data) => cremaSplits(gpu, { root: dir, settings: data }),
-}, args);
+});
 Deno.exit(0);

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { planRun, runPlan } from "./cli.ts";
+import { planRun, runPlan, timeStamp } from "./cli.ts";
 import { Gpu } from "../kernels/runtime/gpu.ts";
 import { avDigitsEntry } from "./data/av_digits.ts";
 import type { RunSummary } from "./train/trainer.ts";
@@ -24,7 +24,7 @@ const { values } = parseArgs({
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
-const out = values.out ?? join("runs", `demo-s${values.seed}`);
+const out = values.out ?? join("runs", `demo-s${values.seed}-${timeStamp()}`);
 const gpu = await Gpu.create();
 console.error(`AV-Digits demo on ${gpu.adapterName}: naive joint training, then AUG -> ${out}`);
 const runs: [string, RunSummary][] = [];

@@ -4,6 +4,7 @@
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
 import { kineticsSoundsSplits, KS_SETTINGS } from "./data/kinetics_sounds.ts";
+import { checkAvSettings } from "./data/av_split.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
@@ -11,6 +12,7 @@ await command(import.meta.url, RUN_OPTIONS);
 await runFromCli({
   name: "kinetics-sounds",
   data: KS_SETTINGS,
+  check: checkAvSettings,
   open: (gpu, dir, data) => kineticsSoundsSplits(gpu, { root: dir, settings: data }),
 });
 Deno.exit(0);

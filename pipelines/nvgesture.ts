@@ -8,21 +8,21 @@
  * scratch.
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
-import { NV_SETTINGS, nvGestureSplits, prepareNvGesture } from "./data/nvgesture.ts";
+import {
+  checkNvSettings,
+  NV_SETTINGS,
+  nvGestureSplits,
+  prepareNvGesture,
+} from "./data/nvgesture.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
 
-const args = Deno.args.filter((a) => a !== "--prepare");
-if (args.length !== Deno.args.length) {
-  const at = args.indexOf("--data");
-  if (at < 0) throw new Error("--prepare needs --data DIR");
-  await prepareNvGesture(args[at + 1]);
-}
-
 await runFromCli({
   name: "nvgesture",
   data: NV_SETTINGS,
+  check: checkNvSettings,
+  prepare: (dir) => prepareNvGesture(dir),
   open: (_gpu, dir, data) => nvGestureSplits(dir, data),
-}, args);
+});
 Deno.exit(0);

@@ -23,6 +23,7 @@ import { Tensor } from "../../kernels/tensor.ts";
 import { logStft, stftFrames } from "../../kernels/stft/stft.ts";
 import type { SplitData } from "../train/dataset.ts";
 import { decodeWav } from "./wav.ts";
+import { checkRanges } from "../io/ranges.ts";
 
 /** Knobs of AV-Digits. */
 export interface AvDigitsOptions {
@@ -170,10 +171,30 @@ export async function avDigitsSplits(
   };
 }
 
+/** Range checks of the options (keys named "data.<key>" in errors). */
+export function checkAvDigits(o: AvDigitsOptions, source: string): void {
+  checkRanges(
+    o,
+    {
+      seed: { int: true, min: 0, max: 2 ** 32 - 1 },
+      trainSize: { int: true, min: 1 },
+      testSize: { int: true, min: 1 },
+      "audio.noise": { min: 0 },
+      "audio.dropout": { min: 0, max: 1 },
+      "audio.clips": { int: true, min: 0 },
+      "image.noise": { min: 0 },
+      "image.dropout": { min: 0, max: 1 },
+    },
+    source,
+    "data.",
+  );
+}
+
 /** The dataset entry of the command line, the demo and the seeds bench (embedded: no --data). */
 export const avDigitsEntry = {
   name: "av-digits",
   data: AV_DIGITS_DEFAULTS,
   embedded: true,
+  check: checkAvDigits,
   open: (_gpu: Gpu, _dir: string, data: AvDigitsOptions) => avDigitsSplits(data),
 };

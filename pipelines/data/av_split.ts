@@ -28,6 +28,7 @@ import { fixedLength } from "./audio.ts";
 import { decodeJpeg, resizeShortSide } from "./jpeg.ts";
 import { CacheReader, CacheWriter } from "./cache.ts";
 import { listJpegs } from "../io/files.ts";
+import { checkRanges, type Range } from "../io/ranges.ts";
 
 /** Where one sample's files are. */
 export interface AvSample {
@@ -51,6 +52,30 @@ export interface AvSettings {
   size: number;
   /** Samples with fewer frames are skipped (Kinetics-Sounds keeps those with more than 3). */
   minFrames?: number;
+}
+
+/** The allowed range of each setting. */
+export const AV_RANGES: Record<string, Range> = {
+  rate: { int: true, min: 1 },
+  seconds: { above: 0 },
+  nFft: { pow2: true, min: 2 },
+  hop: { int: true, min: 1 },
+  shortSide: { int: true, min: 0 },
+  frames: { int: true, min: 1 },
+  size: { int: true, min: 1 },
+  minFrames: { int: true, min: 0 },
+};
+
+/** Range checks of `s` (keys named "data.<key>" in errors), and that clips are long enough. */
+export function checkAvSettings(s: AvSettings, source: string): void {
+  checkRanges(s, AV_RANGES, source, "data.");
+  const L = Math.round(s.rate * s.seconds);
+  if (L <= s.nFft / 2) {
+    throw new Error(
+      `${source}: "data.rate" x "data.seconds" gives clips of ${L} samples, too short for ` +
+        `"data.nFft" ${s.nFft} (more than ${s.nFft / 2} needed)`,
+    );
+  }
 }
 
 /** A split plus what happened while preparing it. */

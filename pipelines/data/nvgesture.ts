@@ -30,6 +30,7 @@ import { runInWorkers } from "./workers.ts";
 import { FLOW, PREPARED } from "./nvgesture_prepare.ts";
 import { Progress } from "../train/progress.ts";
 import { exists, listJpegs } from "../io/files.ts";
+import { checkRanges } from "../io/ranges.ts";
 
 /** One line of a .lst file. */
 export interface NvSample {
@@ -49,6 +50,21 @@ export interface NvSettings {
 }
 
 export const NV_SETTINGS: NvSettings = { frames: 64, testFrames: 80, maxStart: 16, size: 224 };
+
+/** Range checks of the settings (keys named "data.<key>" in errors). */
+export function checkNvSettings(s: NvSettings, source: string): void {
+  checkRanges(
+    s,
+    {
+      frames: { int: true, min: 1 },
+      testFrames: { int: true, min: 1 },
+      maxStart: { int: true, min: 0 },
+      size: { int: true, min: 1, max: PREPARED }, // crops of the prepared 256 x 256 frames
+    },
+    source,
+    "data.",
+  );
+}
 /** Batch frames are decoded in parallel (about 256 JPEGs per sample). */
 const decoders = new JpegPool();
 

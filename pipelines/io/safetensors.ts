@@ -2,11 +2,10 @@
  * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
  * header length, a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__},
  * then the raw little-endian tensor bytes. Read by PyTorch, JAX and others. F32 and I32/U32
- * tensors are supported here (all this project stores). Writes are atomic: a temporary file in
- * the same folder, fsync'd, then renamed over the target, so a killed write never leaves a
- * truncated file under the real name.
+ * tensors are supported here (all this project stores). Writes are atomic (io/atomic.ts): a killed
+ * write never leaves a truncated file under the real name.
  */
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
 
 /** One stored tensor. */
 export interface StoredTensor {
@@ -121,25 +120,6 @@ export function encodeSafetensors(
     o += t.data.byteLength;
   }
   return out;
-}
-
-/** Write bytes to `path` atomically (temporary file, fsync, rename). */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.tmp`);
-  try {
-    const f = await Deno.open(tmp, { write: true, createNew: true });
-    try {
-      let written = 0;
-      while (written < bytes.length) written += await f.write(bytes.subarray(written));
-      await f.sync();
-    } finally {
-      f.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /** Write a safetensors file atomically. */

@@ -3,6 +3,7 @@
  * (`setKey(config, "aug.lambda", "0.2")`). Validation names the offending key: unknown keys,
  * wrong types and out-of-range values are errors, never silently ignored.
  */
+import { checkRanges, type Range } from "../io/ranges.ts";
 
 /** Everything a training run needs besides the data. Defaults: the paper's CREMA-D setting. */
 export interface TrainConfig {
@@ -164,28 +165,33 @@ function checkValue(key: string, current: Json, v: Json, source: string): Json {
   return v;
 }
 
+/** The allowed range of every numeric key (lists: of each entry). */
+export const TRAIN_RANGES: Record<string, Range> = {
+  seed: { int: true, min: 0, max: 2 ** 32 - 1 },
+  epochs: { int: true, min: 1 },
+  batchSize: { int: true, min: 1 },
+  "model.width": { int: true, min: 1 },
+  "model.hidden": { int: true, min: 1 },
+  "optimizer.lr": { above: 0 },
+  "optimizer.momentum": { min: 0, below: 1 },
+  "optimizer.weightDecay": { min: 0 },
+  "scheduler.stepSize": { int: true, min: 1 },
+  "scheduler.gamma": { above: 0, max: 1 },
+  "aug.lambda": { min: 0 },
+  "aug.aca.sigma": { above: 0 },
+  "aug.aca.tau": { min: 0 },
+  "aug.aca.threshold": { above: 0 },
+  "aug.aca.every": { int: true, min: 1 },
+  "aug.initialClassifiers": { int: true, min: 1 },
+  "unimodal.modality": { int: true, min: 0 },
+  fusionWeights: { min: 0 },
+  missingRates: { min: 0, max: 1 },
+};
+
 function validate(c: TrainConfig, source: string): void {
-  const positiveInts: [string, number][] = [
-    ["epochs", c.epochs],
-    ["batchSize", c.batchSize],
-    ["model.width", c.model.width],
-    ["model.hidden", c.model.hidden],
-    ["scheduler.stepSize", c.scheduler.stepSize],
-    ["aug.aca.every", c.aug.aca.every],
-  ];
-  for (const [k, v] of positiveInts) {
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`${source}: "${k}" must be a positive integer, got ${v}`);
-    }
-  }
-  if (!(c.optimizer.lr > 0)) {
-    throw new Error(`${source}: "optimizer.lr" must be > 0, got ${c.optimizer.lr}`);
-  }
-  if (c.aug.initialClassifiers.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`${source}: "aug.initialClassifiers" must be positive integers`);
-  }
-  if (c.missingRates.some((r) => r < 0 || r > 1)) {
-    throw new Error(`${source}: "missingRates" must be in [0, 1]`);
+  checkRanges(c, TRAIN_RANGES, source);
+  if (c.fusionWeights.length > 0 && c.fusionWeights.every((w) => w === 0)) {
+    throw new Error(`${source}: "fusionWeights" are all 0 (no modality would count)`);
   }
   if (!c.aug.terms.all && !c.aug.terms.pre && !c.aug.terms.residual) {
     throw new Error(`${source}: "aug.terms" switches every loss term off`);

@@ -44,11 +44,25 @@ export function macroF1(labels: ArrayLike<number>, preds: ArrayLike<number>): nu
   return sum / classes.size;
 }
 
-/** Average precision of `scores` for binary `positive` flags (null when no positive). */
+/** The first index of a NaN in `values`, or -1 (metrics reject NaN as scikit-learn does). */
+function firstNaN(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return i;
+  return -1;
+}
+
+/**
+ * Average precision of `scores` for binary `positive` flags (null when no positive). A NaN
+ * score has no rank: it is an error naming its index (as scikit-learn's "Input contains NaN").
+ */
 export function averagePrecision(
   positive: ArrayLike<boolean>,
   scores: ArrayLike<number>,
 ): number | null {
+  if (positive.length !== scores.length) {
+    throw new Error(`averagePrecision: ${positive.length} flags for ${scores.length} scores`);
+  }
+  const nan = firstNaN(scores);
+  if (nan >= 0) throw new Error(`averagePrecision: score ${nan} is NaN`);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) =>
     scores[b] - scores[a]
   );
@@ -96,6 +110,9 @@ export function softmaxRows(z: ArrayLike<number>, K: number): Float64Array {
   return out;
 }
 
+/** Logits that hold NaN or infinity (the model diverged); the trainer names the epoch. */
+export class NonFiniteLogits extends Error {}
+
 /** Accuracy, macro-F1 and mAP of logits [N, K]. */
 export interface Scores {
   acc: number;
@@ -103,11 +120,26 @@ export interface Scores {
   mAP: number;
 }
 
+/** Accuracy, macro-F1 and mAP of logits [N, K]; non-finite logits are an error (count, first row). */
 export function scoreLogits(
   labels: ArrayLike<number>,
   logits: ArrayLike<number>,
   K: number,
 ): Scores {
+  let bad = 0, first = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (!Number.isFinite(logits[i])) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad > 0) {
+    throw new NonFiniteLogits(
+      `${bad} of ${logits.length} logits are not finite (first: sample ${
+        Math.floor(first / K)
+      }, class ${first % K}, ${logits[first]})`,
+    );
+  }
   const preds = argmaxRows(logits, K);
   return {
     acc: accuracy(labels, preds),

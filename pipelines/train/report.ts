@@ -1,6 +1,6 @@
 /** Run outputs people look at: SVG plots of the curves and the summary table. */
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/safetensors.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import type { TrainConfig } from "./config.ts";
 import type { EpochRecord } from "./trainer.ts";
 import { lineChart, type Series } from "./plots.ts";

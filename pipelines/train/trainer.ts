@@ -1,8 +1,11 @@
 /**
- * The training loop shared by every dataset: seed -> model -> for epoch { steps; eval; ACA;
- * log; checkpoint }. A run folder holds config.json (the resolved config), metrics.jsonl (one
- * line per epoch), plots/*.svg, summary.md, and last.safetensors / best.safetensors, from which
- * `resume` continues the same trajectory.
+ * The training loop shared by every dataset, in phases: open (build the model, or restore it
+ * from the checkpoint; nothing is written until this succeeded), persist the start, then per
+ * epoch { steps; evaluate; ACA; persist }. A run folder holds config.json (the resolved
+ * config), metrics.jsonl (one line per epoch), plots/*.svg, summary.md, and last.safetensors /
+ * best.safetensors, from which `resume` continues the same trajectory. A folder that holds a
+ * run is refused for a new one unless `overwrite`; a diverged run (non-finite loss or test
+ * logits) stops with an error naming the epoch and the checkpoint to go back to.
  */
 import { join } from "node:path";
 import { Rng } from "../../kernels/init/init.ts";
@@ -12,11 +15,14 @@ import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
 import { loadPretrainedFiles } from "../models/pretrained.ts";
-import { writeFileAtomic } from "../io/safetensors.ts";
+import { appendText, sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
+import { exists } from "../io/files.ts";
 import type { TrainConfig } from "./config.ts";
 import { batches, shuffled, type SplitData } from "./dataset.ts";
 import { augStep, jointStep } from "./steps.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
+import { NonFiniteLogits } from "./metrics.ts";
+import { checkNewRunFolder, checkResumable, clearRunFolder } from "./run_folder.ts";
 import { assignClassifiers, isAcaEpoch, stepLr } from "./aca.ts";
 import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { Progress } from "./progress.ts";
@@ -46,6 +52,10 @@ export interface TrainOptions {
   runDir: string;
   /** Continue from runDir/last.safetensors. */
   resume?: boolean;
+  /** Replace a run already in runDir; without it a folder that holds a run is refused. */
+  overwrite?: boolean;
+  /** More files for runDir (name -> text, e.g. run.json), written once the model is ready. */
+  files?: Record<string, string>;
   /** Where progress and summaries go (default: stderr progress, stdout table). */
   log?: (line: string) => void;
   /** Show the per-batch progress line. */
@@ -93,6 +103,9 @@ function checkData(train: SplitData, test: SplitData): void {
   }
   if (train.labels.length === 0) throw new Error(`${train.name}: no samples`);
   if (test.labels.length === 0) throw new Error(`${test.name}: no samples`);
+  if (train.labels.length === 1) {
+    throw new Error(`${train.name}: 1 sample; training batch norm needs at least 2`);
+  }
 }
 
 /** The epochs recorded in a metrics.jsonl (those before `before`); none when it is missing. */
@@ -102,10 +115,119 @@ export async function readHistory(path: string, before = Infinity): Promise<Epoc
     .filter((r) => r.epoch < before);
 }
 
+/**
+ * An epoch's batches of a shuffled order. A last batch of one sample is left out (training
+ * batch norm needs two values per channel, and the deepest feature maps are 1 x 1).
+ */
+export function trainBatches(order: number[], size: number): number[][] {
+  const out = batches(order, size);
+  if (out.length > 1 && out[out.length - 1].length === 1) out.pop();
+  return out;
+}
+
 /** Measure the kernel variants of shapes seen for the first time (when the gpu has a tuner). */
 async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
   const line = await tunePending(gpu);
   if (line) log(line);
+}
+
+type Model = AugModel | JointModel;
+
+/** Where a run stands: its model, RNG, next epoch and best result. */
+interface RunState {
+  model: Model;
+  rng: Rng;
+  start: number;
+  best: { acc: number; epoch: number };
+}
+
+/** Build the model afresh or restore it from runDir/last.safetensors; writes nothing. */
+async function openRun(
+  o: TrainOptions,
+  opts: ModelOptions,
+  last: string,
+  log: (s: string) => void,
+): Promise<RunState> {
+  const { gpu, config: c } = o;
+  const M = opts.modalities.length;
+  const rng = new Rng(c.seed);
+  if (!o.resume) {
+    await checkNewRunFolder(o.runDir, !!o.overwrite);
+    if (c.method === "aug" && c.aug.initialClassifiers.length > M) {
+      throw new Error(
+        `config: "aug.initialClassifiers" has ${c.aug.initialClassifiers.length} entries for ${M} modalities`,
+      );
+    }
+    const model = c.method === "aug"
+      ? AugModel.create(gpu, rng, opts, c.aug.initialClassifiers)
+      : JointModel.create(gpu, rng, opts);
+    const files = c.method === "unimodal"
+      ? [c.model.pretrained[c.unimodal.modality] ?? ""]
+      : c.model.pretrained;
+    try {
+      for (const r of await loadPretrainedFiles(model.encoders, files, opts.modalities)) log(r);
+    } catch (e) {
+      model.destroy();
+      throw e;
+    }
+    return { model, rng, start: 0, best: { acc: -1, epoch: -1 } };
+  }
+  await checkResumable(o.runDir);
+  const ck = await loadCheckpoint(last);
+  if (ck.meta.method !== c.method) {
+    throw new Error(`${last}: method ${ck.meta.method}, config says ${c.method}`);
+  }
+  const model = c.method === "aug"
+    ? AugModel.create(
+      gpu,
+      rng,
+      opts,
+      ck.meta.classifiers.map((x) => x.count),
+      ck.meta.classifiers.map((x) => x.frozen),
+    )
+    : JointModel.create(gpu, rng, opts);
+  try {
+    await ck.restore(model);
+  } catch (e) {
+    model.destroy();
+    throw e;
+  }
+  return { model, rng: ck.rng, start: ck.meta.epoch, best: ck.meta.best };
+}
+
+/** The run's files before its first epoch: extra files, config.json, metrics up to `start`. */
+async function persistStart(
+  o: TrainOptions,
+  start: number,
+  log: (s: string) => void,
+): Promise<EpochRecord[]> {
+  const { runDir } = o;
+  if (!o.resume && o.overwrite) await clearRunFolder(runDir);
+  await Deno.mkdir(join(runDir, "plots"), { recursive: true });
+  const line = sweptLine(await sweepTemp(runDir), runDir);
+  if (line) log(line);
+  const text = (t: string) => new TextEncoder().encode(t);
+  for (const [name, content] of Object.entries(o.files ?? {})) {
+    await writeFileAtomic(join(runDir, name), text(content));
+  }
+  await writeFileAtomic(
+    join(runDir, "config.json"),
+    text(JSON.stringify(o.config, null, 2) + "\n"),
+  );
+  const metricsPath = join(runDir, "metrics.jsonl");
+  const history = await readHistory(metricsPath, start);
+  await writeFileAtomic(metricsPath, text(history.map((r) => JSON.stringify(r) + "\n").join("")));
+  return history;
+}
+
+/** The error for a diverged run: the epoch as logged (1-based) and the checkpoint to go back to. */
+async function divergedError(epoch: number, what: string, last: string): Promise<Error> {
+  const state = await exists(last)
+    ? `last good state: ${last} (the end of epoch ${
+      (await loadCheckpoint(last)).meta.epoch
+    }; resume it with a smaller optimizer.lr)`
+    : "no checkpoint yet (the first epoch diverged; try a smaller optimizer.lr)";
+  return new Error(`epoch ${epoch + 1}: ${what}; ${state}`);
 }
 
 /** Train (or resume) one run; returns its history and the printed summary table. */
@@ -113,7 +235,6 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
   const { gpu, config: c, runDir } = o;
   const log = o.log ?? ((s: string) => console.log(s));
   checkData(o.train, o.test);
-  await Deno.mkdir(join(runDir, "plots"), { recursive: true });
   const opts = modelOptions(c, o.train);
   const M = opts.modalities.length, K = o.train.classes, N = o.train.labels.length;
   const select = (
@@ -129,55 +250,20 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
       }
       : d;
   const trainData = view(o.train), testData = view(o.test);
-
-  let rng = new Rng(c.seed);
-  let start = 0;
-  let best = { acc: -1, epoch: -1 };
-  let model: AugModel | JointModel;
-  const last = join(runDir, "last.safetensors");
-  if (o.resume) {
-    const ck = await loadCheckpoint(last);
-    if (ck.meta.method !== c.method) {
-      throw new Error(`${last}: method ${ck.meta.method}, config says ${c.method}`);
-    }
-    model = c.method === "aug"
-      ? AugModel.create(
-        gpu,
-        rng,
-        opts,
-        ck.meta.classifiers.map((x) => x.count),
-        ck.meta.classifiers.map((x) => x.frozen),
-      )
-      : JointModel.create(gpu, rng, opts);
-    await ck.restore(model);
-    rng = ck.rng;
-    start = ck.meta.epoch;
-    best = ck.meta.best;
-  } else {
-    if (c.method === "aug" && c.aug.initialClassifiers.length > M) {
-      throw new Error(
-        `config: "aug.initialClassifiers" has ${c.aug.initialClassifiers.length} entries for ${M} modalities`,
-      );
-    }
-    model = c.method === "aug"
-      ? AugModel.create(gpu, rng, opts, c.aug.initialClassifiers)
-      : JointModel.create(gpu, rng, opts);
-    const files = c.method === "unimodal"
-      ? [c.model.pretrained[c.unimodal.modality] ?? ""]
-      : c.model.pretrained;
-    for (const r of await loadPretrainedFiles(model.encoders, files, opts.modalities)) log(r);
-  }
-  await writeFileAtomic(
-    join(runDir, "config.json"),
-    new TextEncoder().encode(JSON.stringify(c, null, 2) + "\n"),
-  );
-  const metricsPath = join(runDir, "metrics.jsonl");
-  const history = await readHistory(metricsPath, start);
-  await writeFileAtomic(
-    metricsPath,
-    new TextEncoder().encode(history.map((r) => JSON.stringify(r) + "\n").join("")),
-  );
   const weights = fusionWeights(c, M);
+  const last = join(runDir, "last.safetensors");
+  let { model, rng, start, best } = await openRun(o, opts, last, log);
+  const history = await persistStart(o, start, log).catch((e) => {
+    model.destroy();
+    throw e;
+  });
+  const seen = N - (N % c.batchSize === 1 && N > 1 ? 1 : 0); // samples per epoch (trainBatches)
+  if (seen < N) {
+    log(
+      `${o.train.name}: ${N} samples in batches of ${c.batchSize} leave a last batch of 1 ` +
+        `sample; it is left out of every epoch (batch norm needs 2)`,
+    );
+  }
 
   for (let epoch = start; epoch < c.epochs; epoch++) {
     const t0 = performance.now();
@@ -186,8 +272,8 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     const stats = Tensor.zeros(gpu, [3 * M]).persist();
     const progress = o.progress === false
       ? null
-      : new Progress(`epoch ${epoch + 1}/${c.epochs}`, N);
-    const epochBatches = batches(shuffled(N, rng), c.batchSize);
+      : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
+    const epochBatches = trainBatches(shuffled(N, rng), c.batchSize);
     for (const [bi, idx] of epochBatches.entries()) {
       using _ = new Scope(gpu);
       if (bi + 1 < epochBatches.length) trainData.prefetch?.(epochBatches[bi + 1]);
@@ -205,28 +291,34 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     const s = await stats.read();
     stats.dispose();
     const trainStats = {
-      loss: Array.from({ length: M }, (_, m) => s[3 * m + 1] / N),
-      acc: Array.from({ length: M }, (_, m) => s[3 * m + 2] / N),
+      loss: Array.from({ length: M }, (_, m) => s[3 * m + 1] / seen),
+      acc: Array.from({ length: M }, (_, m) => s[3 * m + 2] / seen),
       score: Array.from({ length: M }, (_, m) => s[3 * m]),
     };
     if (c.method !== "aug") {
       trainStats.loss.length = trainStats.acc.length = trainStats.score.length = 1;
     }
     if (trainStats.loss.some((l) => !Number.isFinite(l))) {
-      throw new Error(
-        `training loss became ${trainStats.loss} in epoch ${epoch}; last good state: ${last}`,
-      );
+      model.destroy();
+      throw await divergedError(epoch, `training loss became ${trainStats.loss}`, last);
     }
-    const test = await evaluate(gpu, model, testData, {
-      batchSize: c.batchSize,
-      weights,
-      missingRates: c.missingRates,
-      seed: c.seed * 100003 + epoch,
-    });
+    let test: EvalResult;
+    try {
+      test = await evaluate(gpu, model, testData, {
+        batchSize: c.batchSize,
+        weights,
+        missingRates: c.missingRates,
+        seed: c.seed * 100003 + epoch,
+      });
+    } catch (e) {
+      model.destroy();
+      if (!(e instanceof NonFiniteLogits)) throw e;
+      throw await divergedError(epoch, `test logits diverged: ${e.message}`, last);
+    }
     await autotune(gpu, log);
     const added: number[] = [];
     if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
-      for (const m of assignClassifiers(trainStats.score, N, c.aug.aca)) {
+      for (const m of assignClassifiers(trainStats.score, seen, c.aug.aca)) {
         model.classifiers[m].add(rng, c.aug.newClassifiers === "frozen");
         added.push(m);
       }
@@ -242,38 +334,55 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
       seconds: (performance.now() - t0) / 1000,
     };
     history.push(record);
-    await Deno.writeTextFile(metricsPath, JSON.stringify(record) + "\n", { append: true });
     const isBest = test.fused.acc >= best.acc;
     if (isBest) best = { acc: test.fused.acc, epoch };
-    const meta: CheckpointMeta = {
-      format: "mmboost-checkpoint-1",
-      epoch: epoch + 1,
-      method: c.method,
-      classifiers: model instanceof AugModel
-        ? model.classifiers.map((x) => ({ count: x.count, frozen: x.layers.map((l) => l.frozen) }))
-        : [],
-      best,
-      scheduler: { lr: c.optimizer.lr, stepSize: c.scheduler.stepSize, gamma: c.scheduler.gamma },
-      adapter: gpu.adapterName,
-    };
-    await saveCheckpoint(last, model, rng, meta);
-    if (isBest) await writeFileAtomic(join(runDir, "best.safetensors"), await Deno.readFile(last));
-    await writePlots(runDir, history, opts.modalities.map((x) => x.name));
-    log(
-      `epoch ${epoch + 1}/${c.epochs} lr ${lr.toExponential(1)} loss ${
-        trainStats.loss.map((l) => l.toFixed(3)).join("/")
-      } ` +
-        `test acc ${(100 * test.fused.acc).toFixed(2)} (${
-          test.modalities.map((x) => (100 * x.acc).toFixed(1)).join("/")
-        })` +
-        (record.classifiers.length ? ` classifiers ${record.classifiers.join("/")}` : "") +
-        (added.length ? ` +${added.map((m) => opts.modalities[m].name).join(",")}` : "") +
-        ` ${record.seconds.toFixed(1)}s`,
-    );
+    await persistEpoch(o, model, rng, record, best, isBest, history, opts);
+    log(epochLine(record, c.epochs, opts.modalities.map((x) => x.name)));
   }
   const table = summaryTable(c, history, best, opts.modalities.map((x) => x.name), gpu.adapterName);
   await writeFileAtomic(join(runDir, "summary.md"), new TextEncoder().encode(table + "\n"));
   log(table);
   model.destroy();
   return { runDir, history, best, table };
+}
+
+/** The files of a finished epoch: its metrics line, last (and best) checkpoint, the plots. */
+async function persistEpoch(
+  o: TrainOptions,
+  model: Model,
+  rng: Rng,
+  record: EpochRecord,
+  best: { acc: number; epoch: number },
+  isBest: boolean,
+  history: EpochRecord[],
+  opts: ModelOptions,
+): Promise<void> {
+  const { gpu, config: c, runDir } = o;
+  const last = join(runDir, "last.safetensors");
+  await appendText(join(runDir, "metrics.jsonl"), JSON.stringify(record) + "\n");
+  const meta: CheckpointMeta = {
+    format: "mmboost-checkpoint-1",
+    epoch: record.epoch + 1,
+    method: c.method,
+    classifiers: model instanceof AugModel
+      ? model.classifiers.map((x) => ({ count: x.count, frozen: x.layers.map((l) => l.frozen) }))
+      : [],
+    best,
+    scheduler: { lr: c.optimizer.lr, stepSize: c.scheduler.stepSize, gamma: c.scheduler.gamma },
+    adapter: gpu.adapterName,
+  };
+  await saveCheckpoint(last, model, rng, meta);
+  if (isBest) await writeFileAtomic(join(runDir, "best.safetensors"), await Deno.readFile(last));
+  await writePlots(runDir, history, opts.modalities.map((x) => x.name));
+}
+
+/** The log line of an epoch. */
+function epochLine(r: EpochRecord, epochs: number, names: string[]): string {
+  const loss = r.train.loss.map((l) => l.toFixed(3)).join("/");
+  const perModality = r.test.modalities.map((x) => (100 * x.acc).toFixed(1)).join("/");
+  return `epoch ${r.epoch + 1}/${epochs} lr ${r.lr.toExponential(1)} loss ${loss} ` +
+    `test acc ${(100 * r.test.fused.acc).toFixed(2)} (${perModality})` +
+    (r.classifiers.length ? ` classifiers ${r.classifiers.join("/")}` : "") +
+    (r.added.length ? ` +${r.added.map((m) => names[m]).join(",")}` : "") +
+    ` ${r.seconds.toFixed(1)}s`;
 }

@@ -49,3 +49,40 @@ Deno.test("mAP averages the classes that have positives; scoreLogits puts it tog
   const s = scoreLogits([0, 1], [2, 1, 0, 3], 2);
   assertEquals(s, { acc: 1, f1: 1, mAP: 1 });
 });
+
+/** Run `expr` (a module body that imports metrics.ts as `m`) in a worker; its result or a timeout. */
+async function inWorker(expr: string, ms = 5000): Promise<string> {
+  const url = new URL("../../../pipelines/train/metrics.ts", import.meta.url).href;
+  const code = `import * as m from "${url}";
+    let out; try { out = JSON.stringify(${expr}); } catch (e) { out = "error: " + e.message; }
+    self.postMessage(out);`;
+  const worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })), {
+    type: "module",
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), ms);
+      worker.onmessage = (e) => resolve(e.data);
+    });
+  } finally {
+    clearTimeout(timer);
+    worker.terminate();
+  }
+}
+
+Deno.test("metrics terminate on any input: NaN scores are named errors, infinities rank", async () => {
+  const ap = await inWorker("m.averagePrecision([true, false], [NaN, 0.1])");
+  assertEquals(ap, "error: averagePrecision: score 0 is NaN");
+  const later = await inWorker("m.averagePrecision([true, false, true], [0.3, 0.2, NaN])");
+  assertEquals(later, "error: averagePrecision: score 2 is NaN");
+  // +-Infinity are ordered scores: the positive at +Infinity ranks first
+  assertEquals(
+    await inWorker("m.averagePrecision([true, false, false], [Infinity, -Infinity, -Infinity])"),
+    "1",
+  );
+  const logits = await inWorker("m.scoreLogits([0, 1], [1, NaN, 0, 2], 2)");
+  assertEquals(logits, "error: 1 of 4 logits are not finite (first: sample 0, class 1, NaN)");
+  const inf = await inWorker("m.scoreLogits([0, 1], [1, 0, Infinity, 2], 2)");
+  if (!inf.startsWith("error: 1 of 4 logits are not finite")) throw new Error(inf);
+});

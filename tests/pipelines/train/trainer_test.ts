@@ -152,7 +152,26 @@ Deno.test("config errors name the key", () => {
       () => setKey(DEFAULT_CONFIG, "aug.aca.rule=best"),
       `"aug.aca.rule" must be one of paper, ratio`,
     ],
-    [() => setKey(DEFAULT_CONFIG, "batchSize=0"), `"batchSize" must be a positive integer`],
+    [() => setKey(DEFAULT_CONFIG, "batchSize=0"), `"batchSize" must be an integer >= 1, got 0`],
+    [
+      () => setKey(DEFAULT_CONFIG, "optimizer.momentum=-1"),
+      `"optimizer.momentum" must be a number in [0, 1), got -1`,
+    ],
+    [
+      () => setKey(DEFAULT_CONFIG, "scheduler.gamma=-5"),
+      `"scheduler.gamma" must be a number in (0, 1], got -5`,
+    ],
+    [() => setKey(DEFAULT_CONFIG, "seed=1.5"), `"seed" must be an integer in [0, 4294967295]`],
+    [() => setKey(DEFAULT_CONFIG, "seed=-1"), `"seed" must be an integer in [0, 4294967295]`],
+    [
+      () => setKey(DEFAULT_CONFIG, "optimizer.weightDecay=-0.1"),
+      `"optimizer.weightDecay" must be a number >= 0, got -0.1`,
+    ],
+    [
+      () => setKey(DEFAULT_CONFIG, "missingRates=[0.2,1.5]"),
+      `"missingRates" entries must be a number in [0, 1], got 1.5`,
+    ],
+    [() => setKey(DEFAULT_CONFIG, "fusionWeights=[0,0]"), `"fusionWeights" are all 0`],
     [
       () => setKey(DEFAULT_CONFIG, 'fusionWeights=[0.5,"a"]'),
       `"fusionWeights" must be a list of numbers`,
