@@ -78,6 +78,28 @@ export function checkAvSettings(s: AvSettings, source: string): void {
   }
 }
 
+/**
+ * Stop before preparing when a split's audio is (almost) all absent: fewer than a tenth of the
+ * listed WAVs exist in `folder`. That is a wrong --data folder or split file, not a dataset
+ * with a few clips missing (those are skipped and counted). `why` says where the list came
+ * from when the user did not give it (the shipped standard split).
+ */
+export async function checkFound(
+  samples: AvSample[],
+  listFile: string,
+  folder: string,
+  why = "",
+): Promise<void> {
+  let found = 0;
+  for (const x of samples) if (await Deno.stat(x.wav).then((i) => i.isFile, () => false)) found++;
+  if (samples.length === 0 || found >= samples.length / 10) return;
+  throw new Error(
+    `${folder}: only ${found} of the ${samples.length} clips listed in ${listFile} are there` +
+      (why ? ` (${why}; list your clips in annotations/train.csv and test.csv)` : "") +
+      "; is --data the dataset's folder?",
+  );
+}
+
 /** A split plus what happened while preparing it. */
 export interface AvSplit extends SplitData {
   cache: CacheReader;

@@ -8,9 +8,15 @@
  */
 import { join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
-import { type AvSample, type AvSettings, type AvSplit, openAvSplit } from "./av_split.ts";
+import {
+  type AvSample,
+  type AvSettings,
+  type AvSplit,
+  checkFound,
+  openAvSplit,
+} from "./av_split.ts";
 import { exists } from "../io/files.ts";
-import { readSplitFile } from "./split_files.ts";
+import { checkSplits, readSplitFile, type SplitLine } from "./split_files.ts";
 
 export const CREMA_LABELS = ["NEU", "HAP", "SAD", "FEA", "DIS", "ANG"];
 
@@ -38,9 +44,9 @@ export interface CremaOptions {
   log?: (line: string) => void;
 }
 
-/** The samples a split file lists, with labels checked against the six emotions. */
-export async function cremaSamples(root: string, csv: string): Promise<AvSample[]> {
-  return (await readSplitFile(csv)).map((l) => {
+/** The samples of split lines, with labels checked against the six emotions. */
+function cremaSamples(root: string, csv: string, lines: SplitLine[]): AvSample[] {
+  return lines.map((l) => {
     const label = CREMA_LABELS.indexOf(l.label);
     if (label < 0) {
       throw new Error(
@@ -56,28 +62,57 @@ export async function cremaSamples(root: string, csv: string): Promise<AvSample[
   });
 }
 
+/**
+ * The samples of both split files (both read and checked before anything is prepared: see
+ * `checkSplits`), and whether they come from the shipped standard split.
+ */
+export async function cremaSampleLists(
+  root: string,
+  annotations?: string,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<{ train: AvSample[]; test: AvSample[]; files: string[]; shipped: boolean }> {
+  const ann = annotations ??
+    (await exists(join(root, "annotations", "train.csv")) ? join(root, "annotations") : SHIPPED);
+  const files = [join(ann, "train.csv"), join(ann, "test.csv")];
+  const [train, test] = [await readSplitFile(files[0]), await readSplitFile(files[1])];
+  const checked = checkSplits(
+    { path: files[0], lines: train },
+    { path: files[1], lines: test },
+    log,
+  );
+  return {
+    train: cremaSamples(root, files[0], checked.train),
+    test: cremaSamples(root, files[1], checked.test),
+    files,
+    shipped: ann === SHIPPED,
+  };
+}
+
 /** Train and test splits of a CREMA-D folder, prepared into caches on first use. */
 export async function cremaSplits(
   gpu: Gpu,
   o: CremaOptions,
 ): Promise<{ train: AvSplit; test: AvSplit }> {
   const settings = { ...CREMA_SETTINGS, ...o.settings };
-  const ann = o.annotations ??
-    (await exists(join(o.root, "annotations", "train.csv"))
-      ? join(o.root, "annotations")
-      : SHIPPED);
+  const lists = await cremaSampleLists(o.root, o.annotations, o.log);
+  const given = lists.shipped
+    ? `${o.root} has no annotations/train.csv, so the standard split is used`
+    : "";
+  for (const [i, samples] of [lists.train, lists.test].entries()) {
+    await checkFound(samples, lists.files[i], join(o.root, "AudioWAV"), given);
+  }
   const cacheDir = o.cacheDir ?? join(o.root, ".mmboost-cache");
-  const open = async (split: "train" | "test") =>
+  const open = (split: "train" | "test", samples: AvSample[]) =>
     openAvSplit(
       gpu,
       `crema-d/${split}`,
-      await cremaSamples(o.root, join(ann, `${split}.csv`)),
+      samples,
       CREMA_LABELS.length,
       settings,
       join(cacheDir, `crema-${split}.mmbc`),
       o.log,
     );
-  return { train: await open("train"), test: await open("test") };
+  return { train: await open("train", lists.train), test: await open("test", lists.test) };
 }
 
 /** Run ffmpeg; a clear error when it is not installed. */

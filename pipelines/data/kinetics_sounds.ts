@@ -8,9 +8,15 @@
  */
 import { join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
-import { type AvSample, type AvSettings, type AvSplit, openAvSplit } from "./av_split.ts";
+import {
+  type AvSample,
+  type AvSettings,
+  type AvSplit,
+  checkFound,
+  openAvSplit,
+} from "./av_split.ts";
 import { exists } from "../io/files.ts";
-import { readSplitFile, type SplitLine } from "./split_files.ts";
+import { checkSplits, readSplitFile, type SplitLine } from "./split_files.ts";
 
 /** The reference's Kinetics-Sounds features: 35.4 kHz, 10 s (257 x 1003), 3 frames. */
 export const KS_SETTINGS: AvSettings = {
@@ -34,21 +40,37 @@ export interface KsOptions {
   log?: (line: string) => void;
 }
 
+/** What `splitLines` found. */
+interface KsLines {
+  train: SplitLine[];
+  test: SplitLine[];
+  classes: string[];
+  files: [string, string];
+  shipped: boolean;
+}
+
 /** Split lines and the class names (by first appearance in train; list form: indices). */
-async function splitLines(
-  root: string,
-): Promise<{ train: SplitLine[]; test: SplitLine[]; classes: string[]; source: string }> {
+async function splitLines(root: string, log: (line: string) => void): Promise<KsLines> {
   const ann = join(root, "annotations");
   for (const [tr, te] of [["train.csv", "test.csv"], ["my_train.txt", "my_test.txt"]]) {
     if (await exists(join(ann, tr))) {
-      return await load(join(ann, tr), join(ann, te));
+      return await load(join(ann, tr), join(ann, te), false, log);
     }
   }
-  return await load(join(SHIPPED, "my_train.txt"), join(SHIPPED, "my_test.txt"));
+  return await load(join(SHIPPED, "my_train.txt"), join(SHIPPED, "my_test.txt"), true, log);
 }
 
-async function load(trainPath: string, testPath: string) {
-  const train = await readSplitFile(trainPath), test = await readSplitFile(testPath);
+async function load(
+  trainPath: string,
+  testPath: string,
+  shipped: boolean,
+  log: (line: string) => void,
+): Promise<KsLines> {
+  const { train, test } = checkSplits(
+    { path: trainPath, lines: await readSplitFile(trainPath) },
+    { path: testPath, lines: await readSplitFile(testPath) },
+    log,
+  );
   const listForm = train.every((l) => /^\d+$/.test(l.label));
   const classes = listForm
     ? Array.from(
@@ -63,7 +85,7 @@ async function load(trainPath: string, testPath: string) {
       }
     }
   }
-  return { train, test, classes, source: trainPath };
+  return { train, test, classes, files: [trainPath, testPath], shipped };
 }
 
 /** Train and test splits of a Kinetics-Sounds folder, prepared into caches on first use. */
@@ -72,7 +94,8 @@ export async function kineticsSoundsSplits(
   o: KsOptions,
 ): Promise<{ train: AvSplit; test: AvSplit; classes: string[] }> {
   const settings = { ...KS_SETTINGS, ...o.settings };
-  const { train, test, classes } = await splitLines(o.root);
+  const log = o.log ?? ((l: string) => console.error(l));
+  const { train, test, classes, files, shipped } = await splitLines(o.root, log);
   const samples = (lines: SplitLine[], split: string): AvSample[] =>
     lines.map((l) => ({
       name: l.name,
@@ -80,6 +103,11 @@ export async function kineticsSoundsSplits(
       wav: join(o.root, `${split}_wav`, `${l.name}.wav`),
       frameDir: join(o.root, `${split}_img`, "Image-01-FPS", l.name),
     }));
+  const why = shipped ? `${o.root} has no annotations/, so OGM-GE's lists are used` : "";
+  for (const [i, split] of (["train", "test"] as const).entries()) {
+    const lines = split === "train" ? train : test;
+    await checkFound(samples(lines, split), files[i], join(o.root, `${split}_wav`), why);
+  }
   const cacheDir = o.cacheDir ?? join(o.root, ".mmboost-cache");
   const open = (split: "train" | "test", lines: SplitLine[]) =>
     openAvSplit(
@@ -89,7 +117,7 @@ export async function kineticsSoundsSplits(
       classes.length,
       settings,
       join(cacheDir, `ks-${split}.mmbc`),
-      o.log,
+      log,
     );
   return { train: await open("train", train), test: await open("test", test), classes };
 }

@@ -31,6 +31,7 @@ import { FLOW, PREPARED } from "./nvgesture_prepare.ts";
 import { Progress } from "../train/progress.ts";
 import { exists, listJpegs } from "../io/files.ts";
 import { checkRanges } from "../io/ranges.ts";
+import { checkSplits, type SplitLine } from "./split_files.ts";
 
 /** One line of a .lst file. */
 export interface NvSample {
@@ -39,6 +40,8 @@ export interface NvSample {
   depth: [number, number];
   /** 0-based class (the file's label minus one). */
   label: number;
+  /** The line of the .lst file. */
+  line: number;
 }
 
 /** Settings of the NVGesture batches. */
@@ -101,18 +104,40 @@ export function parseLst(text: string, source: string): NvSample[] {
       color: range("color"),
       depth: range("depth"),
       label: label - 1,
+      line: i + 1,
     });
   });
   return out;
 }
 
-async function readLst(root: string, split: "train" | "test"): Promise<NvSample[]> {
+async function readLst(
+  root: string,
+  split: "train" | "test",
+): Promise<{ path: string; samples: NvSample[] }> {
   const name = `nvgesture_${split}_correct_v2.lst`;
   for (const p of [join(root, name), join(root, "annotations", name)]) {
     const text = await Deno.readTextFile(p).catch(() => null);
-    if (text !== null) return parseLst(text, p);
+    if (text !== null) return { path: p, samples: parseLst(text, p) };
   }
   throw new Error(`${join(root, name)}: split file not found`);
+}
+
+/** Both split lists, checked as split files are (`checkSplits`: repeats, two labels, leakage). */
+async function readLists(
+  root: string,
+  log: (line: string) => void,
+): Promise<{ train: NvSample[]; test: NvSample[] }> {
+  const [train, test] = [await readLst(root, "train"), await readLst(root, "test")];
+  const asLines = (l: { path: string; samples: NvSample[] }) => ({
+    path: l.path,
+    lines: l.samples.map((x) => ({ name: x.path, label: String(x.label + 1), line: x.line })),
+  });
+  const kept = checkSplits(asLines(train), asLines(test), log);
+  const pick = (samples: NvSample[], lines: SplitLine[]) => {
+    const at = new Set(lines.map((l) => l.line));
+    return samples.filter((x) => at.has(x.line));
+  };
+  return { train: pick(train.samples, kept.train), test: pick(test.samples, kept.test) };
 }
 
 /** Prepare every sample of both splits (frames and flow) in worker threads; returns counts. */
@@ -121,7 +146,8 @@ export async function prepareNvGesture(
   o: { log?: (l: string) => void; workers?: number } = {},
 ): Promise<{ prepared: number; kept: number }> {
   const log = o.log ?? ((l: string) => console.error(l));
-  const samples = [...(await readLst(root, "train")), ...(await readLst(root, "test"))];
+  const lists = await readLists(root, log);
+  const samples = [...lists.train, ...lists.test];
   const todo: NvSample[] = [];
   for (const s of samples) {
     if (!(await exists(join(root, "prepared", s.path, "done")))) todo.push(s);
@@ -141,10 +167,12 @@ export async function prepareNvGesture(
 export async function nvGestureSplits(
   root: string,
   settings: Partial<NvSettings> = {},
+  log: (line: string) => void = (l) => console.error(l),
 ): Promise<{ train: SplitData; test: SplitData }> {
   const s = { ...NV_SETTINGS, ...settings };
+  const lists = await readLists(root, log);
   const open = async (split: "train" | "test"): Promise<SplitData> => {
-    const samples = await readLst(root, split);
+    const samples = lists[split];
     const frames: { color: string[]; depth: string[]; flow: string[] }[] = [];
     for (const x of samples) {
       const dir = join(root, "prepared", x.path);

@@ -99,7 +99,9 @@ Deno.test({
       )
     ));
     cases.forEach(([args, want], i) => {
-      if (!messages[i].includes(want)) throw new Error(`${args}: expected "${want}": ${messages[i]}`);
+      if (!messages[i].includes(want)) {
+        throw new Error(`${args}: expected "${want}": ${messages[i]}`);
+      }
     });
     // nothing was prepared or written
     assertEquals(await exists(join(data, ".mmboost-cache")), false);

@@ -2,11 +2,12 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { gpuTest, rejected } from "../../_helpers.ts";
 import { makeCremaFixture } from "../../_datasets.ts";
+import { exists } from "../../../pipelines/io/files.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope } from "../../../kernels/tensor.ts";
 import {
   CREMA_LABELS,
-  cremaSamples,
+  cremaSampleLists,
   cremaSplits,
   prepareCrema,
 } from "../../../pipelines/data/cremad.ts";
@@ -114,14 +115,15 @@ gpuTest(
   async () => {
     const root = await Deno.makeTempDir();
     const csv = join(root, "train.csv");
+    await Deno.writeTextFile(join(root, "test.csv"), "1003_DFA_NEU_XX,NEU\n");
     await Deno.writeTextFile(csv, "1001_DFA_NEU_XX,NEU\n1002_DFA_XXX_XX,JOY\n");
     assertEquals(
-      await rejected(cremaSamples(root, csv)),
+      await rejected(cremaSampleLists(root, root)),
       `${csv}:2: unknown label "JOY" (expected ${CREMA_LABELS.join(" ")})`,
     );
     await Deno.writeTextFile(csv, "1001_DFA_NEU_XX;NEU\n");
     if (
-      !(await rejected(cremaSamples(root, csv))).startsWith(`${csv}:1: expected`)
+      !(await rejected(cremaSampleLists(root, root))).startsWith(`${csv}:1: expected`)
     ) throw new Error("bad field not reported");
     await Deno.remove(root, { recursive: true });
   },
@@ -133,15 +135,78 @@ gpuTest(
     const root = await Deno.makeTempDir();
     await Deno.mkdir(join(root, "annotations"));
     await Deno.writeTextFile(join(root, "annotations", "train.csv"), "1001_DFA_NEU_XX,NEU\n");
-    await Deno.writeTextFile(join(root, "annotations", "test.csv"), "1001_DFA_NEU_XX,NEU\n");
+    await Deno.writeTextFile(join(root, "annotations", "test.csv"), "1002_DFA_NEU_XX,NEU\n");
     const msg = await rejected(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
+    const list = join(root, "annotations", "train.csv");
+    if (!msg.startsWith(`${join(root, "AudioWAV")}: only 0 of the 1 clips listed in ${list}`)) {
+      throw new Error(msg);
+    }
+    assertEquals(await exists(join(root, ".mmboost-cache")), false, "an empty cache was left");
+    const shipped = await cremaSampleLists(await Deno.makeTempDir());
+    assertEquals([shipped.train.length, shipped.test.length, shipped.shipped], [6698, 744, true]);
+    await Deno.remove(root, { recursive: true });
+  },
+);
+
+gpuTest(
+  "CREMA-D: repeated names warn with their count; two labels and train/test overlap are errors",
+  async (gpu) => {
+    const root = await Deno.makeTempDir();
+    await makeCremaFixture(root, { perClass: 1 });
+    const ann = join(root, "annotations");
+    const train = (await Deno.readTextFile(join(ann, "train.csv"))).replace(/^\uFEFF/, "")
+      .trim().split(/\r?\n/);
+    const test = (await Deno.readTextFile(join(ann, "test.csv"))).trim().split("\n");
+    const write = (tr: string[], te: string[]) =>
+      Promise.all([
+        Deno.writeTextFile(join(ann, "train.csv"), tr.join("\n") + "\n"),
+        Deno.writeTextFile(join(ann, "test.csv"), te.join("\n") + "\n"),
+      ]);
+    const logs: string[] = [];
+    await write([...train, train[0], train[1], train[0]], test);
+    const lists = await cremaSampleLists(root, undefined, (l) => logs.push(l));
+    assertEquals(lists.train.length, train.length, "each name once");
+    const warning = logs.find((l) => l.startsWith("warning:")) ?? "";
+    if (!warning.includes("3 repeated line(s)") || !warning.includes("lines 1 and 7")) {
+      throw new Error(logs.join("\n"));
+    }
+    const [name] = train[2].split(",");
+    await write([...train, `${name},ANG`], test);
+    const two = await rejected(cremaSampleLists(root, undefined, () => {}));
+    const csv = join(ann, "train.csv");
+    assertEquals(two, `${csv}:3 and ${csv}:7: "${name}" is labelled both "SAD" and "ANG"`);
+    await write(train, [...test, train[4], train[5]]);
+    const leak = await rejected(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
+    const [leaked] = train[4].split(",");
     if (
-      !msg.includes("crema-d/train: no usable samples") ||
-      !msg.includes("AudioWAV/1001_DFA_NEU_XX.wav: missing")
-    ) throw new Error(msg);
-    const shipped = new URL("../../../pipelines/data/splits/cremad/", import.meta.url).pathname;
-    assertEquals((await cremaSamples(root, join(shipped, "train.csv"))).length, 6698);
-    assertEquals((await cremaSamples(root, join(shipped, "test.csv"))).length, 744);
+      !leak.startsWith(`${csv}:5 and ${join(ann, "test.csv")}:7: "${leaked}" is in both`) ||
+      !leak.includes("(test leakage); 1 more name(s)")
+    ) throw new Error(leak);
+    assertEquals(await exists(join(root, ".mmboost-cache")), false, "a cache was built");
+    await Deno.remove(root, { recursive: true });
+  },
+);
+
+gpuTest(
+  "CREMA-D: a folder that matches almost none of the standard split, or lacks test.csv, stops early",
+  async (gpu) => {
+    const root = await Deno.makeTempDir();
+    await makeCremaFixture(root, { perClass: 1 });
+    await Deno.remove(join(root, "annotations"), { recursive: true });
+    const msg = await rejected(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
+    const shipped = new URL("../../../pipelines/data/splits/cremad/train.csv", import.meta.url)
+      .pathname;
+    // the fixture's names are names of the release: 11 of its 12 training clips are listed
+    const want = `${join(root, "AudioWAV")}: only 11 of the 6698 clips listed in ${shipped} ` +
+      `are there (${root} has no annotations/train.csv, so the standard split is used`;
+    if (!msg.startsWith(want)) throw new Error(msg);
+    assertEquals(await exists(join(root, ".mmboost-cache")), false, "an empty cache was left");
+    // a missing test split is found before the training split is prepared
+    await Deno.mkdir(join(root, "annotations"));
+    await Deno.writeTextFile(join(root, "annotations", "train.csv"), "1001_DFA_NEU_XX,NEU\n");
+    const noTest = await rejected(cremaSplits(gpu, { root, settings: SMALL, log: () => {} }));
+    assertEquals(noTest, `${join(root, "annotations", "test.csv")}: split file not found`);
+    assertEquals(await exists(join(root, ".mmboost-cache")), false, "the train cache was built");
     await Deno.remove(root, { recursive: true });
   },
 );

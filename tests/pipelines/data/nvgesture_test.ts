@@ -16,6 +16,7 @@ Deno.test("NVGesture .lst: fields parsed, labels 1..25 -> 0..24, a bad field nam
     depth: [10, 90],
     color: [11, 91],
     label: 2,
+    line: 1,
   }]);
   const cases: [string, string][] = [
     [
@@ -88,3 +89,22 @@ gpuTest(
     await Deno.remove(root, { recursive: true });
   },
 );
+
+Deno.test("NVGesture: a clip in both lists is an error naming both lines; repeats are used once", async () => {
+  const root = await Deno.makeTempDir();
+  const line = (c: number, s: number) =>
+    `path:./Video_data/class_0${c}/subject${s}_r0 depth:sk_depth:1:9 color:sk_color:1:9 label:${c}`;
+  const train = join(root, "nvgesture_train_correct_v2.lst");
+  const test = join(root, "nvgesture_test_correct_v2.lst");
+  await Deno.writeTextFile(train, [line(1, 1), line(2, 2), line(1, 1)].join("\n"));
+  await Deno.writeTextFile(test, [line(3, 3), line(2, 2)].join("\n"));
+  const logs: string[] = [];
+  const msg = await nvGestureSplits(root, {}, (l) => logs.push(l)).then(() => "", (e) => e.message);
+  assertEquals(
+    msg,
+    `${train}:2 and ${test}:2: "Video_data/class_02/subject2_r0" is in both the training and ` +
+      "the test split (test leakage)",
+  );
+  if (!logs.some((l) => l.includes(`${train}: 1 repeated line(s)`))) throw new Error(logs.join());
+  await Deno.remove(root, { recursive: true });
+});
