@@ -4,6 +4,7 @@ import {
   type StoredTensor,
   writeSafetensors,
 } from "../../../pipelines/io/safetensors.ts";
+import { sweepTemp } from "../../../pipelines/io/atomic.ts";
 
 Deno.test("a checkpoint write killed midway leaves a file that loads", async () => {
   const dir = await Deno.makeTempDir();
@@ -28,6 +29,16 @@ for (let i = 1; ; i++) await writeSafetensors(${JSON.stringify(path)}, big, { ep
   child.kill("SIGKILL");
   await child.status;
   const f = await readSafetensors(path); // throws if truncated
+  // the killed writer's temporary file is swept on the next start
+  const temps = async () => {
+    const out = [];
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".tmp")) out.push(e.name);
+    return out;
+  };
+  const left = await temps();
+  const swept = await sweepTemp(dir);
+  assertEquals(swept.removed.length, left.length);
+  assertEquals(await temps(), []);
   const w = f.tensors.get("w")!;
   if (f.metadata.epoch === "0") assertEquals(Array.from(w.data), [1, 2, 3, 4]);
   else assertEquals([w.shape[0], w.data[w.data.length - 1]], [8 << 20, 7]);
