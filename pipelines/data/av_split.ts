@@ -10,7 +10,7 @@
  * flip per frame, testing takes evenly spaced frames resized whole. (The reference code draws
  * frames at random at test time too; here testing is deterministic.)
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import type { Rng } from "../../kernels/init/init.ts";
 import { Tensor } from "../../kernels/tensor.ts";
@@ -26,7 +26,9 @@ import type { SplitData } from "../train/dataset.ts";
 import { decodeWav } from "./wav.ts";
 import { fixedLength } from "./audio.ts";
 import { decodeJpeg, resizeShortSide } from "./jpeg.ts";
-import { CacheReader, CacheWriter } from "./cache.ts";
+import { CacheReader, CacheWriter, type Skip } from "./cache.ts";
+import { SourceHashes } from "./sources.ts";
+import { sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
 import { listJpegs } from "../io/files.ts";
 import { checkRanges, type Range } from "../io/ranges.ts";
 
@@ -108,60 +110,166 @@ export interface AvSplit extends SplitData {
   prefetch(indices: number[]): void;
 }
 
-async function cacheKey(samples: AvSample[], s: AvSettings): Promise<string> {
-  const parts: string[] = [
-    JSON.stringify([s.rate, s.seconds, s.nFft, s.hop, s.shortSide, s.minFrames ?? 0]),
-  ];
-  for (const x of samples) {
-    const st = await Deno.stat(x.wav).catch(() => null);
-    const frames = await listJpegs(x.frameDir).catch(() => []);
-    parts.push(`${x.name}|${x.label}|${st?.size}|${st?.mtime?.getTime()}|${frames.join(",")}`);
-  }
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")));
+/** The settings that shape a cache. */
+function settingsKey(s: AvSettings): string {
+  return JSON.stringify([s.rate, s.seconds, s.nFft, s.hop, s.shortSide, s.minFrames ?? 0]);
+}
+
+/** A sample's part of the cache key: its name, label and every source file's content hash. */
+function sampleKey(x: AvSample, wav: string, frames: string[] | null): string {
+  return `${x.name}|${x.label}|${wav}|${frames === null ? "no frames" : frames.join(",")}`;
+}
+
+/** The cache key: the settings and the sources' contents, as a short SHA-256. */
+async function digestKey(settings: AvSettings, parts: string[]): Promise<string> {
+  const text = [settingsKey(settings), ...parts].join("\n");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest).slice(0, 12), (b) => b.toString(16).padStart(2, "0"))
     .join("");
 }
 
-/** Decode one sample's audio and frames, or say why it cannot be used. */
-async function decodeSample(
-  x: AvSample,
-  s: AvSettings,
-): Promise<{ audio: Float32Array; frames: RgbImage[] } | string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(x.wav);
-  } catch {
-    return `${x.wav}: missing`;
-  }
-  let audio: Float32Array;
-  try {
-    audio = fixedLength(decodeWav(bytes, x.wav), s.rate, s.seconds, x.wav);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  let names: string[];
-  try {
-    names = await listJpegs(x.frameDir);
-  } catch {
-    return `${x.frameDir}: frame folder missing`;
-  }
-  if (names.length === 0) return `${x.frameDir}: no JPEG frames`;
-  if (s.minFrames && names.length < s.minFrames) {
-    return `${x.frameDir}: ${names.length} frames, fewer than ${s.minFrames}`;
-  }
-  const frames: RgbImage[] = [];
-  for (const n of names) {
-    const path = join(x.frameDir, n);
-    try {
-      frames.push(resizeShortSide(decodeJpeg(await Deno.readFile(path), path), s.shortSide));
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  return { audio, frames };
+/** A sample's key part from the memo (files read only where the memo cannot vouch for them). */
+async function currentKey(x: AvSample, hashes: SourceHashes): Promise<string> {
+  const names = await listJpegs(x.frameDir).catch(() => null);
+  const frames = names === null
+    ? null
+    : await Promise.all(names.map(async (n) => `${n}:${await hashes.hashOf(join(x.frameDir, n))}`));
+  return sampleKey(x, await hashes.hashOf(x.wav), frames);
 }
 
-/** Build the cache at `cachePath` (unless a current one is there) and serve the split. */
+/**
+ * The key a cache of `samples` must have now (settings and source contents; hashes from the
+ * memo where it can vouch for a file, else read).
+ */
+export async function sourcesKey(
+  samples: AvSample[],
+  settings: AvSettings,
+  hashes: SourceHashes,
+): Promise<string> {
+  const parts: string[] = [];
+  for (const x of samples) parts.push(await currentKey(x, hashes));
+  return await digestKey(settings, parts);
+}
+
+/** A decoded sample, or why it cannot be used; `key` is its key part from the bytes read. */
+type Decoded =
+  | { audio: Float32Array; frames: RgbImage[]; key: string }
+  | { skip: Omit<Skip, "name">; key: string };
+
+/** Decode one sample's audio and frames, hashing every file from the bytes read. */
+async function decodeSample(x: AvSample, s: AvSettings, hashes: SourceHashes): Promise<Decoded> {
+  const wavFile = await hashes.readFile(x.wav);
+  const names = await listJpegs(x.frameDir).catch(() => null);
+  const frameFiles = await Promise.all(
+    (names ?? []).map((n) => hashes.readFile(join(x.frameDir, n))),
+  );
+  const key = sampleKey(
+    x,
+    wavFile?.hash ?? "missing",
+    names === null ? null : names.map((n, j) => `${n}:${frameFiles[j]?.hash ?? "missing"}`),
+  );
+  const skip = (reason: string, detail: string): Decoded => ({ skip: { reason, detail }, key });
+  if (!wavFile) return skip("audio missing", `${x.wav}: missing`);
+  let audio: Float32Array;
+  try {
+    audio = fixedLength(decodeWav(wavFile.bytes, x.wav), s.rate, s.seconds, x.wav);
+  } catch (e) {
+    return skip("audio unreadable", (e as Error).message);
+  }
+  if (names === null) return skip("frame folder missing", `${x.frameDir}: frame folder missing`);
+  if (names.length === 0) return skip("no frames", `${x.frameDir}: no JPEG frames`);
+  if (s.minFrames && names.length < s.minFrames) {
+    return skip(
+      `fewer than ${s.minFrames} frames`,
+      `${x.frameDir}: ${names.length} frames, fewer than ${s.minFrames}`,
+    );
+  }
+  const frames: RgbImage[] = [];
+  for (const [j, n] of names.entries()) {
+    const path = join(x.frameDir, n), file = frameFiles[j];
+    if (!file) return skip("frame unreadable", `${path}: cannot be read`);
+    try {
+      frames.push(resizeShortSide(decodeJpeg(file.bytes, path), s.shortSide));
+    } catch (e) {
+      return skip("frame unreadable", (e as Error).message);
+    }
+  }
+  return { audio, frames, key };
+}
+
+/** "2 audio unreadable, 1 frame folder missing" */
+function countReasons(skipped: Skip[]): string {
+  const counts = new Map<string, number>();
+  for (const x of skipped) counts.set(x.reason, (counts.get(x.reason) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(", ");
+}
+
+/** Every skipped sample with its reason, one a line, for the text file beside the cache. */
+function skippedText(skipped: Skip[]): string {
+  return skipped.map((x) => `${x.name}\t${x.reason}\t${x.detail}\n`).join("");
+}
+
+/** Decode every sample into a new cache at `cachePath`; returns it opened. */
+async function buildCache(
+  gpu: Gpu,
+  samples: AvSample[],
+  settings: AvSettings,
+  cachePath: string,
+  hashes: SourceHashes,
+): Promise<CacheReader> {
+  const writer = await CacheWriter.create(cachePath);
+  const skipped: Skip[] = [], parts: string[] = [];
+  const L = Math.round(settings.rate * settings.seconds);
+  const specShape = [settings.nFft / 2 + 1, stftFrames(L, settings.hop)];
+  try {
+    for (let i = 0; i < samples.length; i += 32) {
+      const chunk = samples.slice(i, i + 32);
+      const decoded = await Promise.all(chunk.map((x) => decodeSample(x, settings, hashes)));
+      const ok: { x: AvSample; audio: Float32Array; frames: RgbImage[] }[] = [];
+      decoded.forEach((d, j) => {
+        parts.push(d.key);
+        if ("skip" in d) skipped.push({ name: chunk[j].name, ...d.skip });
+        else ok.push({ x: chunk[j], audio: d.audio, frames: d.frames });
+      });
+      if (ok.length === 0) continue;
+      const clips = new Float32Array(ok.length * L);
+      ok.forEach((d, j) => clips.set(d.audio, j * L));
+      const x = Tensor.from(gpu, clips, [ok.length, L]);
+      const spec = logStft(x, settings.nFft, settings.hop);
+      const all = await spec.read();
+      x.dispose();
+      spec.dispose();
+      const per = specShape[0] * specShape[1];
+      for (let j = 0; j < ok.length; j++) {
+        await writer.add(
+          ok[j].x.name,
+          ok[j].x.label,
+          all.subarray(j * per, (j + 1) * per),
+          ok[j].frames,
+        );
+      }
+    }
+    if (skipped.length === samples.length) {
+      throw new Error(`no usable samples (${countReasons(skipped)}; first: ${skipped[0].detail})`);
+    }
+    await writer.finish(await digestKey(settings, parts), specShape, skipped);
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  await writeFileAtomic(`${cachePath}.skipped.txt`, new TextEncoder().encode(skippedText(skipped)));
+  await hashes.save();
+  const cache = await CacheReader.open(cachePath);
+  if (typeof cache === "string") throw new Error(`${cachePath}: just written, yet ${cache}`);
+  return cache;
+}
+
+/**
+ * Serve the split from the cache at `cachePath`, building it first unless a current one is
+ * there: one whose key matches the settings and the sources' contents now. The temporary file
+ * of a killed build is swept first. Skipped samples are counted by reason in the log and
+ * listed one a line in `<cache>.skipped.txt`.
+ */
 export async function openAvSplit(
   gpu: Gpu,
   name: string,
@@ -171,48 +279,38 @@ export async function openAvSplit(
   cachePath: string,
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<AvSplit> {
-  const key = await cacheKey(samples, settings);
-  let cache = await CacheReader.open(cachePath);
-  if (!cache || cache.index.key !== key) {
-    cache?.close();
-    log(`${name}: preparing ${samples.length} samples into ${cachePath}`);
+  const swept = sweptLine(await sweepTemp(dirname(cachePath), basename(cachePath)), name);
+  if (swept) log(swept);
+  const hashes = await SourceHashes.open(`${cachePath}.sources.json`);
+  let cache: CacheReader | string = await CacheReader.open(cachePath);
+  let why = typeof cache === "string" ? cache : "";
+  if (typeof cache !== "string") {
     const t0 = performance.now();
-    const writer = await CacheWriter.create(cachePath);
-    const skipped: string[] = [];
-    const L = Math.round(settings.rate * settings.seconds);
-    const specShape = [settings.nFft / 2 + 1, stftFrames(L, settings.hop)];
-    try {
-      for (let i = 0; i < samples.length; i += 32) {
-        const chunk = samples.slice(i, i + 32);
-        const decoded = await Promise.all(chunk.map((x) => decodeSample(x, settings)));
-        const ok = chunk.map((x, j) => ({ x, d: decoded[j] })).filter(({ x, d }) => {
-          if (typeof d === "string") skipped.push(`${x.name}: ${d}`);
-          return typeof d !== "string";
-        }) as { x: AvSample; d: { audio: Float32Array; frames: RgbImage[] } }[];
-        if (ok.length === 0) continue;
-        const clips = new Float32Array(ok.length * L);
-        ok.forEach(({ d }, j) => clips.set(d.audio, j * L));
-        const x = Tensor.from(gpu, clips, [ok.length, L]);
-        const spec = logStft(x, settings.nFft, settings.hop);
-        const all = await spec.read();
-        x.dispose();
-        spec.dispose();
-        const per = specShape[0] * specShape[1];
-        for (let j = 0; j < ok.length; j++) {
-          await writer.add(
-            ok[j].x.name,
-            ok[j].x.label,
-            all.subarray(j * per, (j + 1) * per),
-            ok[j].d.frames,
-          );
-        }
-      }
-      await writer.finish(key, specShape, skipped);
-    } catch (e) {
-      await writer.abort();
-      throw e;
+    const key = await sourcesKey(samples, settings, hashes);
+    if (hashes.read.files > 0) {
+      log(
+        `${name}: hashed ${hashes.read.files} changed source files (${
+          (hashes.read.bytes / 2 ** 20).toFixed(1)
+        } MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      await hashes.save();
     }
-    cache = (await CacheReader.open(cachePath))!;
+    if (cache.index.key !== key) {
+      cache.close();
+      why = "the sources or settings changed";
+      cache = why;
+    }
+  }
+  if (typeof cache === "string") {
+    log(
+      `${name}: preparing ${samples.length} samples into ${cachePath}${
+        why === "missing" ? "" : ` (${why})`
+      }`,
+    );
+    const t0 = performance.now();
+    cache = await buildCache(gpu, samples, settings, cachePath, hashes).catch((e) => {
+      throw new Error(`${name}: ${(e as Error).message}`);
+    });
     log(
       `${name}: prepared ${cache.size} samples in ${
         ((performance.now() - t0) / 1000).toFixed(1)
@@ -222,16 +320,9 @@ export async function openAvSplit(
   const skipped = cache.index.skipped;
   if (skipped.length) {
     log(
-      `${name}: skipped ${skipped.length} of ${skipped.length + cache.size} samples (first: ${
-        skipped[0]
-      })`,
-    );
-  }
-  if (cache.size === 0) {
-    throw new Error(
-      `${name}: no usable samples (${skipped.length} skipped; first: ${
-        skipped[0] ?? "none listed"
-      })`,
+      `${name}: skipped ${skipped.length} of ${skipped.length + cache.size} samples: ${
+        countReasons(skipped)
+      } (first: ${skipped[0].detail}); all listed in ${cachePath}.skipped.txt`,
     );
   }
   return avSplitFromCache(name, cache, classes, settings);
@@ -266,7 +357,7 @@ function avSplitFromCache(
   return {
     name,
     cache,
-    skipped: cache.index.skipped,
+    skipped: cache.index.skipped.map((x) => `${x.name}: ${x.detail}`),
     modalities: [{ name: "audio", inChannels: 1, frames: 1 }, {
       name: "visual",
       inChannels: 3,

@@ -1,8 +1,9 @@
 /**
  * WAV (RIFF/WAVE) decoding to mono float32: PCM 8 (unsigned), 16, 24 and 32-bit integers,
  * IEEE float 32/64, also inside WAVE_FORMAT_EXTENSIBLE; multi-channel audio is averaged to
- * mono. Errors name the file and what is wrong (not RIFF, no fmt/data chunk, an unsupported
- * encoding, a data chunk shorter than declared).
+ * mono. Errors name the file and what is wrong (not RIFF, a header cut short, no fmt/data
+ * chunk, an unsupported encoding, a data chunk shorter than declared). A data chunk of size
+ * 0xFFFFFFFF (written to a pipe: the size was never filled in) runs to the end of the file.
  */
 
 /** Decoded audio. */
@@ -14,6 +15,8 @@ export interface Audio {
 }
 
 const PCM = 1, FLOAT = 3, EXTENSIBLE = 0xfffe;
+/** The data size a writer that cannot seek back leaves: read to the end of the file. */
+const STREAMING = 0xffffffff;
 
 /** Decode WAV bytes; `source` names the file in errors. */
 export function decodeWav(bytes: Uint8Array, source = "<bytes>"): Audio {
@@ -29,8 +32,14 @@ export function decodeWav(bytes: Uint8Array, source = "<bytes>"): Audio {
     const id = tag(at), size = view.getUint32(at + 4, true), body = at + 8;
     if (id === "fmt ") {
       if (size < 16) fail(`fmt chunk of ${size} bytes is too short`);
+      if (body + 16 > bytes.length) {
+        fail(`header truncated inside the fmt chunk (${bytes.length} bytes in all)`);
+      }
       let format = view.getUint16(body, true);
-      if (format === EXTENSIBLE && size >= 26) format = view.getUint16(body + 24, true); // sub-format GUID
+      if (format === EXTENSIBLE && size >= 26) {
+        if (body + 26 > bytes.length) fail("header truncated inside the fmt chunk's extension");
+        format = view.getUint16(body + 24, true); // sub-format GUID
+      }
       fmt = {
         format,
         channels: view.getUint16(body + 2, true),
@@ -38,6 +47,11 @@ export function decodeWav(bytes: Uint8Array, source = "<bytes>"): Audio {
         bits: view.getUint16(body + 14, true),
       };
     } else if (id === "data") {
+      if (size === STREAMING && body + size > bytes.length) {
+        // written to a pipe (ffmpeg, streaming recorders): the size was never filled in
+        data = bytes.subarray(body);
+        break;
+      }
       if (body + size > bytes.length) {
         fail(
           `data chunk declares ${size} bytes but only ${

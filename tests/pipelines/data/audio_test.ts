@@ -66,6 +66,37 @@ Deno.test("WAV: errors name the file and the problem", () => {
   }
 });
 
+Deno.test("WAV: a header cut inside the fmt chunk names the file and says so", () => {
+  const good = encodeWav16(new Float32Array(100), 16000);
+  for (const cut of [24, 30, 35]) {
+    const msg = thrown(() => decodeWav(good.subarray(0, cut), "AudioWAV/a.wav"));
+    if (!msg.startsWith("AudioWAV/a.wav: header truncated inside the fmt chunk")) {
+      throw new Error(`cut at ${cut}: "${msg}"`);
+    }
+  }
+  const ext = wav(1, 1, 8000, 16, new Uint8Array(4), true);
+  const msg = thrown(() => decodeWav(ext.subarray(0, 40), "b.wav"));
+  if (!msg.startsWith("b.wav: header truncated inside the fmt chunk")) throw new Error(msg);
+});
+
+Deno.test("WAV: a data size of 0xFFFFFFFF (written to a pipe) reads to the end of the file", () => {
+  const i16 = new Uint8Array(new Int16Array([16384, -32768, 8192]).buffer);
+  const piped = wav(1, 1, 8000, 16, i16);
+  const v = new DataView(piped.buffer);
+  v.setUint32(4, 0xffffffff, true); // RIFF size too, as ffmpeg leaves it
+  v.setUint32(40, 0xffffffff, true);
+  assertEquals(Array.from(decodeWav(piped).samples), [0.5, -1, 0.25]);
+  // an odd trailing byte is not half a sample
+  const odd = new Uint8Array(piped.length + 1);
+  odd.set(piped);
+  assertEquals(decodeWav(odd).samples.length, 3);
+  // any other size beyond the end is still a truncated file
+  v.setUint32(40, 1000, true);
+  if (!thrown(() => decodeWav(piped, "c.wav")).includes("truncated file")) {
+    throw new Error("a short data chunk was accepted");
+  }
+});
+
 Deno.test("resampling 16 kHz -> 22.05 kHz keeps a band-limited signal to 2e-5 of full scale", () => {
   const from = 16000, to = 22050, secs = 1;
   const tones = [[220, 0.3], [1000, 0.2], [3500, 0.2], [7000, 0.1]]; // up to 0.875 of 8 kHz
