@@ -147,7 +147,9 @@ export async function sourcesKey(
   hashes: SourceHashes,
 ): Promise<string> {
   const parts: string[] = [];
-  for (const x of samples) parts.push(await currentKey(x, hashes));
+  for (let i = 0; i < samples.length; i += 64) { // 64 samples' files stat'd (or read) at once
+    parts.push(...await Promise.all(samples.slice(i, i + 64).map((x) => currentKey(x, hashes))));
+  }
   return await digestKey(settings, parts);
 }
 

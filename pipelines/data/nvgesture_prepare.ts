@@ -9,6 +9,7 @@ import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
 import { ffmpeg } from "./cremad.ts";
 import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
 import { listJpegs } from "../io/files.ts";
+import { namingFile, writeFileAtomic } from "../io/atomic.ts";
 import type { NvSample } from "./nvgesture.ts";
 
 /** Prepared frame size and optical-flow size. */
@@ -53,12 +54,13 @@ export async function prepareSample(root: string, s: NvSample): Promise<void> {
     for (const [d, q] of [["flow_x", quantiseFlow(f.u)], ["flow_y", quantiseFlow(f.v)]] as const) {
       const rgb = new Uint8Array(3 * q.length);
       q.forEach((x, i) => rgb.fill(x, 3 * i, 3 * i + 3));
-      await Deno.writeFile(
-        join(out, d, names[t - 1]),
-        encodeJpeg({ width: FLOW, height: FLOW, data: rgb }, 95),
-      );
+      const path = join(out, d, names[t - 1]);
+      await Deno.writeFile(path, encodeJpeg({ width: FLOW, height: FLOW, data: rgb }, 95))
+        .catch((e) => {
+          throw namingFile(path, e);
+        });
     }
     prev = next;
   }
-  await Deno.writeTextFile(join(out, "done"), "");
+  await writeFileAtomic(join(out, "done"), new Uint8Array());
 }
