@@ -85,9 +85,11 @@ for (let r = 0; r < rounds; r++) {
   rows.remembered.push(await time(() => sourcesKey(samples, CREMA_SETTINGS, warm)));
   if (warm.read.files !== 0) throw new Error(`the memo vouched for too little: ${warm.read.files}`);
   const bytes = random(total);
-  rows["hash only"].push(await time(async () => {
-    for (let o = 0; o < total; o += wavBytes) contentHash(bytes.subarray(o, o + wavBytes));
-  }));
+  rows["hash only"].push(
+    await time(async () => {
+      for (let o = 0; o < total; o += wavBytes) contentHash(bytes.subarray(o, o + wavBytes));
+    }),
+  );
 }
 await Deno.remove(root, { recursive: true });
 

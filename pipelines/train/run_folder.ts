@@ -27,6 +27,12 @@ export async function runFilesIn(dir: string): Promise<string[]> {
 export async function checkNewRunFolder(dir: string, overwrite: boolean): Promise<void> {
   const found = await runFilesIn(dir);
   if (found.length === 0 || overwrite) return;
+  if (!found.includes("last.safetensors")) {
+    throw new Error(
+      `${dir}: holds a run that finished no epoch (${found.join(", ")}; no checkpoint to ` +
+        `resume); start it afresh with --overwrite, or choose another --out`,
+    );
+  }
   throw new Error(
     `${dir}: already holds a run (${found.join(", ")}); continue it with --resume ${dir}, ` +
       `or choose another --out (--overwrite replaces it)`,
