@@ -7,7 +7,18 @@ import { join } from "node:path";
 import { Rng } from "../kernels/init/init.ts";
 import { encodeWav16 } from "../pipelines/data/wav.ts";
 import { encodeJpeg } from "../pipelines/data/jpeg.ts";
-import { ffmpeg } from "../pipelines/data/cremad.ts";
+import { ffmpeg } from "../pipelines/io/ffmpeg.ts";
+
+/** Command-line settings that make a CREMA-D fixture run take seconds (8 kHz, 1 s, 32-pixel crops, width 2). */
+export const TINY_CREMA_ARGS = [
+  "--set=data.rate=8000",
+  "--set=data.seconds=1",
+  "--set=data.shortSide=0",
+  "--set=data.size=32",
+  "--set=batchSize=8",
+  "--set=model.width=2",
+  "--set=model.hidden=8",
+];
 
 function tone(rng: Rng, rate: number, seconds: number, freq: number): Float32Array {
   return Float32Array.from(

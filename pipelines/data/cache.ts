@@ -12,7 +12,7 @@
 import { dirname } from "node:path";
 import type { RgbImage } from "../../kernels/image/image.ts";
 import { namingFile, tempPath, writeAll } from "../io/atomic.ts";
-import { checksum } from "../io/hash.ts";
+import { checksum, hashesReady } from "../io/hash.ts";
 
 const MAGIC = "MMBCACH2";
 const TRAILER = 32;
@@ -60,6 +60,7 @@ export class CacheWriter {
   }
 
   static async create(path: string): Promise<CacheWriter> {
+    await hashesReady();
     await Deno.mkdir(dirname(path), { recursive: true });
     const tmp = tempPath(path);
     const file = await Deno.open(tmp, { write: true, createNew: true }).catch((e) => {
@@ -140,6 +141,7 @@ export class CacheReader {
 
   /** Open `path`; or why it cannot be used ("missing", "not a complete cache: ..."). */
   static async open(path: string): Promise<CacheReader | string> {
+    await hashesReady();
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path, { read: true });

@@ -16,6 +16,7 @@ import {
   openAvSplit,
 } from "./av_split.ts";
 import { exists } from "../io/files.ts";
+import { ffmpeg } from "../io/ffmpeg.ts";
 import { checkSplits, readSplitFile, type SplitLine } from "./split_files.ts";
 
 export const CREMA_LABELS = ["NEU", "HAP", "SAD", "FEA", "DIS", "ANG"];
@@ -113,25 +114,6 @@ export async function cremaSplits(
       o.log,
     );
   return { train: await open("train", lists.train), test: await open("test", lists.test) };
-}
-
-/** Run ffmpeg; a clear error when it is not installed. */
-export async function ffmpeg(args: string[]): Promise<void> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("ffmpeg", {
-      args: ["-hide_banner", "-loglevel", "error", "-y", ...args],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  } catch {
-    throw new Error("ffmpeg not found: install it (Debian: apt-get install ffmpeg)");
-  }
-  if (!out.success) {
-    throw new Error(
-      `ffmpeg ${args.join(" ")}: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`,
-    );
-  }
 }
 
 /** What `prepareCrema` did. */

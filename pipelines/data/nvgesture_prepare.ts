@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { decodeJpeg, encodeJpeg, resizeRgb } from "./jpeg.ts";
-import { ffmpeg } from "./cremad.ts";
+import { ffmpeg } from "../io/ffmpeg.ts";
 import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
 import { listJpegs } from "../io/files.ts";
 import { namingFile, writeFileAtomic } from "../io/atomic.ts";

@@ -13,7 +13,7 @@
  * read again. While preparing, files are hashed from the bytes already read for decoding.
  */
 import { writeFileAtomic } from "../io/atomic.ts";
-import { contentHash } from "../io/hash.ts";
+import { contentHash, hashesReady } from "../io/hash.ts";
 
 /** What a memo remembers of one file. */
 interface Remembered {
@@ -49,6 +49,7 @@ export class SourceHashes {
 
   /** The memo at `path` (empty when it is missing or unreadable). */
   static async open(path: string): Promise<SourceHashes> {
+    await hashesReady();
     const files = new Map<string, Remembered>();
     try {
       const memo = JSON.parse(await Deno.readTextFile(path));

@@ -2,6 +2,8 @@
  * Run jobs in a pool of Web Workers. The worker module answers each `{ i, job }` message with
  * `{ i, result }` or `{ i, error }` (see `serveJobs`). Jobs run in order of submission, at most one
  * per worker at a time; the first error stops the pool and rejects with the job's message.
+ * A worker module's import graph must not await at the top level: messages that arrive while it
+ * awaits, before `serveJobs` installs the handler, are lost (io/hash.ts initialises lazily so).
  */
 
 /** What a worker posts back for job i. */

@@ -5,14 +5,28 @@
  */
 import xxhash from "xxhash-wasm";
 
-const { h64Raw, h32Raw } = await xxhash();
+type Hasher = Awaited<ReturnType<typeof xxhash>>;
+let hasher: Hasher | null = null;
+
+/**
+ * Instantiate the hashes (WebAssembly) once; call before `contentHash` and `checksum`. Not a
+ * top-level await: a worker whose module graph awaits at the top can miss its first messages.
+ */
+export async function hashesReady(): Promise<void> {
+  hasher ??= await xxhash();
+}
+
+function ready(): Hasher {
+  if (!hasher) throw new Error("io/hash.ts: await hashesReady() first");
+  return hasher;
+}
 
 /** xxHash64 of `bytes` as 16 hex digits. */
 export function contentHash(bytes: Uint8Array): string {
-  return h64Raw(bytes).toString(16).padStart(16, "0");
+  return ready().h64Raw(bytes).toString(16).padStart(16, "0");
 }
 
 /** xxHash32 of `bytes` (an unsigned 32-bit number). */
 export function checksum(bytes: Uint8Array): number {
-  return h32Raw(bytes) >>> 0;
+  return ready().h32Raw(bytes) >>> 0;
 }

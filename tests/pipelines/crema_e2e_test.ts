@@ -1,19 +1,8 @@
 import { rejected, runEntry } from "../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { makeCremaFixture } from "../_datasets.ts";
+import { makeCremaFixture, TINY_CREMA_ARGS } from "../_datasets.ts";
 import { reportRuns } from "../../pipelines/report.ts";
-
-const TINY = [
-  "--set=data.rate=8000",
-  "--set=data.seconds=1",
-  "--set=data.shortSide=0",
-  "--set=data.size=32",
-  "--set=batchSize=8",
-  "--set=model.width=2",
-  "--set=model.hidden=8",
-  "--set=aug.aca.every=1",
-];
 
 Deno.test({
   name: "train:crema runs one epoch on the generated CREMA-D folder, then resumes for a second",
@@ -31,7 +20,8 @@ Deno.test({
       "--config",
       config,
       "--set=epochs=1",
-      ...TINY,
+      ...TINY_CREMA_ARGS,
+      "--set=aug.aca.every=1",
       "--out",
       out,
     ]);

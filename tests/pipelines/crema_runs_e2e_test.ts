@@ -1,19 +1,9 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { rejected, runEntry } from "../_helpers.ts";
-import { makeCremaFixture } from "../_datasets.ts";
+import { makeCremaFixture, TINY_CREMA_ARGS } from "../_datasets.ts";
 import { snapshot } from "../_files.ts";
 import { exists } from "../../pipelines/io/files.ts";
-
-const TINY = [
-  "--set=data.rate=8000",
-  "--set=data.seconds=1",
-  "--set=data.shortSide=0",
-  "--set=data.size=32",
-  "--set=batchSize=8",
-  "--set=model.width=2",
-  "--set=model.hidden=8",
-];
 
 Deno.test({
   name: "train:crema keeps run folders: refuses --out on a run, resumes only what fits the run",
@@ -24,9 +14,11 @@ Deno.test({
     const run = (args: string[]) => runEntry("crema", args, join(root, "autotune.json"));
     const data = join(root, "crema"), out = join(root, "run");
     await makeCremaFixture(data);
-    await run(["--data", data, "--set=epochs=1", ...TINY, "--out", out]);
+    await run(["--data", data, "--set=epochs=1", ...TINY_CREMA_ARGS, "--out", out]);
     const before = await snapshot(out);
-    const again = await rejected(run(["--data", data, "--set=epochs=1", ...TINY, "--out", out]));
+    const again = await rejected(
+      run(["--data", data, "--set=epochs=1", ...TINY_CREMA_ARGS, "--out", out]),
+    );
     for (const want of [`${out}: already holds a run`, `--resume ${out}`, "another --out"]) {
       if (!again.includes(want)) throw new Error(`no "${want}" in: ${again}`);
     }
@@ -60,7 +52,7 @@ Deno.test({
     const empty = await rejected(run(["--resume", join(root, "nothing")]));
     if (!empty.includes("not a run folder (no run.json)")) throw new Error(empty);
     // --overwrite starts afresh in the same folder
-    await run(["--data", data, "--set=epochs=1", ...TINY, "--out", out, "--overwrite"]);
+    await run(["--data", data, "--set=epochs=1", ...TINY_CREMA_ARGS, "--out", out, "--overwrite"]);
     const fresh = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
     assertEquals(fresh.length, 1);
     await Deno.remove(root, { recursive: true });
