@@ -18,6 +18,18 @@ export { BufferPool } from "./kernels/runtime/buffer_pool.ts";
 export { GpuTimer, type KernelTime } from "./kernels/runtime/timer.ts";
 export { type DriverIdentity, loadedDriver, preferVulkan } from "./kernels/runtime/driver.ts";
 export { expectShape, numel, Scope, Tensor } from "./kernels/tensor.ts";
+export { type DeviceOptions, openGpu } from "./kernels/variants/device.ts";
+export {
+  configureVariants,
+  GEMM_VARIANTS,
+  type GemmVariant,
+  pick,
+  tunePending,
+  type VariantOptions,
+  variantPolicy,
+} from "./kernels/variants/policy.ts";
+export { Autotuner } from "./kernels/variants/autotune.ts";
+export { envOptions } from "./pipelines/env.ts";
 export { backward, gradOutput, noGrad, record } from "./kernels/autograd/node.ts";
 export { biasBackwardInto, linear, matmul, matmulInto } from "./kernels/matmul/matmul.ts";
 export type { MatmulOptions, Trans } from "./kernels/matmul/matmul.ts";
@@ -122,19 +134,16 @@ export {
   type Scores,
 } from "./pipelines/train/metrics.ts";
 export { DEFAULT_CONFIG, mergeConfig, setKey, type TrainConfig } from "./pipelines/train/config.ts";
-export { batches, shuffled, type SplitData } from "./pipelines/train/dataset.ts";
+export { batches, shuffled } from "./pipelines/train/dataset.ts";
+export type { SplitData } from "./pipelines/data/split.ts";
 export { type EvalOptions, type EvalResult, evaluate } from "./pipelines/train/evaluate.ts";
 export {
   type CheckpointMeta,
   loadCheckpoint,
   saveCheckpoint,
 } from "./pipelines/train/checkpoint.ts";
-export {
-  type EpochRecord,
-  type RunSummary,
-  train,
-  type TrainOptions,
-} from "./pipelines/train/trainer.ts";
+export { type RunSummary, train, type TrainOptions } from "./pipelines/train/trainer.ts";
+export { type EpochRecord, readHistory } from "./pipelines/train/record.ts";
 export { logStft, stftFrames } from "./kernels/stft/stft.ts";
 export {
   type CropBox,
@@ -177,9 +186,9 @@ export {
   NV_SETTINGS,
   nvGestureSplits,
   type NvSettings,
-  parseLst,
   prepareNvGesture,
 } from "./pipelines/data/nvgesture.ts";
+export { type NvSample, parseLst } from "./pipelines/data/nvgesture_lists.ts";
 export { parseSplitFile, readSplitFile, type SplitLine } from "./pipelines/data/split_files.ts";
 export { type DatasetEntry, planRun, runFromCli } from "./pipelines/cli.ts";
 export { reportRuns } from "./pipelines/report.ts";

@@ -7,10 +7,11 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "../pipelines/env.ts";
 import { planRun, runPlan, timeStamp } from "../pipelines/cli.ts";
 import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
-import type { EpochRecord } from "../pipelines/train/trainer.ts";
+import type { EpochRecord } from "../pipelines/train/record.ts";
 import { command } from "../pipelines/command.ts";
 
 await command(import.meta.url);
@@ -25,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
-const gpu = await Gpu.create();
+const gpu = await openGpu(envDevice(false));
 const tail = (h: EpochRecord[], f: (r: EpochRecord) => number) =>
   h.slice(-3).reduce((s, r) => s + f(r), 0) / Math.min(3, h.length);
 const runs = ([["audio alone", "unimodal"], ["naive joint", "naive"], ["AUG", "aug"]] as const)

@@ -8,7 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "../pipelines/env.ts";
 import { Rng } from "../kernels/init/init.ts";
 import { Scope } from "../kernels/tensor.ts";
 import { encodeWav16 } from "../pipelines/data/wav.ts";
@@ -16,7 +17,7 @@ import { encodeJpeg } from "../pipelines/data/jpeg.ts";
 import { CREMA_LABELS, CREMA_SETTINGS, cremaSplits } from "../pipelines/data/cremad.ts";
 import { DEFAULT_CONFIG, mergeConfig } from "../pipelines/train/config.ts";
 import { train } from "../pipelines/train/trainer.ts";
-import type { SplitData } from "../pipelines/train/dataset.ts";
+import type { SplitData } from "../pipelines/data/split.ts";
 import { command } from "../pipelines/command.ts";
 
 await command(import.meta.url);
@@ -53,7 +54,7 @@ for (let i = 0; i < clips + 12; i++) {
 await Deno.writeTextFile(join(root, "annotations", "train.csv"), lines.slice(0, clips).join("\n"));
 await Deno.writeTextFile(join(root, "annotations", "test.csv"), lines.slice(-12).join("\n"));
 
-const gpu = await Gpu.create();
+const gpu = await openGpu(envDevice(false));
 const settings = { ...CREMA_SETTINGS, size: 112, shortSide: 128 };
 console.log(
   `adapter: ${gpu.adapterName}; ${clips} clips, audio 3 s -> 257x188, 1 of 3 frames 480x360 -> ${settings.size} crops`,

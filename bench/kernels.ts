@@ -16,7 +16,10 @@
  *                            winograd_tiled, winograd_f4_gpu, ...: their GEMMs in a GPU family
  */
 import { parseArgs } from "node:util";
-import { GEMM_VARIANTS, type GemmVariant, Gpu } from "../kernels/runtime/gpu.ts";
+import type { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { GEMM_VARIANTS, type GemmVariant, variantPolicy } from "../kernels/variants/policy.ts";
+import { envDevice } from "../pipelines/env.ts";
 import { Scope, Tensor } from "../kernels/tensor.ts";
 import { matmulInto } from "../kernels/matmul/matmul.ts";
 import {
@@ -68,10 +71,10 @@ function oursPeer(gpu: Gpu, family?: GemmVariant | WinogradVariant): Peer {
   const gemm = GEMM_VARIANTS.find((f) => f === family);
   const prepared = (tensors: Tensor[], op: () => void): Prepared => ({
     run: () => {
-      const before = gpu.gemm;
-      gpu.gemm = gemm ?? before;
+      const before = variantPolicy(gpu).gemm;
+      variantPolicy(gpu).gemm = gemm ?? before;
       op();
-      gpu.gemm = before;
+      variantPolicy(gpu).gemm = before;
     },
     sync: () => gpu.sync(),
     dispose: () => tensors.forEach((t) => t.dispose()),
@@ -199,7 +202,7 @@ if (import.meta.main) {
       families: { type: "string", default: "" },
     },
   });
-  const gpu = await Gpu.create();
+  const gpu = await openGpu(envDevice(false));
   console.log(`adapter: ${gpu.adapterName}; Deno ${Deno.version.deno}`);
   const peers: Peer[] = [oursPeer(gpu)];
   for (const f of values.families.split(",").filter((s) => s)) {

@@ -17,12 +17,13 @@
  *                        [--iters 5] [--profile | --profile-grid] [--python /usr/bin/python3] [--no-tune]
  *                        [--torch-threads N]
  *   deno task bench:step --model i3d [--batch 2] [--frames 64] [--size 224]
- * Kernel variants are autotuned after the first step (kernels/runtime/autotune.ts; the choices
+ * Kernel variants are autotuned after the first step (kernels/variants/autotune.ts; the choices
  * are cached, MMBOOST_AUTOTUNE=PATH moves the cache) unless --no-tune.
  */
 import { parseArgs } from "node:util";
-import { Gpu } from "../kernels/runtime/gpu.ts";
-import { tunePending } from "../kernels/runtime/autotune.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { tunePending, variantPolicy } from "../kernels/variants/policy.ts";
+import { envDevice } from "../pipelines/env.ts";
 import { Rng } from "../kernels/init/init.ts";
 import { Scope, Tensor } from "../kernels/tensor.ts";
 import { oneHot } from "../kernels/loss/loss.ts";
@@ -58,9 +59,9 @@ const B = Number(values.batch), width = Number(values.width), iters = Number(val
 const T = Number(values.frames), S = Number(values.size), K = i3d ? 25 : 6;
 const [fh, fw] = values.audio.split("x").map(Number);
 const [vc, vh, vw] = values.visual.split("x").map(Number);
-const gpu = await Gpu.create({
+const gpu = await openGpu({
+  ...envDevice(!values["no-tune"]),
   profile: values["profile-grid"] ? "grid" : values.profile,
-  autotune: !values["no-tune"],
 });
 const rng = new Rng(0);
 const channels = i3d ? [3, 2, 1] : [1, vc];
@@ -95,9 +96,10 @@ if (tuned) {
   step(); // compile the chosen variants
   await gpu.sync();
 }
-if (gpu.tuner) {
+const tuner = variantPolicy(gpu).tuner;
+if (tuner) {
   const counts: Record<string, number> = {};
-  for (const v of gpu.tuner.choices.values()) counts[v] = (counts[v] ?? 0) + 1;
+  for (const v of tuner.choices.values()) counts[v] = (counts[v] ?? 0) + 1;
   console.log(`kernel variants chosen (all cached shapes): ${JSON.stringify(counts)}`);
 }
 gpu.timer?.report(true);

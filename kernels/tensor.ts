@@ -45,7 +45,7 @@ export class Tensor {
     this.buffer = buffer;
     this.offset = offset;
     this.#owned = owned;
-    gpu.track(this);
+    track(gpu, this);
   }
 
   /** An uninitialised tensor from the buffer pool. */
@@ -116,29 +116,53 @@ export class Tensor {
 
   /** Keep this tensor alive past the innermost scope (it moves to the enclosing one). */
   keep(): this {
-    this.gpu.untrack(this, true);
+    untrack(this.gpu, this, true);
     return this;
   }
 
   /** Take this tensor out of scope management: the caller disposes it. */
   persist(): this {
-    this.gpu.untrack(this, false);
+    untrack(this.gpu, this, false);
     return this;
   }
+}
+
+type Members = Set<{ dispose(): void }>;
+
+/** Per device, the open scopes, innermost last. */
+const openScopes = new WeakMap<Gpu, Members[]>();
+
+/** Register a disposable with the innermost open scope of `gpu`, if any. */
+function track(gpu: Gpu, t: { dispose(): void }): void {
+  openScopes.get(gpu)?.at(-1)?.add(t);
+}
+
+/**
+ * Remove a disposable from the innermost scope: with `toParent`, hand it to the enclosing
+ * scope (if any); otherwise the caller owns it from now on.
+ */
+function untrack(gpu: Gpu, t: { dispose(): void }, toParent: boolean): void {
+  const scopes = openScopes.get(gpu) ?? [], n = scopes.length;
+  if (n === 0) return;
+  scopes[n - 1].delete(t);
+  if (toParent && n > 1) scopes[n - 2].add(t);
 }
 
 /** Tensors created while a scope is open are disposed with it: `using s = new Scope(gpu)`. */
 export class Scope {
   #gpu: Gpu;
-  #members = new Set<{ dispose(): void }>();
+  #members: Members = new Set();
 
   constructor(gpu: Gpu) {
     this.#gpu = gpu;
-    gpu.pushScope(this.#members);
+    let scopes = openScopes.get(gpu);
+    if (!scopes) openScopes.set(gpu, scopes = []);
+    scopes.push(this.#members);
   }
 
   dispose(): void {
-    this.#gpu.popScope(this.#members);
+    const top = openScopes.get(this.#gpu)?.pop();
+    if (top !== this.#members) throw new Error("scopes closed out of order");
     for (const t of this.#members) t.dispose();
     this.#members.clear();
   }

@@ -13,7 +13,9 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import type { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "./env.ts";
 import {
   assignment,
   DEFAULT_CONFIG,
@@ -22,7 +24,7 @@ import {
   mergeJson,
   type TrainConfig,
 } from "./train/config.ts";
-import type { SplitData } from "./train/dataset.ts";
+import type { SplitData } from "./data/split.ts";
 import { type RunSummary, train, type TrainOptions } from "./train/trainer.ts";
 import { checkNewRunFolder, checkResumable } from "./train/run_folder.ts";
 import { exists } from "./io/files.ts";
@@ -247,7 +249,7 @@ export async function runPlan<D>(
 /** Plan, open the data, train (or resume), and print the summary. */
 export async function runFromCli<D>(entry: DatasetEntry<D>, args = Deno.args): Promise<RunSummary> {
   const plan = await planRun(entry, args);
-  const gpu = await Gpu.create({ autotune: true });
+  const gpu = await openGpu(envDevice(true));
   console.error(
     `${entry.name}: ${plan.train.method}, seed ${plan.train.seed}, ${gpu.adapterName} -> ${plan.runDir}`,
   );

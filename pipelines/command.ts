@@ -2,8 +2,10 @@
  * What every entry script (train:*, demo, report, the benches) does first: `--help` / `-h`
  * prints its usage, and a failure ends the process with one readable line instead of a stack
  * trace: `error: <message>` and exit status 1, or for a bad command line (an unknown option, a
- * missing value) the usage too and status 2. MMBOOST_DEBUG=1 prints the stack as well.
+ * missing value) the usage too and status 2. MMBOOST_DEBUG=1 prints the stack as well; a bad
+ * MMBOOST_* value (pipelines/env.ts) ends it at once with status 2.
  */
+import { envOptions } from "./env.ts";
 
 /** parseArgs's errors about the command line itself (node:util error codes). */
 const USAGE_ERRORS = /^ERR_PARSE_ARGS_|^ERR_INVALID_ARG_VALUE$/;
@@ -46,7 +48,13 @@ export async function command(
     console.log(usage);
     Deno.exit(0);
   }
-  const debug = Deno.env.get("MMBOOST_DEBUG") === "1";
+  let debug = false;
+  try {
+    debug = envOptions().debug; // a bad MMBOOST_* value stops here, before any work
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
   const fail = (e: unknown) => {
     const { text, status } = describeFailure(e, usage, debug);
     console.error(text);

@@ -7,10 +7,11 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { planRun, runPlan, timeStamp } from "./cli.ts";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "./env.ts";
 import { avDigitsEntry } from "./data/av_digits.ts";
 import type { RunSummary } from "./train/trainer.ts";
-import { formatSeconds } from "./train/progress.ts";
+import { formatSeconds } from "./io/progress.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url);
@@ -25,7 +26,7 @@ const { values } = parseArgs({
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
 const out = values.out ?? join("runs", `demo-s${values.seed}-${timeStamp()}`);
-const gpu = await Gpu.create();
+const gpu = await openGpu(envDevice(false));
 console.error(`AV-Digits demo on ${gpu.adapterName}: naive joint training, then AUG -> ${out}`);
 const runs: [string, RunSummary][] = [];
 for (const method of ["naive", "aug"]) {

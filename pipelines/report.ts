@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { readSafetensorsMetadata } from "./io/safetensors.ts";
-import { readHistory } from "./train/trainer.ts";
-import { formatSeconds } from "./train/progress.ts";
+import { readHistory } from "./train/record.ts";
+import { formatSeconds } from "./io/progress.ts";
 import { command } from "./command.ts";
 
 /** Paper Table 1 accuracies (method.md): naive joint and AUG. */

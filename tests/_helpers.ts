@@ -1,5 +1,8 @@
 /** Shared test helpers: one GPU per test file, random data, closeness checks, fixtures. */
-import { GEMM_VARIANTS, Gpu } from "../kernels/runtime/gpu.ts";
+import type { Gpu } from "../kernels/runtime/gpu.ts";
+import { GEMM_VARIANTS, type GemmVariant, variantPolicy } from "../kernels/variants/policy.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "../pipelines/env.ts";
 import type { Rng } from "../kernels/init/init.ts";
 import { readSafetensors } from "../pipelines/io/safetensors.ts";
 
@@ -7,7 +10,7 @@ let shared: Promise<Gpu> | null = null;
 
 /** The test run's GPU (created once; WebGPU resources outlive single tests by design). */
 export function testGpu(): Promise<Gpu> {
-  shared ??= Gpu.create();
+  shared ??= openGpu(envDevice(false)); // MMBOOST_* settings apply to the tests too
   return shared;
 }
 
@@ -33,7 +36,7 @@ export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): v
 }
 
 /**
- * Run `f` with `variant` preferred wherever an op offers it (gpu.preferVariant; null: none) and
+ * Run `f` with `variant` preferred wherever an op offers it (the policy's `prefer`; null: none) and
  * return the names of the kernels it dispatched (gpu.dispatch and the preference are restored).
  */
 export async function dispatchedWith(
@@ -41,16 +44,16 @@ export async function dispatchedWith(
   variant: string | null,
   f: () => Promise<void> | void,
 ): Promise<Set<string>> {
-  const ran = new Set<string>(), dispatch = gpu.dispatch, before = gpu.preferVariant;
+  const ran = new Set<string>(), dispatch = gpu.dispatch, before = variantPolicy(gpu).prefer;
   gpu.dispatch = (kernel, ...rest) => {
     ran.add(kernel.name.split("#")[0]); // specialized pipelines count under their kernel
     return dispatch.call(gpu, kernel, ...rest);
   };
-  gpu.preferVariant = variant;
+  variantPolicy(gpu).prefer = variant;
   try {
     await f();
   } finally {
-    gpu.preferVariant = before;
+    variantPolicy(gpu).prefer = before;
     gpu.dispatch = dispatch;
   }
   return ran;
@@ -79,16 +82,16 @@ export async function rejected(p: Promise<unknown>): Promise<string> {
 /** Run `fn` once with each GEMM kernel family (cpu, gpu, shared-memory tiled and wide). */
 export async function forEachGemm(
   gpu: Gpu,
-  fn: (variant: Gpu["gemm"]) => Promise<void>,
+  fn: (variant: GemmVariant) => Promise<void>,
 ): Promise<void> {
-  const before = gpu.gemm;
+  const before = variantPolicy(gpu).gemm;
   try {
     for (const v of GEMM_VARIANTS) {
-      gpu.gemm = v;
+      variantPolicy(gpu).gemm = v;
       await fn(v);
     }
   } finally {
-    gpu.gemm = before;
+    variantPolicy(gpu).gemm = before;
   }
 }
 

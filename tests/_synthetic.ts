@@ -6,7 +6,7 @@
 import { Rng } from "../kernels/init/init.ts";
 import type { Gpu } from "../kernels/runtime/gpu.ts";
 import { Tensor } from "../kernels/tensor.ts";
-import type { SplitData } from "../pipelines/train/dataset.ts";
+import type { SplitData } from "../pipelines/data/split.ts";
 
 export function syntheticSplit(
   name: string,

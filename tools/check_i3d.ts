@@ -7,7 +7,8 @@
  * features (DIR/i3d_features_w{WIDTH}.safetensors); exits 1 above 1e-4 of the feature scale.
  */
 import { join } from "node:path";
-import { Gpu } from "../kernels/runtime/gpu.ts";
+import { openGpu } from "../kernels/variants/device.ts";
+import { envDevice } from "../pipelines/env.ts";
 import { Rng } from "../kernels/init/init.ts";
 import { Tensor } from "../kernels/tensor.ts";
 import { I3D } from "../pipelines/models/i3d.ts";
@@ -21,7 +22,7 @@ const width = Number(widthArg ?? 64);
 const weights = join(dir, `i3d_w${width}_weights.safetensors`);
 const fx = await readSafetensors(join(dir, `i3d_features_w${width}.safetensors`));
 const [B, C, T, H, W] = fx.metadata.input.split(",").map(Number);
-const gpu = await Gpu.create();
+const gpu = await openGpu(envDevice(false));
 const enc = new I3DEncoder(I3D.create(gpu, new Rng(0), { inChannels: C, width }));
 console.log(
   describeLoad("rgb", weights, await loadPretrained(enc, await readSafetensors(weights))),

@@ -160,7 +160,7 @@ export const WIDE_NOTE =
   "steps of 8), barriers.";
 
 /**
- * The header line that tells the TypeScript wrappers a kernel's tile (kernels/runtime/variants.ts
+ * The header line that tells the TypeScript wrappers a kernel's tile (kernels/variants/table.ts
  * reads it), so the grid is never sized from a second, hand-kept copy of the block.
  */
 function tileLine(rows: number, cols: number): string {

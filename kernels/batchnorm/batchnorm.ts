@@ -19,6 +19,7 @@ import { expectShape, numel, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { accumulateGrad, reluBackwardInto } from "../elementwise/elementwise.ts";
 import { type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
+import { isExcluded, variantPolicy } from "../variants/policy.ts";
 import { withConstants } from "../runtime/specialize.ts";
 
 const forwardKernel = { name: "batchnorm_forward", code: forwardSrc };
@@ -46,7 +47,7 @@ const reduceMerge = { name: "batchnorm_backward_reduce_merge", code: reduceMerge
 const SPLIT_CHUNK = 4096;
 /** Values per channel from which a GPU splits the per-channel reductions over workgroups. */
 export const SPLIT_MIN = 16384;
-/** The variant name that forces the split reductions (gpu.preferVariant, MMBOOST_VARIANT). */
+/** The variant name that forces the split reductions (the preferred variant, MMBOOST_VARIANT). */
 export const BATCHNORM_SPLIT = "batchnorm_split";
 
 /**
@@ -56,13 +57,13 @@ export const BATCHNORM_SPLIT = "batchnorm_split";
  * slices. With one workgroup per channel a GPU runs only C workgroups over B * S values each
  * (64 of them over 800k values for ResNet18's first batch norm at batch 64, 224x224: a few per
  * streaming multiprocessor); the split runs B * ceil(S / 4096) times as many. It sums in another
- * order (float rounding only). Forced by preferVariant "batchnorm_split" (the tests run it on
+ * order (float rounding only). Forced by the preferred variant "batchnorm_split" (the tests run it on
  * the software adapter), kept out by MMBOOST_EXCLUDE=batchnorm_split.
  */
 export function splitSlices(gpu: Gpu, B: number, S: number): number {
-  const forced = gpu.preferVariant === BATCHNORM_SPLIT;
-  if (!forced && (gpu.adapterInfo.isFallbackAdapter || B * S < SPLIT_MIN)) return 0;
-  if (!forced && gpu.excluded(BATCHNORM_SPLIT)) return 0; // MMBOOST_EXCLUDE=batchnorm_split
+  const forced = variantPolicy(gpu).prefer === BATCHNORM_SPLIT;
+  if (!forced && (gpu.software || B * S < SPLIT_MIN)) return 0;
+  if (!forced && isExcluded(gpu, BATCHNORM_SPLIT)) return 0; // MMBOOST_EXCLUDE=batchnorm_split
   const P = B * Math.ceil(S / SPLIT_CHUNK);
   return P <= 65535 ? P : 0; // one grid dimension
 }

@@ -21,7 +21,8 @@ import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable, sumSplits } from "./split_k.ts";
 import { dispatchPhases, FOLDED_PHASES } from "./phases.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, tiledKernel, variantTable } from "../runtime/variants.ts";
+import { tiledKernel, variantTable } from "../variants/table.ts";
+import { defaultVariant, pick, variantPolicy } from "../variants/policy.ts";
 import {
   WINOGRAD,
   WINOGRAD_BACKWARD_WEIGHT,
@@ -173,11 +174,12 @@ function scratch(x: Tensor, s: Conv2dShape): Record<"x" | "w" | "y", Tensor> {
 /** y = conv2d(x, w) into a preallocated y [B, Co, OH, OW]. */
 export function conv2dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv2dShape): void {
   expectShape(y, "conv2d output", 4, [s.B, s.Co, s.OH, s.OW]);
-  const v = y.gpu.pick(
+  const v = pick(
+    y.gpu,
     "conv2d_forward",
     shapeOf(s),
     tables(s).forward,
-    y.gpu.gemm as string,
+    variantPolicy(y.gpu).gemm as string,
     () => {
       const t = scratch(x, s);
       return (v) => forward(v, t.y, t.x, t.w, s);
@@ -246,7 +248,7 @@ export function conv2dBackwardInputInto(
   const gpu = dx.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci <= 8);
   const table = tables(s).backwardInput;
-  const v = gpu.pick("conv2d_backward_input", shapeOf(s), table, fallback, () => {
+  const v = pick(gpu, "conv2d_backward_input", shapeOf(s), table, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(v, t.x, t.y, t.w, s, false);
   });
@@ -308,7 +310,7 @@ export function conv2dBackwardWeightInto(
   const gpu = dw.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci * s.KH * s.KW < 128);
   const table = tables(s).backwardWeight;
-  const v = gpu.pick("conv2d_backward_weight", shapeOf(s), table, fallback, () => {
+  const v = pick(gpu, "conv2d_backward_weight", shapeOf(s), table, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(v, t.w, t.y, t.x, s, false);
   });

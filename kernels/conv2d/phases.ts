@@ -8,7 +8,7 @@
  * before, so the results are the same to the bit.
  */
 import type { BufferRange, Gpu } from "../runtime/gpu.ts";
-import type { TiledKernel } from "../runtime/variants.ts";
+import type { TiledKernel } from "../variants/table.ts";
 
 /**
  * The families whose input-gradient kernels read the phases from the table: the GPUs'. The

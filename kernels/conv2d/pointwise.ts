@@ -10,7 +10,7 @@
 import gemmSrc from "./pointwise_gemm_vec4.wgsl" with { type: "text" };
 import { swapAxes12Into, swapKernel } from "../layout/layout.ts";
 import { expectShape, Tensor } from "../tensor.ts";
-import { tiledKernel } from "../runtime/variants.ts";
+import { tiledKernel } from "../variants/table.ts";
 
 /** The GEMM kernel (its tile read from the header) and, as a companion, the transpose it needs. */
 export const POINTWISE = {

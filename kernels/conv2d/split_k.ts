@@ -6,7 +6,7 @@
  */
 import splitReduceSrc from "./split_reduce.wgsl" with { type: "text" };
 import { type BufferRange, groups1d } from "../runtime/gpu.ts";
-import type { TiledKernel } from "../runtime/variants.ts";
+import type { TiledKernel } from "../variants/table.ts";
 import { Tensor } from "../tensor.ts";
 
 const splitReduceKernel = { name: "split_reduce", code: splitReduceSrc };

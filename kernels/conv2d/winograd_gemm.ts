@@ -19,15 +19,10 @@ import gemmBackwardVec4Src from "./winograd_gemm_backward_vec4.wgsl" with { type
 import gemmBackwardVec4NarrowSrc from "./winograd_gemm_backward_vec4_narrow.wgsl" with {
   type: "text",
 };
-import {
-  type BufferRange,
-  type GemmVariant,
-  type Gpu,
-  groups1d,
-  type Kernel,
-} from "../runtime/gpu.ts";
+import { type BufferRange, type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
+import type { GemmVariant } from "../variants/policy.ts";
 import { specialize } from "../runtime/specialize.ts";
-import { type TiledKernel, variantTable } from "../runtime/variants.ts";
+import { type TiledKernel, variantTable } from "../variants/table.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import { splitCount, type SplitKKernel, splitKTable } from "./split_k.ts";
 

@@ -26,7 +26,8 @@ import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
 import { dispatchPhases, FOLDED_PHASES } from "../conv2d/phases.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { defaultVariant, variantTable } from "../runtime/variants.ts";
+import { variantTable } from "../variants/table.ts";
+import { defaultVariant, pick, variantPolicy } from "../variants/policy.ts";
 import {
   WINOGRAD3D,
   WINOGRAD3D_BACKWARD_WEIGHT,
@@ -213,10 +214,17 @@ function forward(variant: string, y: Tensor, x: Tensor, w: Tensor, s: Conv3dShap
 export function conv3dForwardInto(y: Tensor, x: Tensor, w: Tensor, s: Conv3dShape): void {
   expectShape(y, "conv3d output", 5, [s.B, s.Co, ...s.output]);
   const table = tables(s).forward;
-  const v = y.gpu.pick("conv3d_forward", shapeOf(s), table, y.gpu.gemm as string, () => {
-    const t = scratch(y, s);
-    return (v) => forward(v, t.y, t.x, t.w, s);
-  });
+  const v = pick(
+    y.gpu,
+    "conv3d_forward",
+    shapeOf(s),
+    table,
+    variantPolicy(y.gpu).gemm as string,
+    () => {
+      const t = scratch(y, s);
+      return (v) => forward(v, t.y, t.x, t.w, s);
+    },
+  );
   forward(v, y, x, w, s);
 }
 
@@ -301,7 +309,7 @@ export function conv3dBackwardInputInto(
   const gpu = dx.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci <= 8);
   const table = tables(s).backwardInput;
-  const v = gpu.pick("conv3d_backward_input", shapeOf(s), table, fallback, () => {
+  const v = pick(gpu, "conv3d_backward_input", shapeOf(s), table, fallback, () => {
     const t = scratch(dx, s);
     return (v) => backwardInput(v, t.x, t.y, t.w, s, false);
   });
@@ -346,7 +354,7 @@ export function conv3dBackwardWeightInto(
   const gpu = dw.gpu;
   const fallback: string = defaultVariant(gpu, s.Ci * volume(s.kernel) < 128);
   const table = tables(s).backwardWeight;
-  const v = gpu.pick("conv3d_backward_weight", shapeOf(s), table, fallback, () => {
+  const v = pick(gpu, "conv3d_backward_weight", shapeOf(s), table, fallback, () => {
     const t = scratch(dw, s);
     return (v) => backwardWeight(v, t.w, t.y, t.x, s, false);
   });

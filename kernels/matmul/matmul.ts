@@ -12,7 +12,8 @@ import biasSrc from "./bias_backward.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
-import { variantTable } from "../runtime/variants.ts";
+import { variantTable } from "../variants/table.ts";
+import { pick, variantPolicy } from "../variants/policy.ts";
 
 /** The GEMM variants (tiles read from the generated headers). */
 const VARIANTS = variantTable("matmul_forward", {
@@ -61,7 +62,7 @@ export function matmulInto(out: Tensor, a: Tensor, b: Tensor, options: MatmulOpt
       [Math.ceil(N / VARIANTS[v].cols), Math.ceil(M / VARIANTS[v].rows)],
     );
   const shape = { key: `${M},${N},${K},${ta ? "t" : "n"}${tb ? "t" : "n"}`, flops: 2 * M * N * K };
-  const v = gpu.pick("matmul_forward", shape, VARIANTS, gpu.gemm, () => {
+  const v = pick(gpu, "matmul_forward", shape, VARIANTS, variantPolicy(gpu).gemm, () => {
     const [o, x, y] = [[M, N], a.shape, b.shape].map((d) => Tensor.empty(gpu, d));
     const bias = options.bias ? Tensor.empty(gpu, [N]) : undefined;
     return (variant) => run(variant, o, x, y, bias);

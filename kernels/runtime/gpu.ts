@@ -6,12 +6,15 @@
  * Dispatches are recorded into one open compute pass and submitted together on `flush()` (or
  * implicitly by `read`). Each await on the GPU costs about 11 ms in Deno, so a training step is
  * recorded whole and read back only when metrics are needed.
+ *
+ * The runtime is the bottom layer: it imports nothing of the project above it. Which variant of
+ * a kernel to run (families, autotuning, exclusions) is kernels/variants/; tensors and their
+ * scopes are kernels/tensor.ts; settings come in as options (the entry scripts read the
+ * environment once: pipelines/env.ts).
  */
 import { BufferPool } from "./buffer_pool.ts";
 import { GpuTimer } from "./timer.ts";
-import { Autotuner, defaultTunePath, type TuneSetup } from "./autotune.ts";
 import { type DriverIdentity, driverRelease, loadedDriver, preferVulkan } from "./driver.ts";
-import { fingerprint, type TiledKernel, variantsOf } from "./variants.ts";
 
 /** A compute kernel: WGSL source with entry point `main`, named for caching and timing. */
 export interface Kernel {
@@ -38,65 +41,16 @@ export interface Uniforms {
   f?: number[];
 }
 
-/**
- * Which generated GEMM-kernel family to run: "cpu" (32x16 register blocks, no barriers: fastest
- * on the software adapter), "gpu" (4x4 blocks, 256-invocation workgroups: real GPUs), "tiled"
- * (shared-memory 64x64 tiles with barriers: real GPUs) or "wide" (shared-memory 128x128 tiles, 8x8
- * per invocation: real GPUs, large problems).
- */
-export type GemmVariant = "cpu" | "gpu" | "tiled" | "wide";
-
-/** Every GEMM family, in the order the autotuner tries them. */
-export const GEMM_VARIANTS: readonly GemmVariant[] = ["cpu", "gpu", "tiled", "wide"];
-
-/**
- * The GEMM family a variant name belongs to: its last part when that names a family
- * ("winograd_f4_tiled": "tiled", "gpu": "gpu"), else "cpu" (the software adapter's kernels:
- * "cpu", "narrow", "pointwise", "winograd", "winograd_f4", ...).
- */
-export function variantFamily(variant: string): GemmVariant {
-  const last = variant.slice(variant.lastIndexOf("_") + 1);
-  return GEMM_VARIANTS.find((f) => f === last) ?? "cpu";
-}
-
-/**
- * The families the autotuner measures, from MMBOOST_TUNE_FAMILIES (`all` or a comma-separated
- * list of families; `what` names the setting in errors). Unset, each kind of adapter measures the
- * families written for it: a fallback (software) adapter only "cpu" (the GPU families measured
- * 2.5-5x slower there at every ResNet18 shape, and timing them took three quarters of the
- * tuning), a GPU "gpu", "tiled" and "wide" (the software adapter's large register blocks ran
- * 1.2-40x slower than the peers on an H100).
- */
-export function parseTuneFamilies(
-  text: string | undefined,
-  fallbackAdapter: boolean,
-  what: string,
-): readonly GemmVariant[] {
-  if (!text) return fallbackAdapter ? ["cpu"] : GEMM_VARIANTS.filter((f) => f !== "cpu");
-  if (text === "all") return GEMM_VARIANTS;
-  return text.split(",").map((name) => {
-    const f = GEMM_VARIANTS.find((f) => f === name);
-    if (!f) throw new Error(`${what}: unknown family "${name}" (expected all or ${GEMM_VARIANTS})`);
-    return f;
-  });
-}
-
 /** Options for `Gpu.create`. */
 export interface GpuOptions {
-  /** GEMM kernel family; default: "cpu" on a fallback (software) adapter, else "gpu"; the
-   * environment variable MMBOOST_GEMM=cpu|gpu|tiled|wide overrides. */
-  gemm?: GemmVariant;
   /**
    * Record GPU time per dispatch with timestamp queries (when the adapter has them); "grid"
    * records it per kernel (with its specialization) and dispatch grid (one row per shape a kernel
    * ran at).
    */
   profile?: boolean | "grid";
-  /**
-   * Choose kernel variants by measurement, cached on disk (see autotune.ts); the entry
-   * scripts turn it on. Ignored when `gemm` or MMBOOST_GEMM forces a family.
-   */
-  autotune?: boolean;
+  /** Dispatches per submit while recording (Gpu.flushEvery); default by adapter kind. */
+  flushEvery?: number;
   powerPreference?: GPUPowerPreference;
 }
 
@@ -106,26 +60,8 @@ const NO_ADAPTER = "No WebGPU adapter found. On Debian without a GPU install the
   "(libvulkan1). Where a Vulkan driver is installed mmboost asks for Vulkan alone; " +
   "DENO_WEBGPU_BACKEND=vulkan|gl picks a backend.";
 
-/** Whether exclusion `e` (an MMBOOST_EXCLUDE name) removes variant `v`: its name or a prefix. */
-const excludes = (e: string, v: string): boolean => v === e || v.startsWith(`${e}_`);
-
 /** Dispatches per submit while recording on a GPU (Gpu.flushEvery). */
 export const FLUSH_EVERY = 64;
-
-/** MMBOOST_FLUSH_EVERY's value: a count of dispatches, 0 for none; null when unset. */
-export function parseFlushEvery(value: string | undefined): number | null {
-  if (value === undefined || value === "") return null;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new Error(
-      `MMBOOST_FLUSH_EVERY: expected a whole number of dispatches (0: none), got "${value}"`,
-    );
-  }
-  return n;
-}
-
-/** Work (2 x multiply-adds) under which a kernel shape is not autotuned: 20 MFLOP. */
-export const MIN_TUNE_FLOPS = 2e7;
 
 /** Workgroup counts for `n` invocations of `size`, folded into y above 65535 groups. */
 export function groups1d(n: number, size: number): [number, number] {
@@ -150,39 +86,16 @@ export class Gpu {
    * Submit after this many recorded dispatches (0: only on flush or read), so that a GPU starts
    * on a step while the rest of it is still being recorded instead of after it (recording the
    * ResNet step's 597 dispatches takes about 11 ms on this project's CPU machine). Queue order is
-   * kept, so results do not change. From MMBOOST_FLUSH_EVERY; default FLUSH_EVERY on a GPU, 0 on
-   * a software adapter (which computes on the cores that record: every 64 dispatches measured
-   * 0.7 % slower there, five alternated ResNet steps).
+   * kept, so results do not change. Option `flushEvery` (MMBOOST_FLUSH_EVERY); default
+   * FLUSH_EVERY on a GPU, 0 on a software adapter (which computes on the cores that record:
+   * every 64 dispatches measured 0.7 % slower there, five alternated ResNet steps).
    */
   flushEvery: number;
   #unflushed = 0;
-  /** The GEMM kernel family in use (see GemmVariant); may be changed between dispatches. */
-  gemm: GemmVariant;
-  /** True when the family was forced (option or MMBOOST_GEMM): no autotuning then. */
-  readonly gemmForced: boolean;
-  /** Measured variant choices (null: always the family's default). */
-  tuner: Autotuner | null = null;
-  /**
-   * A variant to run wherever an op offers it (e.g. "winograd" for the stride-1 3x3 convolution
-   * passes), ahead of the tuner and the default; from MMBOOST_VARIANT, null for none.
-   */
-  preferVariant: string | null;
-  /**
-   * Variants never run nor measured (the adapter's default always stays): a name excludes
-   * itself and the variants named after it, so "winograd_f4" also excludes "winograd_f4_gpu" and
-   * "winograd" every Winograd variant. From MMBOOST_EXCLUDE (comma-separated), empty for none.
-   */
-  excludeVariants: string[];
-  /**
-   * The GEMM families whose variants the autotuner measures (see parseTuneFamilies; the default
-   * variant always stays, and MMBOOST_VARIANT may still name any variant).
-   */
-  tuneFamilies: readonly GemmVariant[];
   #pipelines = new Map<string, GPUComputePipeline>();
   #uniforms = new Map<string, GPUBuffer>();
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
-  #scopes: Set<{ dispose(): void }>[] = [];
   #dummy: GPUBuffer | null = null;
   readonly #profileGrid: boolean;
   #release: string | undefined;
@@ -194,28 +107,12 @@ export class Gpu {
     info: GPUAdapterInfo,
     driver: DriverIdentity,
     profile: boolean | "grid",
-    gemm?: GemmVariant,
+    flushEvery: number | undefined,
   ) {
     this.device = device;
     this.adapterInfo = info;
     this.driver = driver;
-    const env = (name: string) => {
-      try {
-        return Deno.env.get(name);
-      } catch {
-        return undefined; // no env permission: use the default
-      }
-    };
-    const family = env("MMBOOST_GEMM");
-    const forced = gemm ?? GEMM_VARIANTS.find((v) => v === family);
-    this.preferVariant = env("MMBOOST_VARIANT") || null;
-    this.excludeVariants = (env("MMBOOST_EXCLUDE") ?? "").split(",").filter((v) => v);
-    const flushEvery = parseFlushEvery(env("MMBOOST_FLUSH_EVERY"));
     this.flushEvery = flushEvery ?? (info.isFallbackAdapter ? 0 : FLUSH_EVERY);
-    const tune = env("MMBOOST_TUNE_FAMILIES");
-    this.tuneFamilies = parseTuneFamilies(tune, info.isFallbackAdapter, "MMBOOST_TUNE_FAMILIES");
-    this.gemmForced = forced !== undefined;
-    this.gemm = forced ?? (info.isFallbackAdapter ? "cpu" : "gpu");
     this.features = new Set(device.features);
     this.pool = new BufferPool(device);
     this.timer = profile && this.features.has("timestamp-query") ? new GpuTimer(device) : null;
@@ -253,62 +150,18 @@ export class Gpu {
       },
     });
     const driver = loadedDriver(); // the driver is loaded once the adapter exists
-    const gpu = new Gpu(device, info, driver, options.profile ?? false, options.gemm);
+    const gpu = new Gpu(device, info, driver, options.profile ?? false, options.flushEvery);
     device.addEventListener("uncapturederror", (e) => {
       const message = (e as GPUUncapturedErrorEvent).error.message;
       console.error(`WebGPU error: ${message}`);
       gpu.#errors.push(message);
     });
-    const path = defaultTunePath(); // null: MMBOOST_AUTOTUNE=off
-    if (options.autotune && !gpu.gemmForced && path) gpu.tuner = await Autotuner.open(gpu, path);
     return gpu;
   }
 
-  /**
-   * The variant of `op` to record for a shape (`key` names it, `flops` is its work): the
-   * tuner's measured choice when it has one, else `fallback` (and the shape is queued for the
-   * tuner, which records `setup`'s dispatches on scratch buffers when it measures). Shapes under
-   * MIN_TUNE_FLOPS keep the fallback without measuring. Choices are keyed by the shape and the
-   * fingerprint of the kernels measured, so changed kernels are measured again (and only those:
-   * a change to another adapter kind's families keeps this one's choices). `preferVariant`,
-   * when the table has it, comes first; `excludeVariants` are left out (those that remove one of
-   * the table's variants named in the key), and the tuner measures only the variants of
-   * `tuneFamilies` (named in the key when not all).
-   */
-  pick<V extends string>(
-    op: string,
-    shape: { key: string; flops: number },
-    table: Readonly<Record<V, TiledKernel>>,
-    fallback: V,
-    setup: TuneSetup<V>,
-  ): V {
-    const all = variantsOf(table);
-    const variants = all.filter((v) => v === fallback || !this.excluded(v));
-    if (this.preferVariant !== null && variants.includes(this.preferVariant as V)) {
-      return this.preferVariant as V;
-    }
-    const families = this.tuneFamilies;
-    const candidates = variants.filter((v) =>
-      v === fallback || families.includes(variantFamily(v))
-    );
-    if (!this.tuner || this.gemmForced || candidates.length < 2) return fallback;
-    if (shape.flops < MIN_TUNE_FLOPS) return fallback; // too small to time apart, or to matter
-    // the exclusions that remove one of this table's variants (others leave its choice alone)
-    const dropped = this.excludeVariants.filter((e) =>
-      all.some((v) => v !== fallback && excludes(e, v))
-    );
-    const without = dropped.length ? `-${dropped.join("-")}` : "";
-    const only = families.length < GEMM_VARIANTS.length ? `~${families.join("~")}` : "";
-    const key = `${shape.key}#${fingerprint(table, candidates)}${without}${only}`;
-    const c = this.tuner.choice(op, key) as V | undefined;
-    if (c !== undefined && candidates.includes(c)) return c;
-    this.tuner.request(op, key, candidates, fallback, setup as TuneSetup);
-    return fallback;
-  }
-
-  /** Whether MMBOOST_EXCLUDE (excludeVariants) keeps variant `v` out, by name or prefix. */
-  excluded(v: string): boolean {
-    return this.excludeVariants.some((e) => excludes(e, v));
+  /** True on a fallback (software) adapter, such as Mesa's llvmpipe. */
+  get software(): boolean {
+    return this.adapterInfo.isFallbackAdapter;
   }
 
   /** Compute pipelines compiled so far (the autotuner tells a first, compiling run by it). */
@@ -534,33 +387,6 @@ export class Gpu {
     for (let i = filters.length - 1; i >= 0; i--) errors.push(await this.device.popErrorScope());
     if (thrown) throw thrown;
     return errors.find((e) => e !== null)?.message ?? null;
-  }
-
-  /** Open a scope: tensors created until it is disposed are released with it. */
-  pushScope(scope: Set<{ dispose(): void }>): void {
-    this.#scopes.push(scope);
-  }
-
-  /** Close the innermost scope (does not dispose its members). */
-  popScope(scope: Set<{ dispose(): void }>): void {
-    const top = this.#scopes.pop();
-    if (top !== scope) throw new Error("scopes closed out of order");
-  }
-
-  /** Register a disposable with the innermost open scope, if any. */
-  track(t: { dispose(): void }): void {
-    this.#scopes.at(-1)?.add(t);
-  }
-
-  /**
-   * Remove a disposable from the innermost scope: with `toParent`, hand it to the enclosing
-   * scope (if any); otherwise the caller owns it from now on.
-   */
-  untrack(t: { dispose(): void }, toParent: boolean): void {
-    const n = this.#scopes.length;
-    if (n === 0) return;
-    this.#scopes[n - 1].delete(t);
-    if (toParent && n > 1) this.#scopes[n - 2].add(t);
   }
 
   /** Wait for the queue, then destroy all buffers and the device. */

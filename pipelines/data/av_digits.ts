@@ -21,7 +21,7 @@ import { Rng } from "../../kernels/init/init.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { Tensor } from "../../kernels/tensor.ts";
 import { logStft, stftFrames } from "../../kernels/stft/stft.ts";
-import type { SplitData } from "../train/dataset.ts";
+import type { SplitData } from "./split.ts";
 import { decodeWav } from "./wav.ts";
 import { checkRanges } from "../io/ranges.ts";
 

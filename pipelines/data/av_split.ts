@@ -22,7 +22,7 @@ import {
   resizedCrops,
   type RgbImage,
 } from "../../kernels/image/image.ts";
-import type { SplitData } from "../train/dataset.ts";
+import type { SplitData } from "./split.ts";
 import { decodeWav } from "./wav.ts";
 import { fixedLength } from "./audio.ts";
 import { decodeJpeg, resizeShortSide } from "./jpeg.ts";

@@ -10,7 +10,7 @@ import { ffmpeg } from "../io/ffmpeg.ts";
 import { grey, hornSchunck, quantiseFlow } from "./flow.ts";
 import { listJpegs } from "../io/files.ts";
 import { namingFile, writeFileAtomic } from "../io/atomic.ts";
-import type { NvSample } from "./nvgesture.ts";
+import type { NvSample } from "./nvgesture_lists.ts";
 
 /** Prepared frame size and optical-flow size. */
 export const PREPARED = 256, FLOW = 128;

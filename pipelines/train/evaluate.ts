@@ -12,7 +12,8 @@ import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { noGrad } from "../../kernels/autograd/node.ts";
 import { AugModel, type JointModel } from "../models/multimodal.ts";
-import { batches, type SplitData } from "./dataset.ts";
+import { batches } from "./dataset.ts";
+import type { SplitData } from "../data/split.ts";
 import { scoreLogits, type Scores } from "./metrics.ts";
 
 /** Results of one evaluation. */

@@ -2,9 +2,9 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.ts";
 import type { TrainConfig } from "./config.ts";
-import type { EpochRecord } from "./trainer.ts";
+import type { EpochRecord } from "./record.ts";
 import { lineChart, type Series } from "./plots.ts";
-import { formatSeconds } from "./progress.ts";
+import { formatSeconds } from "../io/progress.ts";
 
 const pct = (x: number) => (100 * x).toFixed(2);
 

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { Rng } from "../../kernels/init/init.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
-import { tunePending } from "../../kernels/runtime/autotune.ts";
+import { tunePending } from "../../kernels/variants/policy.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
@@ -18,30 +18,18 @@ import { loadPretrainedFiles } from "../models/pretrained.ts";
 import { appendText, sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
 import { exists } from "../io/files.ts";
 import type { TrainConfig } from "./config.ts";
-import { batches, shuffled, type SplitData } from "./dataset.ts";
+import { batches, shuffled } from "./dataset.ts";
+import type { SplitData } from "../data/split.ts";
 import { augStep, jointStep } from "./steps.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
+import { type EpochRecord, readHistory } from "./record.ts";
 import { NonFiniteLogits } from "./metrics.ts";
 import { checkNewRunFolder, checkResumable, clearRunFolder } from "./run_folder.ts";
 import { assignClassifiers, isAcaEpoch, stepLr } from "./aca.ts";
 import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../io/progress.ts";
 import { writePlots } from "./report.ts";
 import { summaryTable } from "./report.ts";
-
-/** One line of metrics.jsonl. */
-export interface EpochRecord {
-  epoch: number;
-  lr: number;
-  train: { loss: number[]; acc: number[]; score: number[] };
-  test: EvalResult;
-  /** G = L_0 - L_1, the gap between the first two modalities' mean training losses. */
-  gap: number | null;
-  /** Classifiers per modality after this epoch's assignment (AUG). */
-  classifiers: number[];
-  added: number[];
-  seconds: number;
-}
 
 /** Inputs of `train`. */
 export interface TrainOptions {
@@ -106,13 +94,6 @@ function checkData(train: SplitData, test: SplitData): void {
   if (train.labels.length === 1) {
     throw new Error(`${train.name}: 1 sample; training batch norm needs at least 2`);
   }
-}
-
-/** The epochs recorded in a metrics.jsonl (those before `before`); none when it is missing. */
-export async function readHistory(path: string, before = Infinity): Promise<EpochRecord[]> {
-  const text = await Deno.readTextFile(path).catch(() => "");
-  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord)
-    .filter((r) => r.epoch < before);
 }
 
 /**

@@ -13,6 +13,7 @@ import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import { batchNorm, BATCHNORM_SPLIT, splitSlices } from "../../../kernels/batchnorm/batchnorm.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
+import { configureVariants, variantPolicy } from "../../../kernels/variants/policy.ts";
 import { backward } from "../../../kernels/autograd/node.ts";
 import { add, relu } from "../../../kernels/elementwise/elementwise.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
@@ -330,20 +331,14 @@ gpuTest(
 );
 
 gpuTest("a GPU splits the reductions of large planes only; the software adapter never", (gpu) => {
-  const gpuLike = {
-    adapterInfo: { isFallbackAdapter: false },
-    preferVariant: null,
-    excluded: () => false,
-  } as unknown as Gpu;
+  const gpuLike = { adapterInfo: { isFallbackAdapter: false }, software: false } as unknown as Gpu;
   assert(splitSlices(gpuLike, 64, 112 * 112) === 64 * 4, "64 x 112x112: 4 chunks per plane");
   assert(splitSlices(gpuLike, 2, 8 * 56 * 56) === 2 * 7, "I3D's 8x56x56 at batch 2");
   assert(splitSlices(gpuLike, 16, 49) === 0, "784 values per channel: one workgroup each");
-  const excluding = {
-    ...gpuLike,
-    excluded: (v: string) => v === BATCHNORM_SPLIT,
-  } as unknown as Gpu;
+  const excluding = { ...gpuLike } as unknown as Gpu;
+  configureVariants(excluding, { exclude: [BATCHNORM_SPLIT] });
   assert(splitSlices(excluding, 64, 112 * 112) === 0, "MMBOOST_EXCLUDE=batchnorm_split");
-  if (gpu.adapterInfo.isFallbackAdapter && gpu.preferVariant !== BATCHNORM_SPLIT) {
+  if (gpu.adapterInfo.isFallbackAdapter && variantPolicy(gpu).prefer !== BATCHNORM_SPLIT) {
     assert(splitSlices(gpu, 64, 112 * 112) === 0, "the software adapter keeps one per channel");
   }
 });

@@ -10,7 +10,7 @@ import {
   type SystemView,
   vulkanInstalled,
 } from "../../../kernels/runtime/driver.ts";
-import { adapterKey } from "../../../kernels/runtime/autotune.ts";
+import { adapterKey } from "../../../kernels/variants/autotune.ts";
 
 const MAPS = [
   "55d0c0a00000-55d0c0a21000 r--p 00000000 08:01 131 /usr/bin/deno",

@@ -1,7 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { FILL_ONES, gpuTest, randn, rejected, thrown } from "../../_helpers.ts";
 import { basicBlock, BLOCK_BNS, type RunningStats } from "../../_block.ts";
-import { FLUSH_EVERY, groups1d, parseFlushEvery } from "../../../kernels/runtime/gpu.ts";
+import { FLUSH_EVERY, groups1d } from "../../../kernels/runtime/gpu.ts";
+import { parseFlushEvery } from "../../../pipelines/env.ts";
 import { BufferPool } from "../../../kernels/runtime/buffer_pool.ts";
 import { kaimingNormalFanOut, Rng, xavierNormal } from "../../../kernels/init/init.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";

@@ -4,7 +4,8 @@ import { gpuTest, thrown } from "../../_helpers.ts";
 import { makeNvFixture } from "../../_datasets.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope } from "../../../kernels/tensor.ts";
-import { nvGestureSplits, parseLst, prepareNvGesture } from "../../../pipelines/data/nvgesture.ts";
+import { nvGestureSplits, prepareNvGesture } from "../../../pipelines/data/nvgesture.ts";
+import { parseLst } from "../../../pipelines/data/nvgesture_lists.ts";
 
 Deno.test("NVGesture .lst: fields parsed, labels 1..25 -> 0..24, a bad field names file and line", () => {
   const ok = parseLst(

@@ -8,7 +8,8 @@ import {
   setKey,
   type TrainConfig,
 } from "../../../pipelines/train/config.ts";
-import { type EpochRecord, train } from "../../../pipelines/train/trainer.ts";
+import { train } from "../../../pipelines/train/trainer.ts";
+import type { EpochRecord } from "../../../pipelines/train/record.ts";
 import { loadCheckpoint } from "../../../pipelines/train/checkpoint.ts";
 
 function tinyConfig(overrides: Record<string, Json> = {}): TrainConfig {

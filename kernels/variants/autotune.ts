@@ -2,26 +2,22 @@
  * Measured kernel-variant choice, cached on disk per adapter and shape.
  *
  * Kernels with several variants (the GEMM-shaped ones: register-blocked for the software adapter,
- * small blocks for GPUs, a narrow one for few channels) ask `gpu.pick(op, key, ...)` which one
- * to record. Without a tuned choice the adapter's default runs and the request is queued; a later
+ * small blocks for GPUs, a narrow one for few channels) ask `pick(gpu, op, key, ...)`
+ * (policy.ts) which one to record. Without a tuned choice the adapter's default runs and the request is queued; a later
  * `await tuner.tune(gpu)` (the trainer calls it after the first steps) times every variant of
  * each queued shape on scratch buffers, keeps the fastest, and saves the choices to a JSON file
  * keyed by adapter (its info, driver libraries and, for the software adapter, processor: a driver
  * update is measured anew), so a second run on the same machine makes the same choices without
  * measuring. Each choice is keyed by the shape and a fingerprint of the op's kernel sources
  * (variants.ts), so kernels changed since (a new version) are measured again, and the new
- * measurement replaces the superseded entry in the file. Overrides:
- * MMBOOST_GEMM=cpu|gpu|tiled|wide forces a family (no tuning), MMBOOST_VARIANT=NAME runs that
- * variant wherever an op offers it (e.g. winograd), MMBOOST_EXCLUDE=NAME,... keeps variants (and
- * the variants named after them) out of the choice, MMBOOST_AUTOTUNE=off disables tuning,
- * MMBOOST_AUTOTUNE=PATH moves the cache file (default $XDG_CACHE_HOME/mmboost/autotune.json or
- * ~/.cache/mmboost/autotune.json), MMBOOST_TUNE_BUDGET=SECONDS bounds one `tunePending` call (the
- * shapes not reached wait for the next call; the trainer calls it after every step).
+ * measurement replaces the superseded entry in the file. The cache path and a time budget per
+ * round of measuring are options (the entry scripts take them from MMBOOST_AUTOTUNE and
+ * MMBOOST_TUNE_BUDGET: pipelines/env.ts).
  */
-import { dirname, join } from "node:path";
-import type { Gpu } from "./gpu.ts";
-import type { DriverIdentity } from "./driver.ts";
-import { fnv1a } from "./variants.ts";
+import { dirname } from "node:path";
+import type { Gpu } from "../runtime/gpu.ts";
+import type { DriverIdentity } from "../runtime/driver.ts";
+import { fnv1a } from "./table.ts";
 import { Scope } from "../tensor.ts";
 
 /** Sets up scratch buffers for one shape and returns a recorder of one dispatch per variant. */
@@ -56,23 +52,6 @@ interface CacheFile {
   adapters: Record<string, Record<string, string>>;
 }
 
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The cache file: MMBOOST_AUTOTUNE (unless "off"), else the user's cache directory. */
-export function defaultTunePath(): string | null {
-  const set = env("MMBOOST_AUTOTUNE");
-  if (set === "off") return null;
-  if (set && set !== "on") return set;
-  const base = env("XDG_CACHE_HOME") ?? join(env("HOME") ?? ".", ".cache");
-  return join(base, "mmboost", "autotune.json");
-}
-
 /**
  * The cache's key for an adapter: its info, a hash of the driver libraries that serve it (so
  * that a driver update, which WebGPU's adapter info does not show, is measured anew), and for a
@@ -99,19 +78,6 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 /** Seconds of measuring between two saves of the cache file during a long `tune`. */
 export const SAVE_EVERY_S = 10;
 
-/**
- * MMBOOST_TUNE_BUDGET's value in milliseconds: seconds (> 0, fractions allowed) after which one
- * `tune` starts no further shape; null (no bound) when unset.
- */
-export function parseTuneBudget(value: string | undefined): number | null {
-  if (value === undefined || value === "") return null;
-  const s = Number(value);
-  if (!Number.isFinite(s) || s <= 0) {
-    throw new Error(`MMBOOST_TUNE_BUDGET: expected seconds > 0, got "${value}"`);
-  }
-  return s * 1000;
-}
-
 /** Options of `Autotuner.tune`. */
 export interface TuneOptions {
   /**
@@ -134,7 +100,7 @@ export class Autotuner {
   measured = 0;
   /** Why the last save failed (null: saved, or nothing to save). */
   saveError: string | null = null;
-  /** `tune`'s default budget in milliseconds (null: none); `open` reads MMBOOST_TUNE_BUDGET. */
+  /** `tune`'s default budget in milliseconds (null: none). */
   readonly budgetMs: number | null;
   #choices: Map<string, string>;
   #pending = new Map<string, Request>();
@@ -153,10 +119,13 @@ export class Autotuner {
     this.#choices = new Map(Object.entries(choices));
   }
 
-  /** A tuner for the gpu's adapter with the choices cached at `path`. */
-  static async open(gpu: Gpu, path: string | null = defaultTunePath()): Promise<Autotuner> {
+  /** A tuner for the gpu's adapter with the choices cached at `path` (null: in memory). */
+  static async open(
+    gpu: Gpu,
+    path: string | null,
+    budgetMs: number | null = null,
+  ): Promise<Autotuner> {
     const adapter = adapterKey(gpu.adapterInfo, gpu.driver);
-    const budgetMs = parseTuneBudget(env("MMBOOST_TUNE_BUDGET")); // a bad value fails here, early
     const cache = path ? await readCache(path) : null;
     return new Autotuner(adapter, path, cache?.adapters[adapter], budgetMs);
   }
@@ -301,32 +270,4 @@ export function withoutSuperseded(
   return Object.fromEntries(
     Object.entries(choices).filter(([id]) => measured.has(id) || !fresh.has(shapeOfId(id))),
   );
-}
-
-/**
- * Measure the shapes the gpu's tuner has queued, if any; returns the line to log (null when there
- * was nothing to measure). The trainer calls it after each step, the step bench after its first.
- */
-export async function tunePending(gpu: Gpu): Promise<string | null> {
-  const tuner = gpu.tuner;
-  if (!tuner?.pending) return null;
-  const t0 = performance.now(), budgetMs = tuner.budgetMs;
-  const results = await tuner.tune(gpu);
-  const changed = results.filter((r) => r.choice !== r.fallback).length;
-  const where = tuner.saveError
-    ? `kept in memory: cannot write ${tuner.saveError}`
-    : `cached in ${tuner.path ?? "memory"}`;
-  const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  const budget = budgetMs == null ? "" : ` (MMBOOST_TUNE_BUDGET ${budgetMs / 1000} s)`;
-  const left = tuner.pending ? `; ${tuner.pending} shapes left on their defaults${budget}` : "";
-  const failures = results.flatMap((r) =>
-    Object.entries(r.failed ?? {}).map(([v, e]) => `${r.op} ${v}: ${e.split("\n")[0]}`)
-  );
-  const failed = failures.length
-    ? `; rejected by WebGPU, never chosen: ${failures.slice(0, 3).join("; ")}${
-      failures.length > 3 ? ` (and ${failures.length - 3} more)` : ""
-    }`
-    : "";
-  return `autotune: measured ${results.length} kernel shapes in ${secs} s, ${changed} away from ` +
-    `the default (${where})${left}${failed}`;
 }

@@ -9,14 +9,21 @@ import {
 import { conv2dRef } from "../../_reference.ts";
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
-import { Autotuner, parseTuneBudget } from "../../../kernels/runtime/autotune.ts";
-import { GEMM_VARIANTS, parseTuneFamilies, variantFamily } from "../../../kernels/runtime/gpu.ts";
+import { Autotuner } from "../../../kernels/variants/autotune.ts";
+import {
+  GEMM_VARIANTS,
+  parseTuneFamilies,
+  variantFamily,
+  variantPolicy,
+} from "../../../kernels/variants/policy.ts";
+import { parseTuneBudget } from "../../../pipelines/env.ts";
 import { conv2dForwardInto, conv2dShape } from "../../../kernels/conv2d/conv2d.ts";
 import { join } from "node:path";
 
 gpuTest(
   "autotune measures each new shape once, caches the choice on disk, a second run reuses it, changed kernels are measured again",
   async (gpu) => {
+    const policy = variantPolicy(gpu);
     const dir = await Deno.makeTempDir(), path = join(dir, "sub", "autotune.json");
     // 21 MFLOP: above MIN_TUNE_FLOPS (smaller shapes keep the default without measuring)
     const [xs, ws] = [[4, 16, 24, 24], [32, 16, 3, 3]];
@@ -29,13 +36,13 @@ gpuTest(
       conv2dForwardInto(y, Tensor.from(gpu, x, xs), Tensor.from(gpu, w, ws), s);
       return await y.read();
     };
-    const families = gpu.tuneFamilies;
+    const families = policy.tuneFamilies;
     try {
-      gpu.tuneFamilies = GEMM_VARIANTS; // every family, whatever the adapter
-      gpu.tuner = await Autotuner.open(gpu, path);
+      policy.tuneFamilies = GEMM_VARIANTS; // every family, whatever the adapter
+      policy.tuner = await Autotuner.open(gpu, path);
       const first = await run(); // the default variant, and the shape is queued
-      if (gpu.tuner.pending !== 1) throw new Error(`pending ${gpu.tuner.pending}, want 1`);
-      const results = await gpu.tuner.tune(gpu);
+      if (policy.tuner.pending !== 1) throw new Error(`pending ${policy.tuner.pending}, want 1`);
+      const results = await policy.tuner.tune(gpu);
       if (
         results.length !== 1 ||
         Object.keys(results[0].ms).join() !==
@@ -45,20 +52,20 @@ gpuTest(
       ) {
         throw new Error(`unexpected results ${JSON.stringify(results)}`);
       }
-      if (results[0].fallback !== gpu.gemm) throw new Error(`fallback ${results[0].fallback}`);
+      if (results[0].fallback !== policy.gemm) throw new Error(`fallback ${results[0].fallback}`);
       const choice = results[0].choice;
       const tuned = await run(); // the measured variant: same numbers (same summation order)
       const want = conv2dRef(x, w, s), tol = variantTolerance(choice, want);
       assertClose(tuned, want, tol, `tuned (${choice}) vs reference`);
       assertClose(first, want, variantTolerance(results[0].fallback, want), "default vs reference");
       // a second run (a new tuner on the same file) finds the choice and measures nothing
-      gpu.tuner = await Autotuner.open(gpu, path);
+      policy.tuner = await Autotuner.open(gpu, path);
       await run();
-      if (gpu.tuner.pending !== 0) throw new Error("the cached shape was queued again");
-      if ((await gpu.tuner.tune(gpu)).length !== 0 || gpu.tuner.measured !== 0) {
+      if (policy.tuner.pending !== 0) throw new Error("the cached shape was queued again");
+      if ((await policy.tuner.tune(gpu)).length !== 0 || policy.tuner.measured !== 0) {
         throw new Error("the second run measured again");
       }
-      const cached = [...gpu.tuner.choices.values()];
+      const cached = [...policy.tuner.choices.values()];
       if (cached.length !== 1 || cached[0] !== choice) {
         throw new Error(`second run chose ${cached}, first ${choice}`);
       }
@@ -71,11 +78,11 @@ gpuTest(
       const [adapter] = Object.keys(stale.adapters);
       stale.adapters[adapter]["conv2d_forward|9,9,9#00000000"] = "cpu"; // another shape
       await Deno.writeTextFile(path, JSON.stringify(stale));
-      gpu.tuner = await Autotuner.open(gpu, path);
+      policy.tuner = await Autotuner.open(gpu, path);
       await run();
-      if (gpu.tuner.pending !== 1) throw new Error("a choice for changed kernels was reused");
+      if (policy.tuner.pending !== 1) throw new Error("a choice for changed kernels was reused");
       // measuring it anew drops the superseded entry from the file, and keeps the other shape's
-      await gpu.tuner.tune(gpu);
+      await policy.tuner.tune(gpu);
       const ids = Object.keys(JSON.parse(await Deno.readTextFile(path)).adapters[adapter]);
       const forShape = ids.filter((id) => id !== "conv2d_forward|9,9,9#00000000");
       if (forShape.length !== 1 || forShape[0].endsWith("#00000000")) {
@@ -83,16 +90,17 @@ gpuTest(
       }
       if (!ids.includes("conv2d_forward|9,9,9#00000000")) throw new Error("another shape lost");
     } finally {
-      gpu.tuner = null;
-      gpu.tuneFamilies = families;
+      policy.tuner = null;
+      policy.tuneFamilies = families;
       await Deno.remove(dir, { recursive: true });
     }
   },
 );
 
 gpuTest("shapes under MIN_TUNE_FLOPS keep the default and are not queued", async (gpu) => {
+  const policy = variantPolicy(gpu);
   try {
-    gpu.tuner = new Autotuner("test", null);
+    policy.tuner = new Autotuner("test", null);
     using _ = new Scope(gpu);
     const s = conv2dShape([1, 4, 8, 8], [4, 4, 3, 3], { stride: 1, padding: 1 });
     conv2dForwardInto(
@@ -101,19 +109,20 @@ gpuTest("shapes under MIN_TUNE_FLOPS keep the default and are not queued", async
       Tensor.zeros(gpu, [4, 4, 3, 3]),
       s,
     );
-    if (gpu.tuner.pending !== 0) throw new Error("a tiny shape was queued");
+    if (policy.tuner.pending !== 0) throw new Error("a tiny shape was queued");
     await gpu.sync();
   } finally {
-    gpu.tuner = null;
+    policy.tuner = null;
   }
 });
 
 gpuTest("a cache that cannot be written keeps the choices in memory and says why", async (gpu) => {
+  const policy = variantPolicy(gpu);
   const dir = await Deno.makeTempDir();
   const blocker = join(dir, "file");
   await Deno.writeTextFile(blocker, "not a folder");
   try {
-    gpu.tuner = await Autotuner.open(gpu, join(blocker, "autotune.json")); // parent is a file
+    policy.tuner = await Autotuner.open(gpu, join(blocker, "autotune.json")); // parent is a file
     using _ = new Scope(gpu);
     const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
     conv2dForwardInto(
@@ -122,13 +131,13 @@ gpuTest("a cache that cannot be written keeps the choices in memory and says why
       Tensor.zeros(gpu, [32, 16, 3, 3]),
       s,
     );
-    const results = await gpu.tuner.tune(gpu);
-    if (results.length !== 1 || gpu.tuner.choices.size !== 1) throw new Error("not measured");
-    if (!gpu.tuner.saveError?.includes("autotune.json")) {
-      throw new Error(`saveError: ${gpu.tuner.saveError}`);
+    const results = await policy.tuner.tune(gpu);
+    if (results.length !== 1 || policy.tuner.choices.size !== 1) throw new Error("not measured");
+    if (!policy.tuner.saveError?.includes("autotune.json")) {
+      throw new Error(`saveError: ${policy.tuner.saveError}`);
     }
   } finally {
-    gpu.tuner = null;
+    policy.tuner = null;
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -136,12 +145,13 @@ gpuTest("a cache that cannot be written keeps the choices in memory and says why
 gpuTest(
   "excluded variants (MMBOOST_EXCLUDE) are neither measured nor run, the default stays",
   async (gpu) => {
-    const families = gpu.tuneFamilies;
+    const policy = variantPolicy(gpu);
+    const families = policy.tuneFamilies;
     try {
-      gpu.tuneFamilies = GEMM_VARIANTS; // the GPU families too (on the software adapter)
-      gpu.tuner = new Autotuner("test", null);
+      policy.tuneFamilies = GEMM_VARIANTS; // the GPU families too (on the software adapter)
+      policy.tuner = new Autotuner("test", null);
       // batchnorm_split is no conv variant: it must not enter the conv's key (a retune)
-      gpu.excludeVariants = ["winograd_f4", "tiled", "batchnorm_split"];
+      policy.exclude = ["winograd_f4", "tiled", "batchnorm_split"];
       using _ = new Scope(gpu);
       const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
       const run = () =>
@@ -152,22 +162,22 @@ gpuTest(
           s,
         );
       run();
-      const results = await gpu.tuner.tune(gpu);
+      const results = await policy.tuner.tune(gpu);
       const measured = Object.keys(results[0]?.ms ?? {}).join();
       const want = "cpu,gpu,wide,winograd,winograd_gpu,winograd_tiled,winograd_wide," +
         "winograd_f6,winograd_f6_gpu,winograd_f6_tiled,winograd_f6_wide";
       if (measured !== want) {
         throw new Error(`measured ${measured}`);
       }
-      const [id] = gpu.tuner.choices.keys();
+      const [id] = policy.tuner.choices.keys();
       if (!id.endsWith("-winograd_f4-tiled")) throw new Error(`the key ${id} hides the exclusion`);
       const ran = await dispatchedWith(gpu, "winograd_f4", run); // excluded even when preferred
       if ([...ran].some((k) => k.startsWith("winograd_f4"))) throw new Error(`ran ${[...ran]}`);
       await gpu.sync();
     } finally {
-      gpu.tuner = null;
-      gpu.tuneFamilies = families;
-      gpu.excludeVariants = [];
+      policy.tuner = null;
+      policy.tuneFamilies = families;
+      policy.exclude = [];
     }
   },
 );
@@ -175,10 +185,11 @@ gpuTest(
 gpuTest(
   "on the software adapter the tuner measures the cpu family only unless told (MMBOOST_TUNE_FAMILIES)",
   async (gpu) => {
-    const families = gpu.tuneFamilies;
+    const policy = variantPolicy(gpu);
+    const families = policy.tuneFamilies;
     try {
-      gpu.tuner = new Autotuner("test", null);
-      gpu.tuneFamilies = parseTuneFamilies(undefined, true, "X");
+      policy.tuner = new Autotuner("test", null);
+      policy.tuneFamilies = parseTuneFamilies(undefined, true, "X");
       using _ = new Scope(gpu);
       const s = conv2dShape([4, 16, 24, 24], [32, 16, 3, 3], { stride: 1, padding: 1 });
       const y = Tensor.empty(gpu, [4, 32, 24, 24]);
@@ -188,17 +199,17 @@ gpuTest(
         Tensor.zeros(gpu, [32, 16, 3, 3]),
         s,
       );
-      const results = await gpu.tuner.tune(gpu);
+      const results = await policy.tuner.tune(gpu);
       const measured = Object.keys(results[0]?.ms ?? {}).join();
       if (measured !== "cpu,winograd,winograd_f4,winograd_f6") {
         throw new Error(`measured ${measured}`);
       }
-      const [id] = gpu.tuner.choices.keys();
+      const [id] = policy.tuner.choices.keys();
       if (!id.endsWith("~cpu")) throw new Error(`the key ${id} hides the family restriction`);
       await gpu.sync();
     } finally {
-      gpu.tuner = null;
-      gpu.tuneFamilies = families;
+      policy.tuner = null;
+      policy.tuneFamilies = families;
     }
     const check = (got: unknown, want: unknown, what: string) => {
       if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: ${got}`);

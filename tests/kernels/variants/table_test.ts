@@ -1,6 +1,7 @@
 import { gpuTest } from "../../_helpers.ts";
-import { Autotuner } from "../../../kernels/runtime/autotune.ts";
-import { fingerprint, type TiledKernel } from "../../../kernels/runtime/variants.ts";
+import { Autotuner } from "../../../kernels/variants/autotune.ts";
+import { fingerprint, type TiledKernel } from "../../../kernels/variants/table.ts";
+import { pick, variantPolicy } from "../../../kernels/variants/policy.ts";
 
 const kernel = (name: string, code: string): TiledKernel => ({
   kernel: { name, code },
@@ -31,23 +32,24 @@ Deno.test("a fingerprint covers the variants it is given, and only those", () =>
 gpuTest(
   "a changed kernel of a family the adapter does not tune keeps its tuned choices",
   (gpu) => {
-    const families = gpu.tuneFamilies;
+    const policy = variantPolicy(gpu);
+    const families = policy.tuneFamilies;
     try {
-      gpu.tuneFamilies = ["cpu", "gpu"];
+      policy.tuneFamilies = ["cpu", "gpu"];
       const tuner = new Autotuner("test", null);
-      gpu.tuner = tuner;
+      policy.tuner = tuner;
       const shape = { key: "1,2,3", flops: 1e12 };
       const setup = () => () => {};
-      gpu.pick("op", shape, table("// wide v1"), "cpu", setup);
-      gpu.pick("op", shape, table("// wide v2"), "cpu", setup); // wide is not tuned here
+      pick(gpu, "op", shape, table("// wide v1"), "cpu", setup);
+      pick(gpu, "op", shape, table("// wide v2"), "cpu", setup); // wide is not tuned here
       if (tuner.pending !== 1) throw new Error(`pending ${tuner.pending}, want 1`);
-      gpu.pick("op", shape, table("// wide v1", "// cpu v2"), "cpu", setup);
+      pick(gpu, "op", shape, table("// wide v1", "// cpu v2"), "cpu", setup);
       if (tuner.pending as number !== 2) {
         throw new Error("a changed tuned kernel was not queued anew");
       }
     } finally {
-      gpu.tuner = null;
-      gpu.tuneFamilies = families;
+      policy.tuner = null;
+      policy.tuneFamilies = families;
     }
   },
 );

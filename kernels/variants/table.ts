@@ -4,7 +4,7 @@
  * with the tile of outputs one workgroup covers, read from the "// Tile: R x C" line the generator
  * writes into its header (tools/gen_gemm.ts).
  */
-import type { Gpu, Kernel } from "./gpu.ts";
+import type { Kernel } from "../runtime/gpu.ts";
 
 /** A kernel and the rows x columns of output one workgroup computes. */
 export interface TiledKernel {
@@ -74,12 +74,4 @@ export function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, "0");
-}
-
-/**
- * The variant to run without a measured choice: the adapter's family, or "narrow" on the
- * software adapter when `small` (few input channels or short weight rows).
- */
-export function defaultVariant(gpu: Gpu, small: boolean): Gpu["gemm"] | "narrow" {
-  return gpu.gemm === "cpu" && small ? "narrow" : gpu.gemm;
 }
