@@ -9,6 +9,7 @@ import {
   CPU_CONV_BLOCK,
   CPU_NOTE,
   gemmKernel,
+  type Generated,
   GPU_BLOCK,
   GPU_NOTE,
   putAccumulating,
@@ -66,7 +67,7 @@ const tap = (r: string, suffix: string) =>
   `let kd${suffix} = i32(${r} / khw); let kh${suffix} = i32((${r} % khw) / p.KW); ` +
   `let kw${suffix} = i32(${r} % p.KW);`;
 
-function forward(b: Block, variant: string): string {
+function forward(b: Block, variant: string): Generated {
   return gemmKernel({
     ...b,
     header: [
@@ -124,7 +125,7 @@ const PHASE_FIELDS = ["rd", "rh", "rw", "id0", "ih0", "iw0", "Dd", "Hh", "Ww", "
  * conv2d's): every phase in one dispatch, grid z indexing p.phases; otherwise one dispatch per
  * phase with the phase in scalar uniforms (the software adapter's, see tools/gen_kernels.ts).
  */
-function backwardInput(b: Block, variant: string, folded = false): string {
+function backwardInput(b: Block, variant: string, folded = false): Generated {
   const q = folded ? "q" : "p";
   const grid = `Grid: x = ceil(${folded ? "max N" : "N"} / ${b.TN * b.WX}), y = ceil(M / ${
     b.TM * b.WY
@@ -197,7 +198,7 @@ ${put("dx")}`,
   });
 }
 
-function backwardWeight(b: Block, variant: string): string {
+function backwardWeight(b: Block, variant: string): Generated {
   return gemmKernel({
     ...b,
     header: [
@@ -242,7 +243,7 @@ ${put("dw")}`,
 }
 
 /** File name (relative to kernels/) -> generated source, for the conv3d kernels. */
-export function conv3dKernels(): Record<string, string> {
+export function conv3dKernels(): Record<string, Generated> {
   return {
     "conv3d/conv3d_forward.wgsl": forward(CPU_CONV_BLOCK, CPU_NOTE),
     "conv3d/conv3d_forward_gpu.wgsl": forward(GPU_BLOCK, GPU_NOTE),

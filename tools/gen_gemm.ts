@@ -159,10 +159,14 @@ export const WIDE_NOTE =
   "Variant for real GPUs: shared-memory tiles (128x128 per workgroup, 8x8 per invocation, k in " +
   "steps of 8), barriers.";
 
-/**
- * The header line that tells the TypeScript wrappers a kernel's tile (kernels/variants/table.ts
- * reads it), so the grid is never sized from a second, hand-kept copy of the block.
- */
+/** A generated GEMM-shaped kernel: its source and the tile of outputs one workgroup computes. */
+export interface Generated {
+  code: string;
+  /** Written to generated/tiles.json, which the wrappers size their grids by. */
+  tile: { rows: number; cols: number };
+}
+
+/** The header line that shows a reader the kernel's tile (the wrappers read tiles.json). */
 function tileLine(rows: number, cols: number): string {
   return `// Tile: ${rows} x ${cols} outputs per workgroup.`;
 }
@@ -191,7 +195,7 @@ function preamble(
 }
 
 /** The WGSL source of a GEMM-shaped kernel. */
-export function gemmKernel(spec: GemmSpec): string {
+export function gemmKernel(spec: GemmSpec): Generated {
   if (spec.tiled) return tiledKernel(spec);
   const { TM, TN, WX, WY } = spec;
   if (TM % 4 !== 0) throw new Error("TM must be a multiple of 4");
@@ -250,7 +254,7 @@ export function gemmKernel(spec: GemmSpec): string {
     }
   }
   emit("}");
-  return L.join("\n") + "\n";
+  return { code: L.join("\n") + "\n", tile: { rows: TM * WY, cols: TN * WX } };
 }
 
 function range(n: number): number[] {
@@ -331,7 +335,7 @@ function emitTileLoads(
  * values of k (one column setup; see emitTileLoads). Out-of-range k loads zero; out-of-range rows
  * and columns are clamped and not stored.
  */
-export function tiledKernel(spec: GemmSpec): string {
+export function tiledKernel(spec: GemmSpec): Generated {
   const H = spec.TM / 4; // 1: 64x64 tiles, 2: 128x128
   if (spec.TM !== spec.TN || (H !== 1 && H !== 2) || spec.WX !== 16 || spec.WY !== 16) {
     throw new Error("tiled kernels are 4x4 or 8x8 per invocation in 16x16 workgroups");
@@ -416,7 +420,7 @@ export function tiledKernel(spec: GemmSpec): string {
     }
   }
   emit("}");
-  return L.join("\n") + "\n";
+  return { code: L.join("\n") + "\n", tile: { rows: T, cols: T } };
 }
 
 /** A GEMM whose operands are read four values at a time (vec4Kernel). */
@@ -447,7 +451,7 @@ export interface Vec4GemmSpec {
  * loads along k instead held 32 vec4 rows live and were slower than scalar loads). M and N must
  * be multiples of 4.
  */
-export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): string {
+export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): Generated {
   const { TM, TN, WX, WY } = block;
   if (TM % 4 !== 0 || TN % 4 !== 0) throw new Error("TM and TN must be multiples of 4");
   const Q = TM / 4, J = TN / 4;
@@ -501,5 +505,5 @@ export function vec4Kernel(spec: Vec4GemmSpec, block: Block = CPU_CONV_BLOCK): s
     }
   }
   emit("}");
-  return L.join("\n") + "\n";
+  return { code: L.join("\n") + "\n", tile: { rows: TM * WY, cols: TN * WX } };
 }

@@ -2,21 +2,38 @@
  * 2-D convolution without bias (NCHW, weights [Co, Ci, KH, KW]), as implicit GEMM kernels:
  * forward, backward-input and backward-weight (split-K with a reduction pass).
  */
-import forwardSrc from "./conv2d_forward.wgsl" with { type: "text" };
-import forwardGpuSrc from "./conv2d_forward_gpu.wgsl" with { type: "text" };
-import forwardTiledSrc from "./conv2d_forward_tiled.wgsl" with { type: "text" };
-import forwardWideSrc from "./conv2d_forward_wide.wgsl" with { type: "text" };
-import backwardInputSrc from "./conv2d_backward_input.wgsl" with { type: "text" };
-import backwardInputNarrowSrc from "./conv2d_backward_input_narrow.wgsl" with { type: "text" };
-import backwardInputGpuSrc from "./conv2d_backward_input_gpu.wgsl" with { type: "text" };
-import backwardInputTiledSrc from "./conv2d_backward_input_tiled.wgsl" with { type: "text" };
-import backwardInputWideSrc from "./conv2d_backward_input_wide.wgsl" with { type: "text" };
-import backwardWeightSrc from "./conv2d_backward_weight.wgsl" with { type: "text" };
-import backwardWeightNarrowSrc from "./conv2d_backward_weight_narrow.wgsl" with { type: "text" };
-import backwardWeightGpuSrc from "./conv2d_backward_weight_gpu.wgsl" with { type: "text" };
-import backwardWeightTiledSrc from "./conv2d_backward_weight_tiled.wgsl" with { type: "text" };
-import backwardWeightWideSrc from "./conv2d_backward_weight_wide.wgsl" with { type: "text" };
-import backwardWeightWindowSrc from "./conv2d_backward_weight_window.wgsl" with { type: "text" };
+import forwardSrc from "./generated/conv2d_forward.wgsl" with { type: "text" };
+import forwardGpuSrc from "./generated/conv2d_forward_gpu.wgsl" with { type: "text" };
+import forwardTiledSrc from "./generated/conv2d_forward_tiled.wgsl" with { type: "text" };
+import forwardWideSrc from "./generated/conv2d_forward_wide.wgsl" with { type: "text" };
+import backwardInputSrc from "./generated/conv2d_backward_input.wgsl" with { type: "text" };
+import backwardInputNarrowSrc from "./generated/conv2d_backward_input_narrow.wgsl" with {
+  type: "text",
+};
+import backwardInputGpuSrc from "./generated/conv2d_backward_input_gpu.wgsl" with { type: "text" };
+import backwardInputTiledSrc from "./generated/conv2d_backward_input_tiled.wgsl" with {
+  type: "text",
+};
+import backwardInputWideSrc from "./generated/conv2d_backward_input_wide.wgsl" with {
+  type: "text",
+};
+import backwardWeightSrc from "./generated/conv2d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightNarrowSrc from "./generated/conv2d_backward_weight_narrow.wgsl" with {
+  type: "text",
+};
+import backwardWeightGpuSrc from "./generated/conv2d_backward_weight_gpu.wgsl" with {
+  type: "text",
+};
+import backwardWeightTiledSrc from "./generated/conv2d_backward_weight_tiled.wgsl" with {
+  type: "text",
+};
+import backwardWeightWideSrc from "./generated/conv2d_backward_weight_wide.wgsl" with {
+  type: "text",
+};
+import backwardWeightWindowSrc from "./generated/conv2d_backward_weight_window.wgsl" with {
+  type: "text",
+};
+import TILES from "./generated/tiles.json" with { type: "json" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, type SplitKKernel, splitKTable, sumSplits } from "./split_k.ts";
 import { dispatchPhases, FOLDED_PHASES } from "./phases.ts";
@@ -45,21 +62,21 @@ const FORWARD = variantTable("conv2d_forward", {
   gpu: forwardGpuSrc,
   tiled: forwardTiledSrc,
   wide: forwardWideSrc,
-});
+}, TILES);
 const BACKWARD_INPUT = variantTable("conv2d_backward_input", {
   cpu: backwardInputSrc,
   narrow: backwardInputNarrowSrc,
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
   wide: backwardInputWideSrc,
-});
+}, TILES);
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv2d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
   wide: backwardWeightWideSrc,
-}));
+}, TILES));
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {
@@ -77,7 +94,7 @@ const WITH_WINOGRAD = withWinograd(DIRECT, WINOGRAD, WINOGRAD_BACKWARD_WEIGHT);
  * cpu kernels at the CREMA-D step's two stems); the default kernels stay the untuned choice.
  */
 const WINDOW: SplitKKernel = {
-  ...tiledKernel("conv2d_backward_weight_window", backwardWeightWindowSrc),
+  ...tiledKernel("conv2d_backward_weight_window", backwardWeightWindowSrc, TILES),
   targetGroups: 64, // as the software adapter's other weight-gradient kernels (split_k.ts)
 };
 const windowFits = (s: Conv2dShape) => s.KH === 7 && s.KW === 7 && s.stride === 2;

@@ -7,14 +7,15 @@
  * order. A variant of the conv passes ("pointwise") where channels and positions per image are
  * multiples of 4; the weight gradient stays with the direct kernels.
  */
-import gemmSrc from "./pointwise_gemm_vec4.wgsl" with { type: "text" };
+import gemmSrc from "./generated/pointwise_gemm_vec4.wgsl" with { type: "text" };
+import TILES from "./generated/tiles.json" with { type: "json" };
 import { swapAxes12Into, swapKernel } from "../layout/layout.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import { tiledKernel } from "../variants/table.ts";
 
 /** The GEMM kernel (its tile read from the header) and, as a companion, the transpose it needs. */
 export const POINTWISE = {
-  ...tiledKernel("pointwise_gemm_vec4", gemmSrc),
+  ...tiledKernel("pointwise_gemm_vec4", gemmSrc, TILES),
   companions: [swapKernel],
 };
 

@@ -18,22 +18,22 @@ import weightSrc from "./winograd_weight_transform.wgsl" with { type: "text" };
 import outputSrc from "./winograd_output_transform.wgsl" with { type: "text" };
 import outputBackwardSrc from "./winograd_output_transform_backward.wgsl" with { type: "text" };
 import weightBackwardSrc from "./winograd_weight_transform_backward.wgsl" with { type: "text" };
-import f4InputSrc from "./winograd_f4_input_transform.wgsl" with { type: "text" };
-import f4WeightSrc from "./winograd_f4_weight_transform.wgsl" with { type: "text" };
-import f4OutputSrc from "./winograd_f4_output_transform.wgsl" with { type: "text" };
-import f4OutputBackwardSrc from "./winograd_f4_output_transform_backward.wgsl" with {
+import f4InputSrc from "./generated/winograd_f4_input_transform.wgsl" with { type: "text" };
+import f4WeightSrc from "./generated/winograd_f4_weight_transform.wgsl" with { type: "text" };
+import f4OutputSrc from "./generated/winograd_f4_output_transform.wgsl" with { type: "text" };
+import f4OutputBackwardSrc from "./generated/winograd_f4_output_transform_backward.wgsl" with {
   type: "text",
 };
-import f4WeightBackwardSrc from "./winograd_f4_weight_transform_backward.wgsl" with {
+import f4WeightBackwardSrc from "./generated/winograd_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
-import f6InputSrc from "./winograd_f6_input_transform.wgsl" with { type: "text" };
-import f6WeightSrc from "./winograd_f6_weight_transform.wgsl" with { type: "text" };
-import f6OutputSrc from "./winograd_f6_output_transform.wgsl" with { type: "text" };
-import f6OutputBackwardSrc from "./winograd_f6_output_transform_backward.wgsl" with {
+import f6InputSrc from "./generated/winograd_f6_input_transform.wgsl" with { type: "text" };
+import f6WeightSrc from "./generated/winograd_f6_weight_transform.wgsl" with { type: "text" };
+import f6OutputSrc from "./generated/winograd_f6_output_transform.wgsl" with { type: "text" };
+import f6OutputBackwardSrc from "./generated/winograd_f6_output_transform_backward.wgsl" with {
   type: "text",
 };
-import f6WeightBackwardSrc from "./winograd_f6_weight_transform_backward.wgsl" with {
+import f6WeightBackwardSrc from "./generated/winograd_f6_weight_transform_backward.wgsl" with {
   type: "text",
 };
 import { expectShape, type Tensor } from "../tensor.ts";

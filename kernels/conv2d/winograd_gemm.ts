@@ -5,20 +5,29 @@
  * pipelines that run an algorithm's transforms around them (forward / input gradient; weight
  * gradient), and the pass tables the convolutions choose from.
  */
-import gemmSrc from "./winograd_gemm.wgsl" with { type: "text" };
-import gemmGpuSrc from "./winograd_gemm_gpu.wgsl" with { type: "text" };
-import gemmTiledSrc from "./winograd_gemm_tiled.wgsl" with { type: "text" };
-import gemmWideSrc from "./winograd_gemm_wide.wgsl" with { type: "text" };
-import gemmVec4Src from "./winograd_gemm_vec4.wgsl" with { type: "text" };
-import gemmBackwardSrc from "./winograd_gemm_backward.wgsl" with { type: "text" };
-import gemmBackwardGpuSrc from "./winograd_gemm_backward_gpu.wgsl" with { type: "text" };
-import gemmBackwardTiledSrc from "./winograd_gemm_backward_tiled.wgsl" with { type: "text" };
-import gemmBackwardWideSrc from "./winograd_gemm_backward_wide.wgsl" with { type: "text" };
-import gemmBackwardNarrowSrc from "./winograd_gemm_backward_narrow.wgsl" with { type: "text" };
-import gemmBackwardVec4Src from "./winograd_gemm_backward_vec4.wgsl" with { type: "text" };
-import gemmBackwardVec4NarrowSrc from "./winograd_gemm_backward_vec4_narrow.wgsl" with {
+import gemmSrc from "./generated/winograd_gemm.wgsl" with { type: "text" };
+import gemmGpuSrc from "./generated/winograd_gemm_gpu.wgsl" with { type: "text" };
+import gemmTiledSrc from "./generated/winograd_gemm_tiled.wgsl" with { type: "text" };
+import gemmWideSrc from "./generated/winograd_gemm_wide.wgsl" with { type: "text" };
+import gemmVec4Src from "./generated/winograd_gemm_vec4.wgsl" with { type: "text" };
+import gemmBackwardSrc from "./generated/winograd_gemm_backward.wgsl" with { type: "text" };
+import gemmBackwardGpuSrc from "./generated/winograd_gemm_backward_gpu.wgsl" with { type: "text" };
+import gemmBackwardTiledSrc from "./generated/winograd_gemm_backward_tiled.wgsl" with {
   type: "text",
 };
+import gemmBackwardWideSrc from "./generated/winograd_gemm_backward_wide.wgsl" with {
+  type: "text",
+};
+import gemmBackwardNarrowSrc from "./generated/winograd_gemm_backward_narrow.wgsl" with {
+  type: "text",
+};
+import gemmBackwardVec4Src from "./generated/winograd_gemm_backward_vec4.wgsl" with {
+  type: "text",
+};
+import gemmBackwardVec4NarrowSrc from "./generated/winograd_gemm_backward_vec4_narrow.wgsl" with {
+  type: "text",
+};
+import TILES from "./generated/tiles.json" with { type: "json" };
 import { type BufferRange, type Gpu, groups1d, type Kernel } from "../runtime/gpu.ts";
 import type { GemmVariant } from "../variants/policy.ts";
 import { specialize } from "../runtime/specialize.ts";
@@ -136,7 +145,7 @@ const GEMMS = variantTable("winograd_gemm", {
   tiled: gemmTiledSrc,
   wide: gemmWideSrc,
   vec4: gemmVec4Src,
-});
+}, TILES);
 /**
  * The batched Winograd GEMMs (shared by the 2-D and 3-D convolutions), one per family: the
  * software adapter's reads both operands as vec4 (its passes 1.16-1.26x faster at ResNet18's
@@ -157,7 +166,7 @@ const BACKWARD_GEMMS = splitKTable(variantTable("winograd_gemm_backward", {
   narrow: gemmBackwardNarrowSrc,
   vec4: gemmBackwardVec4Src,
   vec4_narrow: gemmBackwardVec4NarrowSrc,
-}));
+}, TILES));
 /**
  * The weight-gradient GEMMs, one per family; the software adapter's reads both transforms stored
  * tile-major as vec4 (where the channels are multiples of 4; the scalar kernels elsewhere), in

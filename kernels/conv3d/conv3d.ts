@@ -8,20 +8,35 @@
  * the input size as the I3D port does: total = max(k - s, 0) when s divides the size, else
  * max(k - size mod s, 0); front = total div 2, back = the rest).
  */
-import forwardSrc from "./conv3d_forward.wgsl" with { type: "text" };
-import forwardGpuSrc from "./conv3d_forward_gpu.wgsl" with { type: "text" };
-import forwardTiledSrc from "./conv3d_forward_tiled.wgsl" with { type: "text" };
-import forwardWideSrc from "./conv3d_forward_wide.wgsl" with { type: "text" };
-import backwardInputSrc from "./conv3d_backward_input.wgsl" with { type: "text" };
-import backwardInputNarrowSrc from "./conv3d_backward_input_narrow.wgsl" with { type: "text" };
-import backwardInputGpuSrc from "./conv3d_backward_input_gpu.wgsl" with { type: "text" };
-import backwardInputTiledSrc from "./conv3d_backward_input_tiled.wgsl" with { type: "text" };
-import backwardInputWideSrc from "./conv3d_backward_input_wide.wgsl" with { type: "text" };
-import backwardWeightSrc from "./conv3d_backward_weight.wgsl" with { type: "text" };
-import backwardWeightNarrowSrc from "./conv3d_backward_weight_narrow.wgsl" with { type: "text" };
-import backwardWeightGpuSrc from "./conv3d_backward_weight_gpu.wgsl" with { type: "text" };
-import backwardWeightTiledSrc from "./conv3d_backward_weight_tiled.wgsl" with { type: "text" };
-import backwardWeightWideSrc from "./conv3d_backward_weight_wide.wgsl" with { type: "text" };
+import forwardSrc from "./generated/conv3d_forward.wgsl" with { type: "text" };
+import forwardGpuSrc from "./generated/conv3d_forward_gpu.wgsl" with { type: "text" };
+import forwardTiledSrc from "./generated/conv3d_forward_tiled.wgsl" with { type: "text" };
+import forwardWideSrc from "./generated/conv3d_forward_wide.wgsl" with { type: "text" };
+import backwardInputSrc from "./generated/conv3d_backward_input.wgsl" with { type: "text" };
+import backwardInputNarrowSrc from "./generated/conv3d_backward_input_narrow.wgsl" with {
+  type: "text",
+};
+import backwardInputGpuSrc from "./generated/conv3d_backward_input_gpu.wgsl" with { type: "text" };
+import backwardInputTiledSrc from "./generated/conv3d_backward_input_tiled.wgsl" with {
+  type: "text",
+};
+import backwardInputWideSrc from "./generated/conv3d_backward_input_wide.wgsl" with {
+  type: "text",
+};
+import backwardWeightSrc from "./generated/conv3d_backward_weight.wgsl" with { type: "text" };
+import backwardWeightNarrowSrc from "./generated/conv3d_backward_weight_narrow.wgsl" with {
+  type: "text",
+};
+import backwardWeightGpuSrc from "./generated/conv3d_backward_weight_gpu.wgsl" with {
+  type: "text",
+};
+import backwardWeightTiledSrc from "./generated/conv3d_backward_weight_tiled.wgsl" with {
+  type: "text",
+};
+import backwardWeightWideSrc from "./generated/conv3d_backward_weight_wide.wgsl" with {
+  type: "text",
+};
+import TILES from "./generated/tiles.json" with { type: "json" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { dispatchSplitK, splitKTable } from "../conv2d/split_k.ts";
 import { dispatchPhases, FOLDED_PHASES } from "../conv2d/phases.ts";
@@ -56,21 +71,21 @@ const FORWARD = variantTable("conv3d_forward", {
   gpu: forwardGpuSrc,
   tiled: forwardTiledSrc,
   wide: forwardWideSrc,
-});
+}, TILES);
 const BACKWARD_INPUT = variantTable("conv3d_backward_input", {
   cpu: backwardInputSrc,
   narrow: backwardInputNarrowSrc,
   gpu: backwardInputGpuSrc,
   tiled: backwardInputTiledSrc,
   wide: backwardInputWideSrc,
-});
+}, TILES);
 const BACKWARD_WEIGHT = splitKTable(variantTable("conv3d_backward_weight", {
   cpu: backwardWeightSrc,
   narrow: backwardWeightNarrowSrc,
   gpu: backwardWeightGpuSrc,
   tiled: backwardWeightTiledSrc,
   wide: backwardWeightWideSrc,
-}));
+}, TILES));
 
 /** The direct kernels' tables, and with Winograd's variants for the shapes that suit them. */
 const DIRECT: PassTables = {

@@ -10,18 +10,22 @@
  * runs the adjoint transforms around a split-K GEMM over the tiles. F(2x2x2) rounds like the
  * direct sums (coefficients 0, +-1, 1/2); F(2x4x4) like the 2-D F(4x4, 3x3) (see the README).
  */
-import inputSrc from "./winograd3d_input_transform.wgsl" with { type: "text" };
-import weightSrc from "./winograd3d_weight_transform.wgsl" with { type: "text" };
-import outputSrc from "./winograd3d_output_transform.wgsl" with { type: "text" };
-import outputBackwardSrc from "./winograd3d_output_transform_backward.wgsl" with { type: "text" };
-import weightBackwardSrc from "./winograd3d_weight_transform_backward.wgsl" with { type: "text" };
-import f4InputSrc from "./winograd3d_f4_input_transform.wgsl" with { type: "text" };
-import f4WeightSrc from "./winograd3d_f4_weight_transform.wgsl" with { type: "text" };
-import f4OutputSrc from "./winograd3d_f4_output_transform.wgsl" with { type: "text" };
-import f4OutputBackwardSrc from "./winograd3d_f4_output_transform_backward.wgsl" with {
+import inputSrc from "./generated/winograd3d_input_transform.wgsl" with { type: "text" };
+import weightSrc from "./generated/winograd3d_weight_transform.wgsl" with { type: "text" };
+import outputSrc from "./generated/winograd3d_output_transform.wgsl" with { type: "text" };
+import outputBackwardSrc from "./generated/winograd3d_output_transform_backward.wgsl" with {
   type: "text",
 };
-import f4WeightBackwardSrc from "./winograd3d_f4_weight_transform_backward.wgsl" with {
+import weightBackwardSrc from "./generated/winograd3d_weight_transform_backward.wgsl" with {
+  type: "text",
+};
+import f4InputSrc from "./generated/winograd3d_f4_input_transform.wgsl" with { type: "text" };
+import f4WeightSrc from "./generated/winograd3d_f4_weight_transform.wgsl" with { type: "text" };
+import f4OutputSrc from "./generated/winograd3d_f4_output_transform.wgsl" with { type: "text" };
+import f4OutputBackwardSrc from "./generated/winograd3d_f4_output_transform_backward.wgsl" with {
+  type: "text",
+};
+import f4WeightBackwardSrc from "./generated/winograd3d_f4_weight_transform_backward.wgsl" with {
   type: "text",
 };
 import { expectShape, type Tensor } from "../tensor.ts";

@@ -4,11 +4,12 @@
  * `matmulInto` is the raw kernel call; `matmul` and `linear` are autograd ops:
  * linear(x[B,I], W[O,I], b[O]) = x W^T + b (PyTorch's layout for nn.Linear weights).
  */
-import src from "./matmul_forward.wgsl" with { type: "text" };
-import gpuSrc from "./matmul_forward_gpu.wgsl" with { type: "text" };
-import tiledSrc from "./matmul_forward_tiled.wgsl" with { type: "text" };
-import wideSrc from "./matmul_forward_wide.wgsl" with { type: "text" };
+import src from "./generated/matmul_forward.wgsl" with { type: "text" };
+import gpuSrc from "./generated/matmul_forward_gpu.wgsl" with { type: "text" };
+import tiledSrc from "./generated/matmul_forward_tiled.wgsl" with { type: "text" };
+import wideSrc from "./generated/matmul_forward_wide.wgsl" with { type: "text" };
 import biasSrc from "./bias_backward.wgsl" with { type: "text" };
+import TILES from "./generated/tiles.json" with { type: "json" };
 import { Tensor } from "../tensor.ts";
 import { expectShape } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
@@ -21,7 +22,7 @@ const VARIANTS = variantTable("matmul_forward", {
   gpu: gpuSrc,
   tiled: tiledSrc,
   wide: wideSrc,
-});
+}, TILES);
 type Variant = keyof typeof VARIANTS;
 const biasKernel = { name: "bias_backward", code: biasSrc };
 

@@ -1,8 +1,8 @@
 /**
  * The variants of a generated GEMM-shaped op (matmul, the conv passes): one kernel per family
  * ("cpu", "gpu", "tiled", "wide", and "narrow" where few channels need a smaller block), each
- * with the tile of outputs one workgroup covers, read from the "// Tile: R x C" line the generator
- * writes into its header (tools/gen_gemm.ts).
+ * with the tile of outputs one workgroup covers, from the generator's data: the tiles.json it
+ * writes beside the kernels (kernels/<op>/generated/, tools/gen_kernels.ts).
  */
 import type { Kernel } from "../runtime/gpu.ts";
 
@@ -15,21 +15,29 @@ export interface TiledKernel {
   companions?: readonly Kernel[];
 }
 
-/** A generated kernel with the tile its header declares. */
-export function tiledKernel(name: string, code: string): TiledKernel {
-  const m = code.match(/^\/\/ Tile: (\d+) x (\d+) outputs per workgroup\.$/m);
-  if (!m) throw new Error(`kernel ${name}: no "// Tile: R x C" line in its header`);
-  return { kernel: { name, code }, rows: Number(m[1]), cols: Number(m[2]) };
+/** A generated folder's tiles.json: kernel file -> [rows, columns] of outputs per workgroup. */
+export type Tiles = Readonly<Record<string, readonly number[]>>;
+
+/** Generated kernel `name` (file `name.wgsl`) with its tile from `tiles`. */
+export function tiledKernel(name: string, code: string, tiles: Tiles): TiledKernel {
+  const tile = tiles[`${name}.wgsl`];
+  if (!tile || tile.length !== 2) {
+    throw new Error(`kernel ${name}: no tile in its generated/tiles.json (run deno task gen)`);
+  }
+  return { kernel: { name, code }, rows: tile[0], cols: tile[1] };
 }
 
 /** The variants of op `base`: kernel `base` for "cpu", `base_<variant>` for the others. */
 export function variantTable<V extends string>(
   base: string,
   sources: Record<V, string>,
+  tiles: Tiles,
 ): Record<V, TiledKernel> {
   const entries = Object.entries(sources) as [V, string][];
   return Object.fromEntries(
-    entries.map(([v, code]) => [v, tiledKernel(v === "cpu" ? base : `${base}_${v}`, code)]),
+    entries.map((
+      [v, code],
+    ) => [v, tiledKernel(v === "cpu" ? base : `${base}_${v}`, code, tiles)]),
   ) as Record<V, TiledKernel>;
 }
 
