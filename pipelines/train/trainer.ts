@@ -16,6 +16,7 @@ import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
 import { loadPretrainedFiles } from "../models/pretrained.ts";
 import { appendText, sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
+import { readSafetensorsMetadata } from "../io/safetensors.ts";
 import { exists } from "../io/files.ts";
 import type { TrainConfig } from "./config.ts";
 import { batches, shuffled } from "./dataset.ts";
@@ -102,9 +103,12 @@ function checkData(train: SplitData, test: SplitData): void {
  */
 export function trainBatches(order: number[], size: number): number[][] {
   const out = batches(order, size);
-  if (out.length > 1 && out[out.length - 1].length === 1) out.pop();
+  if (leavesOne(order.length, size)) out.pop();
   return out;
 }
+
+/** Whether n samples in batches of `size` leave a last batch of one (after a full one). */
+const leavesOne = (n: number, size: number): boolean => n > size && n % size === 1;
 
 /** Measure the kernel variants of shapes seen for the first time (when the gpu has a tuner). */
 async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
@@ -205,7 +209,7 @@ async function persistStart(
 async function divergedError(epoch: number, what: string, last: string): Promise<Error> {
   const state = await exists(last)
     ? `last good state: ${last} (the end of epoch ${
-      (await loadCheckpoint(last)).meta.epoch
+      JSON.parse((await readSafetensorsMetadata(last)).mmboost ?? "{}").epoch
     }; resume it with a smaller optimizer.lr)`
     : "no checkpoint yet (the first epoch diverged; try a smaller optimizer.lr)";
   return new Error(`epoch ${epoch + 1}: ${what}; ${state}`);
@@ -238,7 +242,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     model.destroy();
     throw e;
   });
-  const seen = N - (N % c.batchSize === 1 && N > 1 ? 1 : 0); // samples per epoch (trainBatches)
+  const seen = N - (leavesOne(N, c.batchSize) ? 1 : 0); // samples per epoch (trainBatches)
   if (seen < N) {
     log(
       `${o.train.name}: ${N} samples in batches of ${c.batchSize} leave a last batch of 1 ` +
