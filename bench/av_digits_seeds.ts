@@ -2,6 +2,7 @@
  * The AV-Digits experiment behind the README's numbers: for each seed, audio alone (the strong
  * modality), naive joint training and AUG with configs/av_digits.json, then the means.
  *   deno task bench:avdigits [--seeds 0,1,2] [--methods unimodal,naive,aug] [--set key=value]...
+ *                            [--json FILE]
  * Accuracy is the mean of the last three epochs (test accuracy swings between epochs; the
  * best epoch is listed too).
  */
@@ -13,6 +14,7 @@ import { planRun, runPlan, timeStamp } from "../pipelines/cli.ts";
 import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
 import type { EpochRecord } from "../pipelines/train/record.ts";
 import { command } from "../pipelines/command.ts";
+import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
 
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     out: { type: "string", default: `runs/av-digits-seeds-${timeStamp()}` },
     methods: { type: "string", default: "unimodal,naive,aug" },
     set: { type: "string", multiple: true, default: [] },
+    json: { type: "string" },
   },
 });
 const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
@@ -33,7 +36,7 @@ const runs = ([["audio alone", "unimodal"], ["naive joint", "naive"], ["AUG", "a
   .filter(([, m]) => values.methods.split(",").includes(m));
 const results: Record<
   string,
-  { fused: number; audio: number; visual: number; best: number; cls: string }[]
+  { seed: number; fused: number; audio: number; visual: number; best: number; cls: string }[]
 > = {};
 const pct = (x: number) => (100 * x).toFixed(1);
 console.log(`adapter: ${gpu.adapterName}`);
@@ -52,6 +55,7 @@ for (const seed of values.seeds.split(",").map(Number)) {
     const r = await runPlan(gpu, avDigitsEntry, plan, { log: () => {}, progress: false });
     const h = r.history, m = h[0].test.modalities.length;
     const row = {
+      seed,
       fused: tail(h, (e) => e.test.fused.acc),
       audio: tail(h, (e) => e.test.modalities[0].acc),
       visual: m > 1 ? tail(h, (e) => e.test.modalities[1].acc) : NaN,
@@ -78,5 +82,16 @@ for (const [label] of runs) {
       Number.isNaN(v) ? "-" : pct(v)
     } | ${pct(mean(r.map((x) => x.best)))} | ${r.map((x) => x.cls).join(", ")} |`,
   );
+}
+if (values.json) {
+  const out = {
+    ...await provenance(gpu.adapterName, "bench:avdigits"),
+    config: "configs/av_digits.json",
+    accuracy: "mean of the last three epochs' test accuracy; best: the best epoch's",
+    methods: Object.fromEntries(
+      runs.map(([label, method]) => [method, { label, seeds: results[label] }]),
+    ),
+  };
+  await Deno.writeTextFile(values.json, JSON.stringify(out, null, 2) + "\n");
 }
 Deno.exit(0);

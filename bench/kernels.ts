@@ -35,6 +35,7 @@ import { winogradFits } from "../kernels/conv2d/winograd.ts";
 import { ALL_WINOGRAD_VARIANTS, type WinogradVariant } from "../kernels/conv2d/winograd_gemm.ts";
 import { type ConvCase, jaxPeer, outSize, type Peer, type Prepared, tfjsPeer } from "./peers.ts";
 import { command } from "../pipelines/command.ts";
+import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
 
@@ -237,7 +238,7 @@ if (import.meta.main) {
   if (values.json) {
     await Deno.writeTextFile(
       values.json,
-      JSON.stringify({ adapter: gpu.adapterName, rows }, null, 2) + "\n", // as deno fmt leaves it
+      JSON.stringify({ ...await provenance(gpu.adapterName, "bench"), rows }, null, 2) + "\n", // as deno fmt leaves it
     );
   }
   Deno.exit(0); // peers keep devices alive; end the process explicitly

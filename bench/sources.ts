@@ -20,6 +20,7 @@ import { SourceHashes } from "../pipelines/data/sources.ts";
 import { contentHash, hashesReady } from "../pipelines/io/hash.ts";
 import { listJpegs } from "../pipelines/io/files.ts";
 import { command } from "../pipelines/command.ts";
+import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
 
@@ -104,6 +105,11 @@ for (const [k, xs] of Object.entries(rows)) {
   console.log(`| ${k} | ${median(xs).toFixed(2)} | ${rate} |`);
 }
 if (values.json) {
-  const out = { date: new Date().toISOString().slice(0, 10), clips, bytes: total, seconds: result };
+  const out = {
+    ...await provenance("none (the CPU only)", "bench:sources"),
+    clips,
+    bytes: total,
+    seconds: result,
+  };
   await Deno.writeTextFile(values.json, JSON.stringify(out, null, 2) + "\n");
 }

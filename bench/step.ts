@@ -15,7 +15,7 @@
  *
  *   deno task bench:step [--batch 16] [--width 64] [--audio 257x188] [--visual 3x112x112]
  *                        [--iters 5] [--profile | --profile-grid] [--python /usr/bin/python3] [--no-tune]
- *                        [--torch-threads N]
+ *                        [--torch-threads N] [--json FILE]
  *   deno task bench:step --model i3d [--batch 2] [--frames 64] [--size 224]
  * Kernel variants are autotuned after the first step (kernels/variants/autotune.ts; the choices
  * are cached, MMBOOST_AUTOTUNE=PATH moves the cache) unless --no-tune.
@@ -30,6 +30,7 @@ import { oneHot } from "../kernels/loss/loss.ts";
 import { AugModel } from "../pipelines/models/multimodal.ts";
 import { augStep } from "../pipelines/train/steps.ts";
 import { command } from "../pipelines/command.ts";
+import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
 
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     frames: { type: "string", default: "64" },
     size: { type: "string", default: "224" },
     "torch-threads": { type: "string" },
+    json: { type: "string" },
   },
 });
 const i3d = values.model === "i3d";
@@ -175,50 +177,78 @@ function torchThreads(): number {
   if (!gpu.adapterInfo.isFallbackAdapter) return 0;
   return Number(Deno.env.get("LP_NUM_THREADS")) || navigator.hardwareConcurrency;
 }
-if (values.python === "none") {
-  console.log("PyTorch peer not run (--python none)");
-  Deno.exit(0);
+/** PyTorch's step as bench/step_torch.py prints it (null when it was not run). */
+interface TorchStep {
+  torch: string;
+  device: string;
+  step_ms: number;
+  piped_ms: number;
+  samples_per_s: number;
 }
-const threads = torchThreads();
-try {
-  const script = new URL("./step_torch.py", import.meta.url).pathname;
-  const out = await new Deno.Command(values.python, {
-    args: [
-      script,
-      "--batch",
-      String(B),
-      "--width",
-      String(width),
-      "--audio",
-      values.audio,
-      "--visual",
-      values.visual,
-      "--iters",
-      String(iters),
-      "--model",
-      values.model,
-      "--frames",
-      String(T),
-      "--size",
-      String(S),
-      "--threads",
-      String(threads),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
-  const t = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-  console.log(
-    `PyTorch ${t.torch} on ${t.device}: ${t.step_ms.toFixed(1)} ms, ${
-      t.samples_per_s.toFixed(2)
-    } samples/s; back to back ${t.piped_ms.toFixed(1)} ms`,
-  );
-  console.log(
-    `ratio mmboost / PyTorch samples/s: ${(t.step_ms / ms).toFixed(3)} (each step waited for)` +
-      (piped === null ? "" : `, ${(t.piped_ms / piped).toFixed(3)} (steps back to back)`),
-  );
-} catch (e) {
-  console.log(`PyTorch peer not run (${values.python}): ${(e as Error).message}`);
+let torch: TorchStep | null = null;
+if (values.python === "none") console.log("PyTorch peer not run (--python none)");
+else torch = await torchStep();
+if (values.json) {
+  const out = {
+    ...await provenance(gpu.adapterName, "bench:step"),
+    setting,
+    batch: B,
+    ms,
+    pipedMs: piped,
+    recordingMs: median(recording),
+    dispatches,
+    torch: torch && { ...torch, threads: torchThreads() },
+  };
+  await Deno.writeTextFile(values.json, JSON.stringify(out, null, 2) + "\n");
 }
 Deno.exit(0);
+
+/** Runs bench/step_torch.py on the same setting; null (with a line saying why) when it fails. */
+async function torchStep(): Promise<TorchStep | null> {
+  const threads = torchThreads();
+  try {
+    const script = new URL("./step_torch.py", import.meta.url).pathname;
+    const out = await new Deno.Command(values.python, {
+      args: [
+        script,
+        "--batch",
+        String(B),
+        "--width",
+        String(width),
+        "--audio",
+        values.audio,
+        "--visual",
+        values.visual,
+        "--iters",
+        String(iters),
+        "--model",
+        values.model,
+        "--frames",
+        String(T),
+        "--size",
+        String(S),
+        "--threads",
+        String(threads),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
+    }
+    const t: TorchStep = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+    console.log(
+      `PyTorch ${t.torch} on ${t.device}: ${t.step_ms.toFixed(1)} ms, ${
+        t.samples_per_s.toFixed(2)
+      } samples/s; back to back ${t.piped_ms.toFixed(1)} ms`,
+    );
+    console.log(
+      `ratio mmboost / PyTorch samples/s: ${(t.step_ms / ms).toFixed(3)} (each step waited for)` +
+        (piped === null ? "" : `, ${(t.piped_ms / piped).toFixed(3)} (steps back to back)`),
+    );
+    return t;
+  } catch (e) {
+    console.log(`PyTorch peer not run (${values.python}): ${(e as Error).message}`);
+    return null;
+  }
+}
