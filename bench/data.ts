@@ -4,7 +4,7 @@
  * It writes a synthetic CREMA-D folder of realistic sizes (2.5 s 16 kHz WAVs, 3 JPEG frames of
  * 480x360 per clip) to a temporary folder.
  *
- *   deno task bench:data [--clips 96] [--width 8]
+ *   deno task bench:data [--clips 96] [--width 8] [--json FILE]
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -19,12 +19,17 @@ import { DEFAULT_CONFIG, mergeConfig } from "../pipelines/train/config.ts";
 import { train } from "../pipelines/train/trainer.ts";
 import type { SplitData } from "../pipelines/data/split.ts";
 import { command } from "../pipelines/command.ts";
+import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { clips: { type: "string", default: "96" }, width: { type: "string", default: "8" } },
+  options: {
+    clips: { type: "string", default: "96" },
+    width: { type: "string", default: "8" },
+    json: { type: "string" },
+  },
 });
 const clips = Number(values.clips);
 const root = await Deno.makeTempDir({ prefix: "mmboost-data-bench-" });
@@ -117,4 +122,16 @@ console.log(
   } s (${((100 * waiting) / epoch).toFixed(1)} %) building batches from the cache`,
 );
 await Deno.remove(root, { recursive: true });
+if (values.json) {
+  const out = {
+    ...await provenance(gpu.adapterName, "bench:data"),
+    clips,
+    width: Number(values.width),
+    rawPerSecond: clips / rawSecs,
+    cachePerSecond: clips / cacheSecs,
+    epochSeconds: epoch / 1000,
+    waitingSeconds: waiting / 1000,
+  };
+  await Deno.writeTextFile(values.json, JSON.stringify(out, null, 2) + "\n");
+}
 Deno.exit(0);

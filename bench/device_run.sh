@@ -12,12 +12,11 @@
 #   i3d      NVGesture's three-I3D step (its tuning bounded by I3D_TUNE_BUDGET, default 60 s)
 # Each part gets at most its own cap (STEP_TIMEOUT, BENCH_TIMEOUT, PROFILE_TIMEOUT, TEST_TIMEOUT,
 # AB_TIMEOUT, I3D_TIMEOUT) and never more than what is left of DEADLINE; a part with under 20 s
-# left is skipped. The default DEADLINE, 480 s, fits one device command (10 minutes at most)
-# with the machine's start inside a session's 15 minutes of device time: give the run a
-# timeout_s of DEADLINE + 60. Output goes to $OUT (default ./out), at most 8 files as the device
-# tool returns: summary.txt (GPU, adapter, each part's exit status and time), step.log (step,
-# profile and A/B runs), bench.log, bench.json, autotune.json (the measured choices; copy it back
-# into a carried folder and point MMBOOST_AUTOTUNE at it to reuse them in a rerun), tests.log,
+# left is skipped. The default DEADLINE, 480 s, keeps the whole run under 10 minutes with the
+# machine's start; where a runner kills commands at a limit, give it DEADLINE + 60 s. Output
+# goes to $OUT (default ./out), at most 8 files: summary.txt (GPU, adapter, each part's exit
+# status and time), step.log (step, profile and A/B runs), bench.log, bench.json, autotune.json
+# (the measured choices; point MMBOOST_AUTOTUNE at a copy to reuse them in a rerun), tests.log,
 # i3d.log. STEP_BATCH (default 64) sets the step's batch; a rehearsal on the software adapter:
 #   RUN="step kernels" STEP_BATCH=2 BENCH_ARGS="--quick" OUT=/tmp/out bash bench/device_run.sh
 set -uo pipefail

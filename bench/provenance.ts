@@ -25,6 +25,13 @@ async function git(args: string[]): Promise<string | null> {
   }
 }
 
+/** The arguments without `--json FILE` (where the results went is not part of what ran). */
+function withoutJson(args: string[]): string[] {
+  return args.filter((a, i) =>
+    a !== "--json" && args[i - 1] !== "--json" && !a.startsWith("--json=")
+  );
+}
+
 /** The provenance of a run of `task` (e.g. "bench:step") with this process's arguments. */
 export async function provenance(adapter: string, task: string): Promise<Provenance> {
   const commit = await git(["rev-parse", "--short", "HEAD"]);
@@ -33,6 +40,6 @@ export async function provenance(adapter: string, task: string): Promise<Provena
     commit: commit === null ? "unknown" : commit + (dirty ? "+dirty" : ""),
     date: new Date().toISOString().slice(0, 10),
     adapter,
-    command: ["deno task", task, ...Deno.args].join(" "),
+    command: ["deno task", task, ...withoutJson(Deno.args)].join(" "),
   };
 }

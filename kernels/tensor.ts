@@ -13,12 +13,27 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** An f32 tensor on the GPU. */
+/**
+ * An f32 tensor on the GPU.
+ * @example Create, read and release
+ * ```ts
+ * import { Gpu, relu, Tensor } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create();
+ * const x = Tensor.from(gpu, [-1, 2, -3, 4], [2, 2]);
+ * const y = relu(x); // recorded, not yet run: read() submits and waits
+ * console.log(y.shape, await y.read()); // [ 2, 2 ] Float32Array(4) [ 0, 2, 0, 4 ]
+ * x.dispose();
+ * y.dispose();
+ * ```
+ */
 export class Tensor {
+  /** The device the tensor lives on. */
   readonly gpu: Gpu;
+  /** The shape, row-major (the last axis contiguous). */
   readonly shape: readonly number[];
   /** Number of elements. */
   readonly size: number;
+  /** The buffer holding the values (shared by views). */
   readonly buffer: GPUBuffer;
   /** Byte offset into `buffer`. */
   readonly offset: number;
@@ -37,6 +52,10 @@ export class Tensor {
   #owned: boolean;
   #disposed = false;
 
+  /**
+   * Wraps `buffer` (from `offset` bytes) as a tensor of `shape`; `owned` returns it to the pool on
+   * dispose. Prefer `Tensor.from`, `Tensor.zeros` and `Tensor.empty`.
+   */
   constructor(gpu: Gpu, shape: readonly number[], buffer: GPUBuffer, offset = 0, owned = false) {
     this.gpu = gpu;
     this.shape = [...shape];
@@ -81,6 +100,7 @@ export class Tensor {
     return { buffer: this.buffer, offset: this.offset, size: this.byteSize };
   }
 
+  /** True once `dispose` ran: any further use throws. */
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -148,11 +168,26 @@ function untrack(gpu: Gpu, t: { dispose(): void }, toParent: boolean): void {
   if (toParent && n > 1) scopes[n - 2].add(t);
 }
 
-/** Tensors created while a scope is open are disposed with it: `using s = new Scope(gpu)`. */
+/**
+ * Tensors created while a scope is open are disposed with it: `using s = new Scope(gpu)`.
+ * @example A training step in a scope
+ * ```ts
+ * import { Gpu, relu, Scope, Tensor } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create();
+ * let total = 0;
+ * for (let step = 0; step < 3; step++) {
+ *   using _ = new Scope(gpu); // every tensor made in the block is released at its end
+ *   const y = relu(Tensor.from(gpu, [step, -step], [2]));
+ *   total += (await y.read())[0];
+ * }
+ * console.log(total); // 3
+ * ```
+ */
 export class Scope {
   #gpu: Gpu;
   #members: Members = new Set();
 
+  /** Opens a scope on `gpu`: tensors created until it closes are disposed with it. */
   constructor(gpu: Gpu) {
     this.#gpu = gpu;
     let scopes = openScopes.get(gpu);
@@ -160,6 +195,7 @@ export class Scope {
     scopes.push(this.#members);
   }
 
+  /** Closes the scope (the innermost open one) and disposes its tensors. */
   dispose(): void {
     const top = openScopes.get(this.#gpu)?.pop();
     if (top !== this.#members) throw new Error("scopes closed out of order");
@@ -167,6 +203,7 @@ export class Scope {
     this.#members.clear();
   }
 
+  /** `using` support: the same as `dispose()`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

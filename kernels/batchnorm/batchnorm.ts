@@ -70,8 +70,11 @@ export function splitSlices(gpu: Gpu, B: number, S: number): number {
 
 /** Options of `batchNorm`. PyTorch's BatchNorm2d defaults: momentum 0.1, eps 1e-5. */
 export interface BatchNormOptions {
+  /** Training mode: batch statistics, running statistics updated; else the running ones. */
   training: boolean;
+  /** Weight of the batch in the running statistics; default 0.1 (PyTorch's). */
   momentum?: number;
+  /** Added to the variance; default 1e-5. */
   eps?: number;
   /** Apply ReLU to the output, fused (the forward and both backward kernels handle it). */
   relu?: boolean;

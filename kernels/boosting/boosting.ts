@@ -18,8 +18,11 @@ const statsKernel = { name: "train_stats_accumulate", code: statsSrc };
 
 /** Which loss terms are on: the whole ensemble, all but the newest, the newest's residual. */
 export interface BoostingTerms {
+  /** CE(z_all, y): the whole ensemble. */
   all: boolean;
+  /** CE(z_pre, y): the classifiers before the newest. */
   pre: boolean;
+  /** CE(z_new, y - lambda y softmax(z_pre)): the newest on the boosting residual. */
   residual: boolean;
 }
 
@@ -28,9 +31,11 @@ export const ALL_TERMS: BoostingTerms = { all: true, pre: true, residual: true }
 
 /** Logits of one modality's classifiers: the sum of all, of all but the newest, the newest. */
 export interface EnsembleLogits {
+  /** Logits of the whole ensemble (the sum over its classifiers). */
   all: Tensor;
   /** null when there is a single classifier */
   pre: Tensor | null;
+  /** Logits of the newest classifier. */
   last: Tensor;
 }
 

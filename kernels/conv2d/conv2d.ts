@@ -109,7 +109,9 @@ const tables = (s: Conv2dShape): PassTables =>
 
 /** Stride and zero padding (same in both spatial dimensions). */
 export interface Conv2dOptions {
+  /** Stride in both spatial dimensions; default 1. */
   stride?: number;
+  /** Zero padding on every side; default 0. */
   padding?: number;
 }
 
@@ -389,7 +391,18 @@ export function conv2dBackwardWeightVariantInto(
   backwardWeight(variant, dw, dy, x, s, accumulate);
 }
 
-/** Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW]. */
+/**
+ * Autograd conv2d (no bias): x [B,Ci,H,W], w [Co,Ci,KH,KW] -> [B,Co,OH,OW].
+ * @example A 3x3 box filter
+ * ```ts
+ * import { conv2d, Gpu, Tensor } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create();
+ * const x = Tensor.from(gpu, new Array(16).fill(1), [1, 1, 4, 4]); // [B, C, H, W]
+ * const w = Tensor.from(gpu, new Array(9).fill(1), [1, 1, 3, 3]); // [Co, Ci, KH, KW]
+ * const y = conv2d(x, w, { padding: 1 });
+ * console.log(await y.read()); // corners 4, edges 6, centre 9
+ * ```
+ */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const s = conv2dShape(x.shape, w.shape, options);
   const y = Tensor.empty(x.gpu, [s.B, s.Co, s.OH, s.OW]);

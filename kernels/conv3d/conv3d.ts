@@ -130,7 +130,9 @@ export type Triple = [number, number, number];
 
 /** Stride and padding, one value for all three dimensions or one per dimension (D, H, W). */
 export interface Conv3dOptions {
+  /** Stride per dimension (D, H, W), or one for all; default 1. */
   stride?: number | Triple;
+  /** Zero padding per dimension, one for all, or TensorFlow's "same"; default 0. */
   padding?: number | Triple | "same";
 }
 

@@ -12,7 +12,9 @@ const kernel = { name: "resized_crop_forward", code: src };
 
 /** An image as HWC RGB bytes. */
 export interface RgbImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** width * height * 3 bytes, row-major, RGB interleaved. */
   data: Uint8Array;

@@ -10,8 +10,10 @@
 
 /** A small, fast, seedable generator with a state that can be saved and restored. */
 export class Rng {
+  /** The generator's state (four words); save and restore it to continue a stream. */
   state: Uint32Array;
 
+  /** A generator from a seed, or from a saved `state`. */
   constructor(seed: number | Uint32Array) {
     if (seed instanceof Uint32Array) {
       if (seed.length !== 4) throw new Error(`Rng state must be 4 u32 values, got ${seed.length}`);

@@ -31,8 +31,11 @@ export type Trans = "n" | "t";
 
 /** Options of `matmulInto`. */
 export interface MatmulOptions {
+  /** Whether A is used transposed (its stored layout is read by strides; no copy). */
   transA?: Trans;
+  /** Whether B is used transposed. */
   transB?: Trans;
+  /** A bias added to every row of the result (length N). */
   bias?: Tensor;
   /** Add to the current contents of `out` instead of overwriting. */
   accumulate?: boolean;

@@ -11,26 +11,37 @@ const sgdKernel = { name: "sgd_update", code: sgdSrc };
 
 /** A named parameter and its initial values. */
 export interface ParameterSpec {
+  /** The parameter's name (as in checkpoints). */
   name: string;
+  /** Its shape. */
   shape: number[];
+  /** Its initial values (numel(shape) of them). */
   data: Float32Array;
 }
 
 /** Hyperparameters of SGD (PyTorch semantics). */
 export interface SgdOptions {
+  /** Learning rate. */
   lr: number;
+  /** Momentum (PyTorch's form: buf = m buf + g); default 0. */
   momentum?: number;
+  /** L2 weight decay added to the gradient; default 0. */
   weightDecay?: number;
 }
 
 /** Parameters in one arena; `get(name)` gives the tensor, `grad` its gradient. */
 export class ParameterSet {
+  /** The device the arenas live on. */
   readonly gpu: Gpu;
+  /** The parameters' names, in arena order. */
   readonly names: string[];
   /** The arenas: values, gradients, momentum buffers (flat, same layout). */
   readonly values: Tensor;
+  /** The gradients' arena. */
   readonly grads: Tensor;
+  /** The momentum buffers' arena. */
   readonly momentum: Tensor;
+  /** Each parameter's offset into the arenas, in elements. */
   readonly offsets: Map<string, number>; // in elements
   #params = new Map<string, Tensor>();
 

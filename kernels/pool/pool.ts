@@ -11,8 +11,11 @@ const avgBackwardKernel = { name: "global_avgpool_backward", code: avgBackwardSr
 
 /** Window, stride and padding of a max pool (ResNet: 3, 2, 1). */
 export interface MaxPoolOptions {
+  /** Window size (square). */
   kernel: number;
+  /** Stride. */
   stride: number;
+  /** Padding (with -infinity) on every side. */
   padding: number;
 }
 

@@ -22,8 +22,11 @@ const avgBackwardKernel = { name: "avgpool3d_backward", code: avgBackwardSrc };
 
 /** Window, stride (default: the window) and padding (default 0) of a 3-D pool. */
 export interface Pool3dOptions {
+  /** Window per dimension (D, H, W), or one for all. */
   kernel: number | Triple;
+  /** Stride per dimension, or one for all; default the window. */
   stride?: number | Triple;
+  /** Padding per dimension, one for all, or TensorFlow's "same"; default 0. */
   padding?: number | Triple | "same";
   /** Max pool only: padded positions hold 0 instead of being skipped (the I3D port). */
   zeroPad?: boolean;

@@ -19,6 +19,7 @@ export class BufferPool {
   /** Bytes held by the pool (free + live). */
   bytes = 0;
 
+  /** A pool for `device`'s storage buffers. */
   constructor(device: GPUDevice) {
     this.#device = device;
   }

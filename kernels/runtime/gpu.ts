@@ -23,6 +23,7 @@ export interface Kernel {
    * profile sums it under `base`; `profile: "grid"` keeps the values).
    */
   name: string;
+  /** The WGSL source. */
   code: string;
   /** Values of the source's `override` constants (e.g. a workgroup size). */
   constants?: Record<string, number>;
@@ -30,14 +31,19 @@ export interface Kernel {
 
 /** Something bindable as a storage buffer: a whole buffer or a byte range of one. */
 export interface BufferRange {
+  /** The buffer. */
   buffer: GPUBuffer;
+  /** Byte offset of the range (a multiple of the device's storage alignment). */
   offset: number;
+  /** Byte length of the range. */
   size: number;
 }
 
 /** Uniform values: u32 fields first, then f32 fields, matching the kernel's `Params` struct. */
 export interface Uniforms {
+  /** The u32 fields, in struct order. */
   u?: number[];
+  /** The f32 fields, in struct order after the u32 ones. */
   f?: number[];
 }
 
@@ -51,6 +57,7 @@ export interface GpuOptions {
   profile?: boolean | "grid";
   /** Dispatches per submit while recording (Gpu.flushEvery); default by adapter kind. */
   flushEvery?: number;
+  /** The adapter WebGPU is asked for (requestAdapter's powerPreference). */
   powerPreference?: GPUPowerPreference;
 }
 
@@ -71,14 +78,29 @@ export function groups1d(n: number, size: number): [number, number] {
   return [Math.ceil(g / y), y];
 }
 
-/** A WebGPU device with its caches; create one with `await Gpu.create()`. */
+/**
+ * A WebGPU device with its caches; create one with `await Gpu.create()`.
+ * @example Open the device, round-trip a tensor
+ * ```ts
+ * import { Gpu, Tensor } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create(); // a clear error names what to install when there is no adapter
+ * console.log(gpu.adapterName);
+ * const t = Tensor.from(gpu, [1, 2, 3], [3]);
+ * console.log(await t.read()); // Float32Array(3) [ 1, 2, 3 ]
+ * ```
+ */
 export class Gpu {
+  /** The WebGPU device every buffer and pipeline of this Gpu belongs to. */
   readonly device: GPUDevice;
+  /** What the adapter reports (vendor, architecture, description, fallback or not). */
   readonly adapterInfo: GPUAdapterInfo;
   /** The driver libraries serving the adapter and the processor (driver.ts). */
   readonly driver: DriverIdentity;
+  /** The device's enabled features (e.g. "timestamp-query"). */
   readonly features: ReadonlySet<string>;
+  /** The pool that recycles this device's buffers by exact size. */
   readonly pool: BufferPool;
+  /** GPU time per kernel when created with `profile`, else null. */
   readonly timer: GpuTimer | null;
   /** Dispatches recorded since the device was created (for tests and benches). */
   dispatches = 0;

@@ -7,8 +7,11 @@ const CAPACITY = 1024; // dispatches per submit
 
 /** Per-kernel GPU time totals. */
 export interface KernelTime {
+  /** The kernel (with its grid under `profile: "grid"`). */
   name: string;
+  /** Dispatches timed. */
   calls: number;
+  /** GPU milliseconds over those dispatches. */
   ms: number;
 }
 
@@ -21,6 +24,7 @@ export class GpuTimer {
   #inFlight: { buffer: GPUBuffer; labels: string[] }[] = [];
   #totals = new Map<string, KernelTime>();
 
+  /** A timer with timestamp queries on `device` (needs "timestamp-query"). */
   constructor(device: GPUDevice) {
     this.#device = device;
     this.#querySet = device.createQuerySet({ type: "timestamp", count: 2 * CAPACITY });
@@ -86,6 +90,7 @@ export class GpuTimer {
     return out;
   }
 
+  /** Releases the query set and its buffers. */
   destroy(): void {
     this.#querySet.destroy();
     this.#resolveBuffer.destroy();

@@ -18,7 +18,15 @@ export interface DeviceOptions extends GpuOptions, VariantOptions {
   tuneBudgetMs?: number | null;
 }
 
-/** Create a device, set its variant policy and, with `autotune`, open its tuner. */
+/**
+ * Create a device, set its variant policy and, with `autotune`, open its tuner.
+ * @example A device with cached variant choices
+ * ```ts
+ * import { openGpu } from "@mmboost/mmboost";
+ * const gpu = await openGpu({ autotune: await Deno.makeTempFile({ suffix: ".json" }) });
+ * console.log(gpu.software ? "software adapter" : "GPU");
+ * ```
+ */
 export async function openGpu(o: DeviceOptions = {}): Promise<Gpu> {
   const gpu = await Gpu.create(o);
   const policy = configureVariants(gpu, o);

@@ -11,6 +11,7 @@
 import type { Gpu } from "../runtime/gpu.ts";
 import { fingerprint, type TiledKernel, variantsOf } from "./table.ts";
 import type { Autotuner, TuneSetup } from "./autotune.ts";
+import { isRegistered } from "./registry.ts";
 
 /**
  * Which generated GEMM-kernel family to run: "cpu" (32x16 register blocks, no barriers: fastest
@@ -89,6 +90,20 @@ export interface VariantPolicy {
 }
 
 const policies = new WeakMap<Gpu, VariantPolicy>();
+const checkedTables = new WeakSet<object>();
+
+/** Throws unless every variant of `op`'s table is in the registry (once per table). */
+function checkRegistered(op: string, table: object, variants: readonly string[]): void {
+  if (checkedTables.has(table)) return;
+  const missing = variants.filter((v) => !isRegistered(op, v));
+  if (missing.length) {
+    throw new Error(
+      `${op}: variant ${missing.join(", ")} is not in kernels/variants/registry.ts (add it ` +
+        "with its status and the figure that keeps it)",
+    );
+  }
+  checkedTables.add(table);
+}
 
 /** Set how `gpu` chooses variants (replacing any earlier policy, and its tuner). */
 export function configureVariants(gpu: Gpu, o: VariantOptions = {}): VariantPolicy {
@@ -135,6 +150,7 @@ export function pick<V extends string>(
 ): V {
   const p = variantPolicy(gpu);
   const all = variantsOf(table);
+  checkRegistered(op, table, all);
   const variants = all.filter((v) => v === fallback || !isExcluded(gpu, v));
   if (p.prefer !== null && variants.includes(p.prefer as V)) return p.prefer as V;
   const families = p.tuneFamilies;

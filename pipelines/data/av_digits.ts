@@ -27,11 +27,15 @@ import { checkRanges } from "../io/ranges.ts";
 
 /** Knobs of AV-Digits. */
 export interface AvDigitsOptions {
+  /** Seed of the sample assembly (offsets, gains, noise). */
   seed: number;
+  /** Training pairs. */
   trainSize: number;
+  /** Test pairs. */
   testSize: number;
   /** clips: training clips per digit to draw from (0: all 30); fewer = easier to memorise. */
   audio: { noise: number; dropout: number; clips: number };
+  /** Gaussian noise on the digit image, and the fraction of samples without it. */
   image: { noise: number; dropout: number };
 }
 

@@ -42,9 +42,13 @@ export interface AvSample {
 
 /** Feature settings (the ones that shape the cache are in its key). */
 export interface AvSettings {
+  /** Audio sample rate in Hz after resampling. */
   rate: number;
+  /** Seconds of audio per sample (tiled when shorter, cut when longer). */
   seconds: number;
+  /** STFT window length (n_fft). */
   nFft: number;
+  /** STFT hop in samples. */
   hop: number;
   /** Shorter side of cached frames (0: keep the decoded size). */
   shortSide: number;
@@ -104,9 +108,11 @@ export async function checkFound(
 
 /** A split plus what happened while preparing it. */
 export interface AvSplit extends SplitData {
+  /** The prepared cache the split reads. */
   cache: CacheReader;
   /** Samples left out, each with its reason. */
   skipped: string[];
+  /** Starts reading these samples' bytes ahead of the batch that needs them. */
   prefetch(indices: number[]): void;
 }
 

@@ -18,13 +18,16 @@ const MAGIC = "MMBCACH2";
 const TRAILER = 32;
 
 /** What the index says about one sample: where its bytes are, and their xxh32. */
-interface Entry {
+export interface CacheEntry {
+  /** The spectrogram's byte offset, value count and xxh32. */
   spec: [offset: number, values: number, sum: number];
+  /** Per frame its byte offset, width, height and xxh32. */
   frames: [offset: number, width: number, height: number, sum: number][];
 }
 
 /** A sample left out while building, and why. */
 export interface Skip {
+  /** The sample's name in the split file. */
   name: string;
   /** The kind of problem, for counting ("audio unreadable"). */
   reason: string;
@@ -34,11 +37,16 @@ export interface Skip {
 
 /** The JSON index. */
 export interface CacheIndex {
+  /** The key of the settings and sources the cache was built from. */
   key: string;
+  /** The spectrograms' shape. */
   specShape: number[];
+  /** The samples' names. */
   names: string[];
+  /** The samples' class indices. */
   labels: number[];
-  entries: Entry[];
+  /** Where each sample's bytes are. */
+  entries: CacheEntry[];
   /** Samples skipped while building. */
   skipped: Skip[];
 }
@@ -49,7 +57,7 @@ export class CacheWriter {
   #tmp: string;
   #path: string;
   #at = 0;
-  #entries: Entry[] = [];
+  #entries: CacheEntry[] = [];
   #names: string[] = [];
   #labels: number[] = [];
 
@@ -80,7 +88,7 @@ export class CacheWriter {
   async add(name: string, label: number, spec: Float32Array, frames: RgbImage[]): Promise<void> {
     const half = new Uint8Array(new Float16Array(spec).buffer);
     const specAt = await this.#write(half);
-    const f: Entry["frames"] = [];
+    const f: CacheEntry["frames"] = [];
     for (const img of frames) {
       f.push([await this.#write(img.data), img.width, img.height, checksum(img.data)]);
     }
@@ -128,7 +136,9 @@ export class CacheWriter {
 
 /** Random access to a finished cache file. */
 export class CacheReader {
+  /** The parsed index. */
   readonly index: CacheIndex;
+  /** The cache file. */
   readonly path: string;
   #file: Deno.FsFile;
   #queue: Promise<unknown> = Promise.resolve();
@@ -208,6 +218,7 @@ export class CacheReader {
     return { width, height, data };
   }
 
+  /** Closes the file. */
   close(): void {
     this.#file.close();
   }

@@ -19,6 +19,7 @@ import { exists } from "../io/files.ts";
 import { ffmpeg } from "../io/ffmpeg.ts";
 import { checkSplits, readSplitFile, type SplitLine } from "./split_files.ts";
 
+/** CREMA-D's six emotion labels, in class order. */
 export const CREMA_LABELS = ["NEU", "HAP", "SAD", "FEA", "DIS", "ANG"];
 
 /** The reference's CREMA-D features (3 s audio as earlier papers; the reference uses 20 s). */
@@ -36,12 +37,15 @@ const SHIPPED = new URL("./splits/cremad/", import.meta.url).pathname;
 
 /** Options of `cremaSplits`. */
 export interface CremaOptions {
+  /** The dataset folder (layout: README, Data). */
   root: string;
+  /** Feature settings over CREMA-D's defaults (sample rate, STFT, frames, sizes). */
   settings?: Partial<AvSettings>;
   /** Folder with train.csv and test.csv (default root/annotations, else the shipped split). */
   annotations?: string;
   /** Where the prepared caches go (default root/.mmboost-cache). */
   cacheDir?: string;
+  /** Where progress and warnings go (default: the console). */
   log?: (line: string) => void;
 }
 
@@ -118,9 +122,13 @@ export async function cremaSplits(
 
 /** What `prepareCrema` did. */
 export interface PrepareReport {
+  /** Videos found in VideoFlash/. */
   videos: number;
+  /** Frame folders extracted now. */
   made: number;
+  /** Frame folders already present and kept. */
   kept: number;
+  /** Videos ffmpeg could not decode, each with its error. */
   failed: string[];
 }
 

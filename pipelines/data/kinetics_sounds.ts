@@ -34,9 +34,13 @@ const SHIPPED = new URL("./splits/kinetics_sounds/", import.meta.url).pathname;
 
 /** Options of `kineticsSoundsSplits`. */
 export interface KsOptions {
+  /** The dataset folder (layout: README, Data). */
   root: string;
+  /** Feature settings over Kinetics-Sounds' defaults. */
   settings?: Partial<AvSettings>;
+  /** Where the prepared caches go (default `<root>/.mmboost-cache`). */
   cacheDir?: string;
+  /** Where progress and warnings go (default: the console). */
   log?: (line: string) => void;
 }
 

@@ -35,9 +35,13 @@ import { checkRanges } from "../io/ranges.ts";
 
 /** Settings of the NVGesture batches. */
 export interface NvSettings {
+  /** Frames per training clip (64). */
   frames: number;
+  /** Frames per test clip, from the start, zero-padded (80). */
   testFrames: number;
+  /** Training clips start at a random frame in [0, maxStart] (16). */
   maxStart: number;
+  /** Crop size in pixels (224). */
   size: number;
 }
 

@@ -12,7 +12,9 @@ import type { ModalitySpec } from "../models/multimodal.ts";
 export interface SplitData {
   /** e.g. "crema-d/train" */
   name: string;
+  /** The modalities, in the order `batch` returns their inputs. */
   modalities: ModalitySpec[];
+  /** Number of classes. */
   classes: number;
   /** The class of every sample. */
   labels: Int32Array;

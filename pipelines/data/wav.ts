@@ -8,9 +8,11 @@
 
 /** Decoded audio. */
 export interface Audio {
+  /** Samples per second. */
   sampleRate: number;
   /** Mono samples in [-1, 1]. */
   samples: Float32Array;
+  /** Channels in the file (the samples are averaged to mono). */
   channels: number;
 }
 

@@ -9,14 +9,19 @@ import { writeFileAtomic } from "./atomic.ts";
 
 /** One stored tensor. */
 export interface StoredTensor {
+  /** The element type as safetensors names it. */
   dtype: "F32" | "I32" | "U32";
+  /** The shape, row-major. */
   shape: number[];
+  /** The values, of the type `dtype` names. */
   data: Float32Array | Int32Array | Uint32Array;
 }
 
 /** A parsed file: tensors by name and the string metadata. */
 export interface SafetensorsFile {
+  /** The tensors by name. */
   tensors: Map<string, StoredTensor>;
+  /** The file's `__metadata__` strings. */
   metadata: Record<string, string>;
 }
 
@@ -122,7 +127,18 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Write a safetensors file atomically. */
+/**
+ * Write a safetensors file atomically.
+ * @example Write and read back
+ * ```ts
+ * import { readSafetensors, writeSafetensors } from "@mmboost/mmboost";
+ * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+ * await writeSafetensors(path, new Map([
+ *   ["w", { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }],
+ * ]));
+ * console.log((await readSafetensors(path)).tensors.get("w")); // { dtype: "F32", shape: [ 2 ], ... }
+ * ```
+ */
 export async function writeSafetensors(
   path: string,
   tensors: Map<string, StoredTensor>,

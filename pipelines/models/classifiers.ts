@@ -29,6 +29,7 @@ export function applyLinear(x: Tensor, p: ParameterSet): Tensor {
 
 /** One Layer1 of a modality. */
 export interface ClassifierLayer {
+  /** Its weight and bias (D -> hidden). */
   params: ParameterSet;
   /** Never updated by the optimizer (the reference quirk); gradients still pass through. */
   frozen: boolean;
@@ -36,11 +37,15 @@ export interface ClassifierLayer {
 
 /** The classifiers of one modality (they share `head`). */
 export class ModalityClassifiers {
+  /** The classifiers, oldest first. */
   readonly layers: ClassifierLayer[] = [];
+  /** Input features (the encoder's output size). */
   readonly features: number;
+  /** Output size of each Layer1 (the shared head's input). */
   readonly hidden: number;
   readonly #gpu: Gpu;
 
+  /** No classifiers yet; `add` creates them. */
   constructor(gpu: Gpu, features: number, hidden: number) {
     this.#gpu = gpu;
     this.features = features;
@@ -79,6 +84,7 @@ export class ModalityClassifiers {
     return { all, pre, last: z[z.length - 1] };
   }
 
+  /** Releases every classifier's parameters. */
   destroy(): void {
     for (const l of this.layers) l.params.destroy();
   }

@@ -31,6 +31,7 @@ export interface ModalityEncoder {
   readonly features: number;
   /** Inputs [B, ...sample shape] -> features [B, D]. */
   forward(x: Tensor, training: boolean): Tensor;
+  /** Releases the encoder's parameters and buffers. */
   destroy(): void;
 }
 
@@ -47,7 +48,9 @@ export function createEncoder(
 
 /** Options of an encoder. */
 export interface EncoderOptions {
+  /** Input channels of the modality. */
   inChannels: number;
+  /** ResNet18's first-stage channels (64 in the paper); I3D divides its channels likewise. */
   width?: number;
   /** Frames per sample folded into the batch (1 for audio). */
   frames?: number;

@@ -25,6 +25,7 @@ type Triple = [number, number, number];
 
 /** Options of an I3D trunk. */
 export interface I3DOptions {
+  /** Input channels (3 for RGB, 2 for flow, 1 for depth). */
   inChannels: number;
   /** 64 = the real I3D; other widths scale all channel counts by width / 64. */
   width?: number;
@@ -91,10 +92,13 @@ function layout(inChannels: number, width: number): Unit[] {
 
 /** An I3D trunk: parameters in one arena, BN running statistics beside them. */
 export class I3D {
+  /** The parameters, under pytorch-i3d's names. */
   readonly params: ParameterSet;
   /** BN name (e.g. "Mixed_3b.b0.bn") -> [2, C] running mean then running variance. */
   readonly running: Map<string, Tensor>;
+  /** Input channels. */
   readonly inChannels: number;
+  /** Feature size (1024 at full width). */
   readonly features: number;
   readonly #units: Map<string, Unit>;
 

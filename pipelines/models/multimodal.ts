@@ -20,7 +20,9 @@ import { linearParams, ModalityClassifiers } from "./classifiers.ts";
 
 /** One input modality. */
 export interface ModalitySpec {
+  /** The modality's name (logs, checkpoints, parameter names). */
   name: string;
+  /** Input channels of the modality's encoder (1 for spectrograms, 3 for RGB). */
   inChannels: number;
   /** Frames per sample folded into the batch (1 for audio/spectrograms). */
   frames: number;
@@ -28,7 +30,9 @@ export interface ModalitySpec {
 
 /** Model shape shared by both families. */
 export interface ModelOptions {
+  /** The modalities, in the order of the batch's inputs. */
   modalities: ModalitySpec[];
+  /** Number of classes. */
   classes: number;
   /** Encoder width: ResNet18's first-stage channels, or I3D's scale (64 in the paper). */
   width: number;
@@ -61,11 +65,40 @@ function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): ModalityEncoder[] 
   );
 }
 
-/** Encoders + configurable classifiers + one shared head. */
+/**
+ * Encoders + configurable classifiers + one shared head.
+ * @example One AUG step on random inputs
+ * ```ts
+ * import { AugModel, augStep, Gpu, oneHot, Rng, Scope, Tensor } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create();
+ * const rng = new Rng(0);
+ * const model = AugModel.create(gpu, rng, {
+ *   modalities: [
+ *     { name: "audio", inChannels: 1, frames: 1 },
+ *     { name: "visual", inChannels: 3, frames: 1 },
+ *   ],
+ *   classes: 4,
+ *   width: 4,
+ * });
+ * const random = (shape: number[]) =>
+ *   Tensor.from(gpu, Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+ * using _ = new Scope(gpu);
+ * const losses = augStep(model, {
+ *   inputs: [random([2, 1, 32, 32]), random([2, 3, 32, 32])],
+ *   labels: oneHot(gpu, [0, 3], 4),
+ * }, { lambda: 0.5, sgd: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 } });
+ * console.log(await Promise.all(losses.map((l) => l.read()))); // one boosting loss per modality
+ * model.destroy();
+ * ```
+ */
 export class AugModel {
+  /** The options the model was built with. */
   readonly options: ModelOptions;
+  /** One encoder per modality. */
   readonly encoders: ModalityEncoder[];
+  /** Per modality its classifiers (Layer1 + ReLU each), all feeding the shared head. */
   readonly classifiers: ModalityClassifiers[];
+  /** The shared Layer2 head. */
   readonly head: ParameterSet;
 
   private constructor(
@@ -126,6 +159,7 @@ export class AugModel {
     );
   }
 
+  /** Releases every parameter and buffer of the model. */
   destroy(): void {
     for (const e of this.encoders) e.destroy();
     for (const c of this.classifiers) c.destroy();
@@ -135,8 +169,11 @@ export class AugModel {
 
 /** Encoders + one linear classifier over their concatenated features. */
 export class JointModel {
+  /** The options the model was built with. */
   readonly options: ModelOptions;
+  /** One encoder per modality. */
   readonly encoders: ModalityEncoder[];
+  /** The linear classifier on the concatenated features. */
   readonly fc: ParameterSet;
 
   private constructor(options: ModelOptions, encoders: ModalityEncoder[], fc: ParameterSet) {
@@ -145,6 +182,7 @@ export class JointModel {
     this.fc = fc;
   }
 
+  /** A joint model with freshly initialised parameters drawn from `rng`. */
   static create(gpu: Gpu, rng: Rng, o: ModelOptions): JointModel {
     const encoders = createEncoders(gpu, rng, o);
     const dims = encoders.map((e) => e.features);
@@ -173,10 +211,12 @@ export class JointModel {
     return [...this.encoders.map((e) => e.trunk.params), this.fc];
   }
 
+  /** Every parameter set with its name prefix (checkpoints, SGD). */
   namedSets(): NamedSet[] {
     return [...encoderSets(this.encoders), ["fc.", this.fc]];
   }
 
+  /** Named non-parameter state (batch-norm running statistics) for checkpoints. */
   buffers(): [string, Tensor][] {
     return encoderBuffers(this.encoders);
   }
@@ -201,6 +241,7 @@ export class JointModel {
     return { fused: this.fused(feats), perModality };
   }
 
+  /** Releases every parameter and buffer of the model. */
   destroy(): void {
     for (const e of this.encoders) e.destroy();
     this.fc.destroy();

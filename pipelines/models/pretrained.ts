@@ -14,10 +14,13 @@ import type { ModalitySpec } from "./multimodal.ts";
 
 /** What a load did. */
 export interface LoadReport {
+  /** Tensors copied from the file. */
   loaded: string[];
+  /** Model tensors the file lacks (kept at their initialisation). */
   missing: string[];
   /** "name: file [shape] vs model [shape]" */
   mismatched: string[];
+  /** Tensors of the file the model has no place for. */
   unexpected: string[];
 }
 

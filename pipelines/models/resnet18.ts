@@ -16,6 +16,7 @@ import { maxpool2d } from "../../kernels/pool/pool.ts";
 
 /** Options of a ResNet18 trunk. */
 export interface ResNet18Options {
+  /** Input channels (1 for spectrograms, 3 for RGB). */
   inChannels: number;
   /** Channels of the first stage (64 in the paper). */
   width?: number;
@@ -56,10 +57,13 @@ function layout(inChannels: number, w: number): { convs: ConvSpec[]; bns: [strin
 
 /** A ResNet18 trunk: parameters in one arena, BN running statistics beside them. */
 export class ResNet18 {
+  /** The parameters, under torchvision's names. */
   readonly params: ParameterSet;
   /** BN name -> [2, C] running mean then running variance. */
   readonly running: Map<string, Tensor>;
+  /** Channels of the first stage (64 in the paper). */
   readonly width: number;
+  /** Input channels. */
   readonly inChannels: number;
   readonly #convs: Map<string, ConvSpec>;
 

@@ -8,7 +8,9 @@ import type { NamedSet } from "./multimodal.ts";
 
 /** Everything that `readState` and `loadState` move. */
 export interface StateOwner {
+  /** Every parameter set with its name prefix. */
   namedSets(): NamedSet[];
+  /** Named non-parameter tensors (batch-norm running statistics). */
   buffers(): [string, Tensor][];
 }
 

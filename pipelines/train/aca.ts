@@ -12,10 +12,15 @@
 
 /** ACA settings. */
 export interface AcaOptions {
+  /** `paper`: the mean-confidence gap beyond tau; `ratio`: the reference code's S_a / S_v. */
   rule: "paper" | "ratio";
+  /** Sigma of the confidence score. */
   sigma: number;
+  /** The gap (paper) or ratio (ratio rule) beyond which a classifier is added. */
   tau: number;
+  /** Three or more modalities: one under this share of the others' total gets a classifier. */
   threshold: number;
+  /** Assign every this many epochs (after epoch 0). */
   every: number;
 }
 

@@ -11,14 +11,19 @@ import { loadState, readState, type StateOwner } from "../models/state.ts";
 
 /** What a checkpoint says besides the tensors. */
 export interface CheckpointMeta {
+  /** The format tag; other values are refused. */
   format: "mmboost-checkpoint-1";
   /** The epoch to run next. */
   epoch: number;
+  /** The training method the state belongs to. */
   method: string;
   /** Classifiers per modality and which are frozen (AUG). */
   classifiers: { count: number; frozen: boolean[] }[];
+  /** The best test accuracy so far and its epoch. */
   best: { acc: number; epoch: number };
+  /** The learning-rate schedule's state. */
   scheduler: { lr: number; stepSize: number; gamma: number };
+  /** The adapter the run trained on. */
   adapter: string;
 }
 
@@ -39,11 +44,15 @@ export async function saveCheckpoint(
 
 /** A checkpoint read back: its metadata, RNG and a loader for a model of the right shape. */
 export interface LoadedCheckpoint {
+  /** The metadata. */
   meta: CheckpointMeta;
+  /** The generator, restored to its saved state. */
   rng: Rng;
+  /** Copies the saved tensors into `model` (shapes checked). */
   restore(model: StateOwner): Promise<void>;
 }
 
+/** Reads a checkpoint written by `saveCheckpoint`: its metadata, tensors and RNG state. */
 export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const f = await readSafetensors(path);
   let meta: CheckpointMeta;

@@ -7,10 +7,15 @@ import { checkRanges, type Range } from "../io/ranges.ts";
 
 /** Everything a training run needs besides the data. Defaults: the paper's CREMA-D setting. */
 export interface TrainConfig {
+  /** `aug` (the paper's method), `naive` (joint training, one loss) or `unimodal`. */
   method: "aug" | "naive" | "unimodal";
+  /** Seed of the initialisation, the shuffling and the augmentations. */
   seed: number;
+  /** Epochs to train. */
   epochs: number;
+  /** Samples per training batch. */
   batchSize: number;
+  /** The encoders and classifiers. */
   model: {
     /** Encoder family: ResNet18 (audio/video) or I3D (NVGesture). */
     encoder: "resnet18" | "i3d";
@@ -22,8 +27,11 @@ export interface TrainConfig {
      */
     pretrained: string[];
   };
+  /** SGD: learning rate, momentum, weight decay (PyTorch's update). */
   optimizer: { lr: number; momentum: number; weightDecay: number };
+  /** StepLR: the rate is multiplied by `gamma` every `stepSize` epochs. */
   scheduler: { stepSize: number; gamma: number };
+  /** AUG: the boosting loss's lambda and terms, and adaptive classifier assignment (ACA). */
   aug: {
     lambda: number;
     terms: { all: boolean; pre: boolean; residual: boolean };
@@ -72,7 +80,40 @@ export const DEFAULT_CONFIG: TrainConfig = {
 /** A JSON value, as config files and overrides hold them. */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const ENUMS: Record<string, string[]> = {
+/** One line per configuration key (the README's table, rendered by bench/render_readme.ts). */
+export const CONFIG_DOCS: Record<string, string> = {
+  method: "`aug` (the paper), `naive` (joint training, one loss) or `unimodal`",
+  seed: "initialisation, shuffling and augmentation seed",
+  epochs: "epochs to train",
+  batchSize: "samples per training batch",
+  "model.encoder": "`resnet18` (audio and frames) or `i3d` (NVGesture's clips)",
+  "model.width": "ResNet18's first-stage channels (64 in the paper; I3D divides its own likewise)",
+  "model.hidden": "output size of each classifier's Layer1, the shared head's input",
+  "model.pretrained": "per modality a safetensors file of trunk weights (`\"\"`: random init)",
+  "optimizer.lr": "SGD learning rate",
+  "optimizer.momentum": "SGD momentum (PyTorch's update)",
+  "optimizer.weightDecay": "L2 weight decay",
+  "scheduler.stepSize": "StepLR: epochs between rate drops (stepped at each epoch's start)",
+  "scheduler.gamma": "StepLR: factor of each drop",
+  "aug.lambda": "weight of the previous classifiers in the boosting residual y - lambda y softmax(z_pre)",
+  "aug.terms.all": "ablation: the CE(z_all, y) term",
+  "aug.terms.pre": "ablation: the CE(z_pre, y) term",
+  "aug.terms.residual": "ablation: the CE(z_new, residual) term",
+  "aug.aca.enabled": "adaptive classifier assignment (off: fixed counts)",
+  "aug.aca.rule": "`paper` (mean-confidence gap beyond tau) or `ratio` (the reference code's S_a / S_v)",
+  "aug.aca.sigma": "sigma of the confidence score",
+  "aug.aca.tau": "gap (or ratio) beyond which the weaker modality gets a classifier",
+  "aug.aca.threshold": "3+ modalities: one under this share of the others' total gets a classifier",
+  "aug.aca.every": "epochs between assignments (after epoch 0)",
+  "aug.newClassifiers": "`trainable` (the paper) or `frozen` (the reference code's quirk)",
+  "aug.initialClassifiers": "classifiers per modality at the start",
+  "unimodal.modality": "the modality a unimodal run trains",
+  fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
+  missingRates: "fractions of test samples that lose one modality, evaluated every epoch",
+};
+
+/** The allowed values of each string key. */
+export const ENUMS: Record<string, string[]> = {
   method: ["aug", "naive", "unimodal"],
   "aug.aca.rule": ["paper", "ratio"],
   "aug.newClassifiers": ["trainable", "frozen"],
@@ -198,7 +239,20 @@ function validate(c: TrainConfig, source: string): void {
   }
 }
 
-/** Apply one `key=value` override (value parsed as JSON, else taken as a string). */
+/**
+ * Apply one `key=value` override (value parsed as JSON, else taken as a string).
+ * @example Change settings by key
+ * ```ts
+ * import { DEFAULT_CONFIG, setKey } from "@mmboost/mmboost";
+ * const config = setKey(setKey(DEFAULT_CONFIG, "aug.lambda=0.2"), "aug.aca.rule=ratio");
+ * console.log(config.aug.lambda, config.aug.aca.rule); // 0.2 ratio
+ * try {
+ *   setKey(config, "optimizer.momentm=0.9");
+ * } catch (e) {
+ *   console.log((e as Error).message); // names the unknown key
+ * }
+ * ```
+ */
 export function setKey(config: TrainConfig, text: string): TrainConfig {
   const { key, nested } = assignment(text);
   return mergeConfig(config, nested, `--set ${key}`);

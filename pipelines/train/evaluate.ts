@@ -18,8 +18,11 @@ import { scoreLogits, type Scores } from "./metrics.ts";
 
 /** Results of one evaluation. */
 export interface EvalResult {
+  /** Scores of the fused logits. */
   fused: Scores;
+  /** Scores of each modality's logits. */
   modalities: Scores[];
+  /** Fused scores when that fraction of test samples loses one modality. */
   missing: ({ rate: number } & Scores)[];
 }
 
@@ -32,13 +35,20 @@ function modalityLogits(model: AugModel | JointModel, inputs: Tensor[]): Tensor[
 
 /** Options of `evaluate`. */
 export interface EvalOptions {
+  /** Samples per evaluation batch. */
   batchSize: number;
   /** Fusion weights per modality (joint models use ones: their per-modality logits sum to the fused ones). */
   weights: number[];
+  /** Fractions of samples that lose one modality (its input zeroed). */
   missingRates: number[];
+  /** Seed of which samples lose which modality. */
   seed: number;
 }
 
+/**
+ * Scores `model` on `data`: accuracy, macro-F1 and mAP, fused, per modality and with missing
+ * modalities.
+ */
 export async function evaluate(
   gpu: Gpu,
   model: AugModel | JointModel,

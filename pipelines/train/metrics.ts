@@ -115,8 +115,11 @@ export class NonFiniteLogits extends Error {}
 
 /** Accuracy, macro-F1 and mAP of logits [N, K]. */
 export interface Scores {
+  /** Accuracy in [0, 1]. */
   acc: number;
+  /** Macro-averaged F1 in [0, 1]. */
   f1: number;
+  /** Mean average precision over classes with a positive sample. */
   mAP: number;
 }
 

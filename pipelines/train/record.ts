@@ -6,15 +6,21 @@ import type { EvalResult } from "./evaluate.ts";
 
 /** One line of metrics.jsonl. */
 export interface EpochRecord {
+  /** The epoch, from 0. */
   epoch: number;
+  /** The learning rate it trained with. */
   lr: number;
+  /** Per modality: mean training loss, accuracy and confidence score. */
   train: { loss: number[]; acc: number[]; score: number[] };
+  /** The epoch's test evaluation. */
   test: EvalResult;
   /** G = L_0 - L_1, the gap between the first two modalities' mean training losses. */
   gap: number | null;
   /** Classifiers per modality after this epoch's assignment (AUG). */
   classifiers: number[];
+  /** Classifiers added per modality at this epoch's assignment. */
   added: number[];
+  /** Seconds the epoch took. */
   seconds: number;
 }
 

@@ -23,14 +23,19 @@ import type { AugModel, JointModel } from "../models/multimodal.ts";
 
 /** A minibatch on the GPU: one input per modality and one-hot labels [B, K]. */
 export interface Batch {
+  /** One input tensor per modality. */
   inputs: Tensor[];
+  /** One-hot (or soft) labels [batch, classes]. */
   labels: Tensor;
 }
 
 /** Options of an AUG step. */
 export interface AugStepOptions {
+  /** The boosting residual's lambda. */
   lambda: number;
+  /** Which boosting-loss terms to use (default all three). */
   terms?: BoostingTerms;
+  /** The SGD step after each modality's backward. */
   sgd: SgdOptions;
 }
 

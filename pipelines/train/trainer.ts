@@ -34,10 +34,15 @@ import { summaryTable } from "./report.ts";
 
 /** Inputs of `train`. */
 export interface TrainOptions {
+  /** The device to train on. */
   gpu: Gpu;
+  /** The run's configuration (`DEFAULT_CONFIG` with `setKey` changes). */
   config: TrainConfig;
+  /** The training split. */
   train: SplitData;
+  /** The test split (evaluated every epoch). */
   test: SplitData;
+  /** The run folder: config, metrics, plots and checkpoints go there. */
   runDir: string;
   /** Continue from runDir/last.safetensors. */
   resume?: boolean;
@@ -53,9 +58,13 @@ export interface TrainOptions {
 
 /** The outcome of a run. */
 export interface RunSummary {
+  /** The run folder. */
   runDir: string;
+  /** One record per epoch (as in metrics.jsonl). */
   history: EpochRecord[];
+  /** The best fused test accuracy and its epoch. */
   best: { acc: number; epoch: number };
+  /** The run's summary table (Markdown, as in summary.md). */
   table: string;
 }
 
@@ -215,120 +224,221 @@ async function divergedError(epoch: number, what: string, last: string): Promise
   return new Error(`epoch ${epoch + 1}: ${what}; ${state}`);
 }
 
-/** Train (or resume) one run; returns its history and the printed summary table. */
+/**
+ * Train (or resume) one run; returns its history and the printed summary table.
+ * @example Train AUG on a small AV-Digits run
+ * ```ts
+ * import { avDigitsSplits, DEFAULT_CONFIG, Gpu, setKey, train } from "@mmboost/mmboost";
+ * const gpu = await Gpu.create();
+ * const { train: trainSplit, test } = await avDigitsSplits({ trainSize: 64, testSize: 32 });
+ * let config = DEFAULT_CONFIG;
+ * for (const kv of ["epochs=1", "batchSize=16", "model.width=4", "model.hidden=16"]) {
+ *   config = setKey(config, kv);
+ * }
+ * const run = await train({
+ *   gpu,
+ *   config,
+ *   train: trainSplit,
+ *   test,
+ *   runDir: await Deno.makeTempDir(),
+ *   log: () => {}, // quiet; the default prints progress and the summary table
+ * });
+ * console.log(run.history[0].test.fused.acc, run.best); // accuracy after the epoch
+ * ```
+ */
 export async function train(o: TrainOptions): Promise<RunSummary> {
-  const { gpu, config: c, runDir } = o;
   const log = o.log ?? ((s: string) => console.log(s));
   checkData(o.train, o.test);
-  const opts = modelOptions(c, o.train);
-  const M = opts.modalities.length, K = o.train.classes, N = o.train.labels.length;
-  const select = (
-    inputs: Tensor[],
-  ) => (c.method === "unimodal" ? [inputs[c.unimodal.modality]] : inputs);
-  const view = (d: SplitData): SplitData =>
-    c.method === "unimodal"
-      ? {
-        ...d,
-        modalities: opts.modalities,
-        sampleShapes: [d.sampleShapes[c.unimodal.modality]],
-        inputs: async (...a) => select(await d.inputs(...a)),
-      }
-      : d;
-  const trainData = view(o.train), testData = view(o.test);
-  const weights = fusionWeights(c, M);
-  const last = join(runDir, "last.safetensors");
-  let { model, rng, start, best } = await openRun(o, opts, last, log);
-  const history = await persistStart(o, start, log).catch((e) => {
-    model.destroy();
-    throw e;
-  });
-  const seen = N - (leavesOne(N, c.batchSize) ? 1 : 0); // samples per epoch (trainBatches)
+  const opts = modelOptions(o.config, o.train);
+  const last = join(o.runDir, "last.safetensors");
+  const state = await openRun(o, opts, last, log);
+  try {
+    const history = await persistStart(o, state.start, log);
+    const run = runContext(o, opts, state, last, log);
+    for (let epoch = state.start; epoch < o.config.epochs; epoch++) {
+      const t0 = performance.now();
+      const { lr, stats } = await trainEpoch(run, epoch);
+      const { test, added } = await evaluateAndAssign(run, epoch, stats);
+      const record = epochRecord(run, epoch, lr, stats, test, added, t0);
+      history.push(record);
+      const isBest = test.fused.acc >= state.best.acc;
+      if (isBest) state.best = { acc: test.fused.acc, epoch };
+      await persistEpoch(o, state.model, state.rng, record, state.best, isBest, history, opts);
+      log(epochLine(record, o.config.epochs, run.names));
+    }
+    const table = summaryTable(o.config, history, state.best, run.names, o.gpu.adapterName);
+    await writeFileAtomic(join(o.runDir, "summary.md"), new TextEncoder().encode(table + "\n"));
+    log(table);
+    return { runDir: o.runDir, history, best: state.best, table };
+  } finally {
+    state.model.destroy();
+  }
+}
+
+/** What every phase of a run reads: the options, the model and RNG, the data as it is fed. */
+interface RunContext {
+  o: TrainOptions;
+  state: RunState;
+  last: string;
+  log: (s: string) => void;
+  /** Modalities the model has (1 for a unimodal run), their names, classes, samples. */
+  M: number;
+  names: string[];
+  K: number;
+  N: number;
+  /** Samples an epoch trains on (a last batch of one is left out: trainBatches). */
+  seen: number;
+  trainData: SplitData;
+  testData: SplitData;
+  weights: number[];
+}
+
+/** The run's context; logs once when an epoch leaves a last batch of one out. */
+function runContext(
+  o: TrainOptions,
+  opts: ModelOptions,
+  state: RunState,
+  last: string,
+  log: (s: string) => void,
+): RunContext {
+  const c = o.config, M = opts.modalities.length, N = o.train.labels.length;
+  const seen = N - (leavesOne(N, c.batchSize) ? 1 : 0);
   if (seen < N) {
     log(
       `${o.train.name}: ${N} samples in batches of ${c.batchSize} leave a last batch of 1 ` +
         `sample; it is left out of every epoch (batch norm needs 2)`,
     );
   }
+  return {
+    o,
+    state,
+    last,
+    log,
+    M,
+    names: opts.modalities.map((x) => x.name),
+    K: o.train.classes,
+    N,
+    seen,
+    trainData: modelView(c, opts, o.train),
+    testData: modelView(c, opts, o.test),
+    weights: fusionWeights(c, M),
+  };
+}
 
-  for (let epoch = start; epoch < c.epochs; epoch++) {
-    const t0 = performance.now();
-    const lr = stepLr(c.optimizer.lr, epoch, c.scheduler.stepSize, c.scheduler.gamma);
-    const sgd = { lr, momentum: c.optimizer.momentum, weightDecay: c.optimizer.weightDecay };
-    const stats = Tensor.zeros(gpu, [3 * M]).persist();
-    const progress = o.progress === false
-      ? null
-      : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
-    const epochBatches = trainBatches(shuffled(N, rng), c.batchSize);
-    for (const [bi, idx] of epochBatches.entries()) {
-      using _ = new Scope(gpu);
-      if (bi + 1 < epochBatches.length) trainData.prefetch?.(epochBatches[bi + 1]);
-      const inputs = await trainData.inputs(gpu, idx, true, rng);
-      const batch = { inputs, labels: oneHot(gpu, idx.map((i) => trainData.labels[i]), K) };
-      if (model instanceof AugModel) {
-        augStep(model, batch, { lambda: c.aug.lambda, terms: c.aug.terms, sgd }, stats);
-      } else {
-        jointStep(model, batch, sgd, stats);
-      }
-      gpu.flush(); // the GPU runs this batch while the next one is prepared
-      await autotune(gpu, log);
-      progress?.tick(idx.length);
+/** A split as the model sees it: a unimodal run gets its one modality's inputs. */
+function modelView(c: TrainConfig, opts: ModelOptions, d: SplitData): SplitData {
+  if (c.method !== "unimodal") return d;
+  const m = c.unimodal.modality;
+  return {
+    ...d,
+    modalities: opts.modalities,
+    sampleShapes: [d.sampleShapes[m]],
+    inputs: async (...a) => [(await d.inputs(...a))[m]],
+  };
+}
+
+/** Per modality the epoch's mean training loss, accuracy and summed confidence score. */
+interface TrainStats {
+  loss: number[];
+  acc: number[];
+  score: number[];
+}
+
+/** One epoch of training steps; its statistics (one readback), checked to be finite. */
+async function trainEpoch(
+  run: RunContext,
+  epoch: number,
+): Promise<{ lr: number; stats: TrainStats }> {
+  const { o, state: { model, rng }, M, K, N, seen } = run;
+  const c = o.config, gpu = o.gpu;
+  const lr = stepLr(c.optimizer.lr, epoch, c.scheduler.stepSize, c.scheduler.gamma);
+  const sgd = { lr, momentum: c.optimizer.momentum, weightDecay: c.optimizer.weightDecay };
+  const sums = Tensor.zeros(gpu, [3 * M]).persist();
+  const progress = o.progress === false
+    ? null
+    : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
+  const epochBatches = trainBatches(shuffled(N, rng), c.batchSize);
+  for (const [bi, idx] of epochBatches.entries()) {
+    using _ = new Scope(gpu);
+    if (bi + 1 < epochBatches.length) run.trainData.prefetch?.(epochBatches[bi + 1]);
+    const inputs = await run.trainData.inputs(gpu, idx, true, rng);
+    const batch = { inputs, labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K) };
+    if (model instanceof AugModel) {
+      augStep(model, batch, { lambda: c.aug.lambda, terms: c.aug.terms, sgd }, sums);
+    } else {
+      jointStep(model, batch, sgd, sums);
     }
-    const s = await stats.read();
-    stats.dispose();
-    const trainStats = {
-      loss: Array.from({ length: M }, (_, m) => s[3 * m + 1] / seen),
-      acc: Array.from({ length: M }, (_, m) => s[3 * m + 2] / seen),
-      score: Array.from({ length: M }, (_, m) => s[3 * m]),
-    };
-    if (c.method !== "aug") {
-      trainStats.loss.length = trainStats.acc.length = trainStats.score.length = 1;
-    }
-    if (trainStats.loss.some((l) => !Number.isFinite(l))) {
-      model.destroy();
-      throw await divergedError(epoch, `training loss became ${trainStats.loss}`, last);
-    }
-    let test: EvalResult;
-    try {
-      test = await evaluate(gpu, model, testData, {
-        batchSize: c.batchSize,
-        weights,
-        missingRates: c.missingRates,
-        seed: c.seed * 100003 + epoch,
-      });
-    } catch (e) {
-      model.destroy();
-      if (!(e instanceof NonFiniteLogits)) throw e;
-      throw await divergedError(epoch, `test logits diverged: ${e.message}`, last);
-    }
-    await autotune(gpu, log);
-    const added: number[] = [];
-    if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
-      for (const m of assignClassifiers(trainStats.score, seen, c.aug.aca)) {
-        model.classifiers[m].add(rng, c.aug.newClassifiers === "frozen");
-        added.push(m);
-      }
-    }
-    const record: EpochRecord = {
-      epoch,
-      lr,
-      train: trainStats,
-      test,
-      gap: model instanceof AugModel && M >= 2 ? trainStats.loss[0] - trainStats.loss[1] : null,
-      classifiers: model instanceof AugModel ? model.classifiers.map((x) => x.count) : [],
-      added,
-      seconds: (performance.now() - t0) / 1000,
-    };
-    history.push(record);
-    const isBest = test.fused.acc >= best.acc;
-    if (isBest) best = { acc: test.fused.acc, epoch };
-    await persistEpoch(o, model, rng, record, best, isBest, history, opts);
-    log(epochLine(record, c.epochs, opts.modalities.map((x) => x.name)));
+    gpu.flush(); // the GPU runs this batch while the next one is prepared
+    await autotune(gpu, run.log);
+    progress?.tick(idx.length);
   }
-  const table = summaryTable(c, history, best, opts.modalities.map((x) => x.name), gpu.adapterName);
-  await writeFileAtomic(join(runDir, "summary.md"), new TextEncoder().encode(table + "\n"));
-  log(table);
-  model.destroy();
-  return { runDir, history, best, table };
+  const s = await sums.read();
+  sums.dispose();
+  const per = (f: (m: number) => number) =>
+    Array.from({ length: c.method === "aug" ? M : 1 }, (_, m) => f(m));
+  const stats = {
+    loss: per((m) => s[3 * m + 1] / seen),
+    acc: per((m) => s[3 * m + 2] / seen),
+    score: per((m) => s[3 * m]),
+  };
+  if (stats.loss.some((l) => !Number.isFinite(l))) {
+    throw await divergedError(epoch, `training loss became ${stats.loss}`, run.last);
+  }
+  return { lr, stats };
+}
+
+/** The epoch's test evaluation, then ACA's classifier assignment (AUG, on its epochs). */
+async function evaluateAndAssign(
+  run: RunContext,
+  epoch: number,
+  stats: TrainStats,
+): Promise<{ test: EvalResult; added: number[] }> {
+  const { o, state: { model, rng } } = run;
+  const c = o.config;
+  let test: EvalResult;
+  try {
+    test = await evaluate(o.gpu, model, run.testData, {
+      batchSize: c.batchSize,
+      weights: run.weights,
+      missingRates: c.missingRates,
+      seed: c.seed * 100003 + epoch,
+    });
+  } catch (e) {
+    if (!(e instanceof NonFiniteLogits)) throw e;
+    throw await divergedError(epoch, `test logits diverged: ${e.message}`, run.last);
+  }
+  await autotune(o.gpu, run.log);
+  const added: number[] = [];
+  if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
+    for (const m of assignClassifiers(stats.score, run.seen, c.aug.aca)) {
+      model.classifiers[m].add(rng, c.aug.newClassifiers === "frozen");
+      added.push(m);
+    }
+  }
+  return { test, added };
+}
+
+/** The epoch's line of metrics.jsonl. */
+function epochRecord(
+  run: RunContext,
+  epoch: number,
+  lr: number,
+  stats: TrainStats,
+  test: EvalResult,
+  added: number[],
+  t0: number,
+): EpochRecord {
+  const model = run.state.model, aug = model instanceof AugModel;
+  return {
+    epoch,
+    lr,
+    train: stats,
+    test,
+    gap: aug && run.M >= 2 ? stats.loss[0] - stats.loss[1] : null,
+    classifiers: aug ? model.classifiers.map((x) => x.count) : [],
+    added,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** The files of a finished epoch: its metrics line, last (and best) checkpoint, the plots. */

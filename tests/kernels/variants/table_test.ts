@@ -40,10 +40,10 @@ gpuTest(
       policy.tuner = tuner;
       const shape = { key: "1,2,3", flops: 1e12 };
       const setup = () => () => {};
-      pick(gpu, "op", shape, table("// wide v1"), "cpu", setup);
-      pick(gpu, "op", shape, table("// wide v2"), "cpu", setup); // wide is not tuned here
+      pick(gpu, "matmul_forward", shape, table("// wide v1"), "cpu", setup);
+      pick(gpu, "matmul_forward", shape, table("// wide v2"), "cpu", setup); // wide is not tuned here
       if (tuner.pending !== 1) throw new Error(`pending ${tuner.pending}, want 1`);
-      pick(gpu, "op", shape, table("// wide v1", "// cpu v2"), "cpu", setup);
+      pick(gpu, "matmul_forward", shape, table("// wide v1", "// cpu v2"), "cpu", setup);
       if (tuner.pending as number !== 2) {
         throw new Error("a changed tuned kernel was not queued anew");
       }

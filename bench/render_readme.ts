@@ -1,0 +1,109 @@
+/**
+ * Renders the tables of README.md and bench/README.md from the committed results
+ * (bench/results/*.json) and the variant registry. Each table sits between
+ *   <!-- render: KIND FILE... -->  and  <!-- /render -->
+ * and is replaced whole; the prose around it is kept. KIND: kernels, step, data, sources,
+ * avdigits (FILEs under bench/results/), variants, config or ops (none).
+ *
+ *   deno task bench:readme            rewrite both files
+ *   deno task bench:readme --check    exit 1 when a file is not what rendering gives (the test)
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { command } from "../pipelines/command.ts";
+import {
+  avDigitsTable,
+  configTable,
+  dataTable,
+  kernelTable,
+  opsTable,
+  sourcesTable,
+  stepTable,
+  variantTable,
+} from "./tables.ts";
+
+await command(import.meta.url);
+
+const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean" } } });
+const ROOT = new URL("..", import.meta.url).pathname;
+const DOCS = ["README.md", "bench/README.md"];
+const BLOCK = /<!-- render: ([^>]*?) -->\n[\s\S]*?<!-- \/render -->/g;
+
+// deno-lint-ignore no-explicit-any
+async function results(file: string): Promise<any> {
+  const path = join(ROOT, "bench", "results", file);
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** The Markdown of one block. */
+async function block(spec: string, doc: string): Promise<string> {
+  const [kind, ...files] = spec.trim().split(/\s+/);
+  const one = async () => {
+    if (files.length !== 1) throw new Error(`${doc}: "render: ${spec}" takes one results file`);
+    return await results(files[0]);
+  };
+  switch (kind) {
+    case "kernels":
+      return kernelTable(await one());
+    case "step":
+      return stepTable(await Promise.all(files.map(results)));
+    case "data":
+      return dataTable(await one());
+    case "sources":
+      return sourcesTable(await one());
+    case "avdigits":
+      return avDigitsTable(await one());
+    case "variants":
+      return variantTable();
+    case "config":
+      return configTable();
+    case "ops":
+      return await opsTable(ROOT);
+  }
+  throw new Error(`${doc}: unknown block "render: ${spec}"`);
+}
+
+/** `text` as deno fmt leaves it. */
+async function fmt(text: string): Promise<string> {
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext", "md", "-"],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = p.stdin.getWriter();
+  await w.write(new TextEncoder().encode(text));
+  await w.close();
+  const out = await p.output();
+  if (!out.success) throw new Error(`deno fmt: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+let stale = 0;
+for (const doc of DOCS) {
+  const path = join(ROOT, doc);
+  const text = await Deno.readTextFile(path);
+  const specs = [...text.matchAll(BLOCK)].map((m) => m[1]);
+  const blocks = await Promise.all(specs.map((s) => block(s, doc)));
+  let i = 0;
+  const rendered = await fmt(
+    text.replace(
+      BLOCK,
+      (_, spec) => `<!-- render: ${spec} -->\n\n${blocks[i++]}\n\n<!-- /render -->`,
+    ),
+  );
+  if (rendered === text) continue;
+  if (values.check) {
+    console.log(`${doc}: its tables are not what bench/results/ gives (deno task bench:readme)`);
+    stale++;
+  } else {
+    await Deno.writeTextFile(path, rendered);
+    console.log(`${doc}: ${specs.length} tables rendered`);
+  }
+}
+Deno.exit(stale ? 1 : 0);
