@@ -8,6 +8,7 @@ import type { Provenance } from "./provenance.ts";
 import { VARIANTS } from "../kernels/variants/registry.ts";
 import { CONFIG_DOCS, DEFAULT_CONFIG, ENUMS, TRAIN_RANGES } from "../pipelines/train/config.ts";
 import { describeRange } from "../pipelines/io/ranges.ts";
+import { METHODS } from "../pipelines/train/methods/registry.ts";
 
 /** One row of a kernel bench (bench/kernels.ts --json). */
 export interface KernelRow {
@@ -209,16 +210,23 @@ export function sourcesTable(r: SourcesResults): string {
   }`;
 }
 
-/** The variant registry (kernels/variants/registry.ts) as a table. */
+/**
+ * The variant registry (kernels/variants/registry.ts) as a table; entries that agree on all but
+ * their name and ops (the GPU forms of the Winograd schemes) share a row.
+ */
 export function variantTable(): string {
-  const rows = VARIANTS.map((v) => [
-    `\`${v.name}\``,
-    v.meantFor,
-    v.status + (v.defaultOn ? ` (${v.defaultOn})` : ""),
-    v.figure,
-    v.source,
-  ]);
-  return table(["variant", "for", "status", "the figure that keeps it", "source"], rows);
+  const rows = new Map<string, { names: string[]; cells: string[] }>();
+  for (const v of VARIANTS) {
+    const status = v.status + (v.defaultOn ? ` (${v.defaultOn})` : "");
+    const cells = [v.meantFor, status, v.figure, v.source];
+    const key = cells.join("|");
+    const row = rows.get(key) ?? rows.set(key, { names: [], cells }).get(key)!;
+    row.names.push(`\`${v.name}\``);
+  }
+  return table(
+    ["variant", "for", "status", "the figure that keeps it", "source"],
+    [...rows.values()].map((r) => [r.names.join(", "), ...r.cells]),
+  );
 }
 
 /** Every leaf key of a nested settings object with its value ("a.b.c" -> value). */
@@ -234,7 +242,8 @@ export function leafKeys(o: object, prefix = ""): [string, unknown][] {
 export function configTable(): string {
   const rows = leafKeys(DEFAULT_CONFIG).map(([key, value]) => {
     const range = TRAIN_RANGES[key];
-    const allowed = ENUMS[key]?.join(", ") ??
+    const names = key === "method" ? METHODS.map((m) => m.name) : ENUMS[key];
+    const allowed = names?.join(", ") ??
       (range ? describeRange(range) : typeof value === "boolean" ? "true, false" : "-");
     return [`\`${key}\``, `\`${JSON.stringify(value)}\``, allowed, CONFIG_DOCS[key] ?? "?"];
   });

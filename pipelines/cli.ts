@@ -1,6 +1,6 @@
 /**
  * The command line shared by the dataset entry scripts:
- *   --data DIR  --config FILE  --set key=value (repeatable)  --method aug|naive|unimodal
+ *   --data DIR  --config FILE  --set key=value (repeatable)  --method NAME
  *   --seed N  --out DIR [--overwrite]  --resume RUN_DIR  --prepare
  * A run config is {"data": {...}, "train": {...}}: `data` holds the dataset's feature settings,
  * `train` the TrainConfig keys; both are merged over the defaults with unknown keys and bad values
@@ -11,6 +11,7 @@
  * scheduler, loss and ACA settings) but not what the checkpoint was made of (method, seed,
  * model, data settings, fusion weights).
  */
+import { methodFor, METHODS } from "./train/methods/registry.ts";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import type { Gpu } from "../kernels/runtime/gpu.ts";
@@ -63,7 +64,7 @@ export const RUN_OPTIONS = `options:
   --config FILE       a JSON config (configs/*.json); --set and the flags below override it
   --set key=value     any config key, repeatable: epochs=100, optimizer.lr=0.001,
                       aug.lambda=0.2, data.<setting>=... (the dataset's feature settings)
-  --method M          aug | naive | unimodal
+  --method M          ${METHODS.map((m) => m.name).join(" | ")}
   --seed N            the training seed
   --out DIR           the run folder (default runs/<dataset>-<method>-s<seed>-<time>); a folder
                       that already holds a run is refused
@@ -184,6 +185,7 @@ export async function planRun<D>(entry: DatasetEntry<D>, args: string[]): Promis
       data = check(mergeJson(data, nested.data as Record<string, Json>, src), src);
     } else cfg = mergeConfig(cfg, nested, `--set ${key}`);
   }
+  methodFor(cfg.method); // an unknown method is an error before any data is read
   const changes: string[] = [];
   if (values.resume) {
     for (const [key, now] of leaves({ data, train: cfg } as unknown as Json, "")) {

@@ -13,7 +13,7 @@ import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { tunePending } from "../../kernels/variants/policy.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
-import { AugModel, JointModel, type ModelOptions } from "../models/multimodal.ts";
+import { AugModel, type ModelOptions } from "../models/multimodal.ts";
 import { loadPretrainedFiles } from "../models/pretrained.ts";
 import { appendText, sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
 import { readSafetensorsMetadata } from "../io/safetensors.ts";
@@ -21,12 +21,13 @@ import { exists } from "../io/files.ts";
 import type { TrainConfig } from "./config.ts";
 import { batches, shuffled } from "./dataset.ts";
 import type { SplitData } from "../data/split.ts";
-import { augStep, jointStep } from "./steps.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
 import { type EpochRecord, readHistory } from "./record.ts";
 import { NonFiniteLogits } from "./metrics.ts";
 import { checkNewRunFolder, checkResumable, clearRunFolder } from "./run_folder.ts";
-import { assignClassifiers, isAcaEpoch, stepLr } from "./aca.ts";
+import { stepLr } from "./aca.ts";
+import type { Method, Model } from "./methods/method.ts";
+import { methodFor } from "./methods/registry.ts";
 import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { Progress } from "../io/progress.ts";
 import { writePlots } from "./report.ts";
@@ -68,31 +69,20 @@ export interface RunSummary {
   table: string;
 }
 
-function modelOptions(c: TrainConfig, data: SplitData): ModelOptions {
-  const modalities = c.method === "unimodal"
-    ? [data.modalities[c.unimodal.modality]]
-    : data.modalities;
-  if (!modalities.every(Boolean)) {
-    throw new Error(`config: "unimodal.modality" ${c.unimodal.modality} does not exist`);
-  }
+/** The dataset modalities the method's model sees, by index. */
+function selected(method: Method, c: TrainConfig, data: SplitData): number[] {
+  const all = data.modalities.map((_, m) => m);
+  return method.modalities?.(c, all.length) ?? all;
+}
+
+function modelOptions(method: Method, c: TrainConfig, data: SplitData): ModelOptions {
   return {
-    modalities,
+    modalities: selected(method, c, data).map((m) => data.modalities[m]),
     classes: data.classes,
     width: c.model.width,
     hidden: c.model.hidden,
     encoder: c.model.encoder,
   };
-}
-
-function fusionWeights(c: TrainConfig, M: number): number[] {
-  if (c.method !== "aug") return new Array(M).fill(1); // joint per-modality logits already sum to the fused ones
-  if (c.fusionWeights.length === 0) return new Array(M).fill(1 / M);
-  if (c.fusionWeights.length !== M) {
-    throw new Error(
-      `config: "fusionWeights" has ${c.fusionWeights.length} entries for ${M} modalities`,
-    );
-  }
-  return c.fusionWeights;
 }
 
 function checkData(train: SplitData, test: SplitData): void {
@@ -125,8 +115,6 @@ async function autotune(gpu: Gpu, log: (s: string) => void): Promise<void> {
   if (line) log(line);
 }
 
-type Model = AugModel | JointModel;
-
 /** Where a run stands: its model, RNG, next epoch and best result. */
 interface RunState {
   model: Model;
@@ -138,26 +126,21 @@ interface RunState {
 /** Build the model afresh or restore it from runDir/last.safetensors; writes nothing. */
 async function openRun(
   o: TrainOptions,
+  method: Method,
   opts: ModelOptions,
   last: string,
   log: (s: string) => void,
 ): Promise<RunState> {
   const { gpu, config: c } = o;
-  const M = opts.modalities.length;
   const rng = new Rng(c.seed);
   if (!o.resume) {
     await checkNewRunFolder(o.runDir, !!o.overwrite);
-    if (c.method === "aug" && c.aug.initialClassifiers.length > M) {
-      throw new Error(
-        `config: "aug.initialClassifiers" has ${c.aug.initialClassifiers.length} entries for ${M} modalities`,
-      );
-    }
-    const model = c.method === "aug"
-      ? AugModel.create(gpu, rng, opts, c.aug.initialClassifiers)
-      : JointModel.create(gpu, rng, opts);
-    const files = c.method === "unimodal"
-      ? [c.model.pretrained[c.unimodal.modality] ?? ""]
-      : c.model.pretrained;
+    method.check?.(c, opts.modalities.length);
+    const model = method.create(gpu, rng, opts, c);
+    const picked = selected(method, c, o.train);
+    const files = picked.length === o.train.modalities.length
+      ? c.model.pretrained
+      : picked.map((m) => c.model.pretrained[m] ?? "");
     try {
       for (const r of await loadPretrainedFiles(model.encoders, files, opts.modalities)) log(r);
     } catch (e) {
@@ -171,15 +154,7 @@ async function openRun(
   if (ck.meta.method !== c.method) {
     throw new Error(`${last}: method ${ck.meta.method}, config says ${c.method}`);
   }
-  const model = c.method === "aug"
-    ? AugModel.create(
-      gpu,
-      rng,
-      opts,
-      ck.meta.classifiers.map((x) => x.count),
-      ck.meta.classifiers.map((x) => x.frozen),
-    )
-    : JointModel.create(gpu, rng, opts);
+  const model = method.create(gpu, rng, opts, c, ck.meta);
   try {
     await ck.restore(model);
   } catch (e) {
@@ -249,12 +224,13 @@ async function divergedError(epoch: number, what: string, last: string): Promise
 export async function train(o: TrainOptions): Promise<RunSummary> {
   const log = o.log ?? ((s: string) => console.log(s));
   checkData(o.train, o.test);
-  const opts = modelOptions(o.config, o.train);
+  const method = methodFor(o.config.method);
+  const opts = modelOptions(method, o.config, o.train);
   const last = join(o.runDir, "last.safetensors");
-  const state = await openRun(o, opts, last, log);
+  const state = await openRun(o, method, opts, last, log);
   try {
     const history = await persistStart(o, state.start, log);
-    const run = runContext(o, opts, state, last, log);
+    const run = runContext(o, method, opts, state, last, log);
     for (let epoch = state.start; epoch < o.config.epochs; epoch++) {
       const t0 = performance.now();
       const { lr, stats } = await trainEpoch(run, epoch);
@@ -278,6 +254,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
 /** What every phase of a run reads: the options, the model and RNG, the data as it is fed. */
 interface RunContext {
   o: TrainOptions;
+  method: Method;
   state: RunState;
   last: string;
   log: (s: string) => void;
@@ -296,6 +273,7 @@ interface RunContext {
 /** The run's context; logs once when an epoch leaves a last batch of one out. */
 function runContext(
   o: TrainOptions,
+  method: Method,
   opts: ModelOptions,
   state: RunState,
   last: string,
@@ -309,8 +287,10 @@ function runContext(
         `sample; it is left out of every epoch (batch norm needs 2)`,
     );
   }
+  const picked = selected(method, c, o.train);
   return {
     o,
+    method,
     state,
     last,
     log,
@@ -319,21 +299,23 @@ function runContext(
     K: o.train.classes,
     N,
     seen,
-    trainData: modelView(c, opts, o.train),
-    testData: modelView(c, opts, o.test),
-    weights: fusionWeights(c, M),
+    trainData: modelView(picked, opts, o.train),
+    testData: modelView(picked, opts, o.test),
+    weights: method.fusionWeights(c, M),
   };
 }
 
-/** A split as the model sees it: a unimodal run gets its one modality's inputs. */
-function modelView(c: TrainConfig, opts: ModelOptions, d: SplitData): SplitData {
-  if (c.method !== "unimodal") return d;
-  const m = c.unimodal.modality;
+/** A split as the model sees it: only the modalities the method picked (`picked`). */
+function modelView(picked: number[], opts: ModelOptions, d: SplitData): SplitData {
+  if (picked.length === d.modalities.length) return d;
   return {
     ...d,
     modalities: opts.modalities,
-    sampleShapes: [d.sampleShapes[m]],
-    inputs: async (...a) => [(await d.inputs(...a))[m]],
+    sampleShapes: picked.map((m) => d.sampleShapes[m]),
+    inputs: async (...a) => {
+      const all = await d.inputs(...a);
+      return picked.map((m) => all[m]);
+    },
   };
 }
 
@@ -353,7 +335,8 @@ async function trainEpoch(
   const c = o.config, gpu = o.gpu;
   const lr = stepLr(c.optimizer.lr, epoch, c.scheduler.stepSize, c.scheduler.gamma);
   const sgd = { lr, momentum: c.optimizer.momentum, weightDecay: c.optimizer.weightDecay };
-  const sums = Tensor.zeros(gpu, [3 * M]).persist();
+  const rows = run.method.statRows(M);
+  const sums = Tensor.zeros(gpu, [3 * rows]).persist();
   const progress = o.progress === false
     ? null
     : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
@@ -363,19 +346,15 @@ async function trainEpoch(
     if (bi + 1 < epochBatches.length) run.trainData.prefetch?.(epochBatches[bi + 1]);
     const inputs = await run.trainData.inputs(gpu, idx, true, rng);
     const batch = { inputs, labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K) };
-    if (model instanceof AugModel) {
-      augStep(model, batch, { lambda: c.aug.lambda, terms: c.aug.terms, sgd }, sums);
-    } else {
-      jointStep(model, batch, sgd, sums);
-    }
+    const step = epoch * epochBatches.length + bi;
+    run.method.step(model, batch, { config: c, sgd, epoch, step, stats: sums });
     gpu.flush(); // the GPU runs this batch while the next one is prepared
     await autotune(gpu, run.log);
     progress?.tick(idx.length);
   }
   const s = await sums.read();
   sums.dispose();
-  const per = (f: (m: number) => number) =>
-    Array.from({ length: c.method === "aug" ? M : 1 }, (_, m) => f(m));
+  const per = (f: (m: number) => number) => Array.from({ length: rows }, (_, m) => f(m));
   const stats = {
     loss: per((m) => s[3 * m + 1] / seen),
     acc: per((m) => s[3 * m + 2] / seen),
@@ -408,13 +387,13 @@ async function evaluateAndAssign(
     throw await divergedError(epoch, `test logits diverged: ${e.message}`, run.last);
   }
   await autotune(o.gpu, run.log);
-  const added: number[] = [];
-  if (model instanceof AugModel && c.aug.aca.enabled && isAcaEpoch(epoch, c.aug.aca.every)) {
-    for (const m of assignClassifiers(stats.score, run.seen, c.aug.aca)) {
-      model.classifiers[m].add(rng, c.aug.newClassifiers === "frozen");
-      added.push(m);
-    }
-  }
+  const added = run.method.endEpoch?.(model, {
+    config: c,
+    epoch,
+    scores: stats.score,
+    seen: run.seen,
+    rng,
+  }) ?? [];
   return { test, added };
 }
 

@@ -1,0 +1,67 @@
+/**
+ * A training method: what differs between AUG and the methods it is compared with. A method
+ * owns its model family (heads), its training step (recorded on the GPU, no readback), its
+ * end-of-epoch hook (e.g. ACA), its test-time fusion weights and any state its checkpoint
+ * needs; the trainer shares everything else: data, encoders, evaluation, missing-modality
+ * tests, run folders, exact resume, plots. One file per method, registered in registry.ts.
+ */
+import type { Rng } from "../../../kernels/init/init.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
+import type { Tensor } from "../../../kernels/tensor.ts";
+import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
+import type { AugModel, JointModel, ModelOptions } from "../../models/multimodal.ts";
+import type { TrainConfig } from "../config.ts";
+import type { CheckpointMeta } from "../checkpoint.ts";
+import type { Batch } from "../steps.ts";
+
+/** The model families methods build on. */
+export type Model = AugModel | JointModel;
+
+/** What a step may read besides the model and the batch. */
+export interface StepContext {
+  config: TrainConfig;
+  /** This epoch's SGD settings (the scheduled learning rate). */
+  sgd: SgdOptions;
+  /** The epoch, from 0. */
+  epoch: number;
+  /** The step's index in the run (epoch x steps per epoch + batch), for counter-based noise. */
+  step: number;
+  /**
+   * [3 x statRows] training sums (confident score, loss, correct count per row; see
+   * accumulateTrainStats), read once per epoch.
+   */
+  stats: Tensor;
+}
+
+/** What the end-of-epoch hook reads. */
+export interface EpochContext {
+  config: TrainConfig;
+  epoch: number;
+  /** Per stats row: the epoch's summed confident score. */
+  scores: number[];
+  /** Samples the epoch trained on. */
+  seen: number;
+  rng: Rng;
+}
+
+/** One training method. */
+export interface Method {
+  /** The name `method` (and `--method`) takes. */
+  readonly name: string;
+  /** One line for `--help` and the README. */
+  readonly summary: string;
+  /** The dataset modalities the model sees (default all); a unimodal run picks one. */
+  modalities?(c: TrainConfig, available: number): number[];
+  /** Errors in the config that need the modality count (before anything is built). */
+  check?(c: TrainConfig, modalities: number): void;
+  /** A new model, or the one a checkpoint describes (`restored`), its parameters initialised. */
+  create(gpu: Gpu, rng: Rng, o: ModelOptions, c: TrainConfig, restored?: CheckpointMeta): Model;
+  /** One training step, recorded on the GPU. */
+  step(model: Model, batch: Batch, s: StepContext): void;
+  /** Rows of the training statistics: one per modality, or one for a fused loss. */
+  statRows(modalities: number): number;
+  /** After the epoch's evaluation; returns the modalities that got a classifier (ACA). */
+  endEpoch?(model: Model, e: EpochContext): number[];
+  /** Test-time weights of each modality's logits in the fused prediction. */
+  fusionWeights(c: TrainConfig, modalities: number): number[];
+}

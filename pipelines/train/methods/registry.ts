@@ -1,0 +1,21 @@
+/**
+ * The training methods by name: adding one is its file in this folder and a line here.
+ * `config.method` (and `--method`) takes these names.
+ */
+import { AUG } from "./aug.ts";
+import { NAIVE, UNIMODAL } from "./joint.ts";
+import type { Method } from "./method.ts";
+
+/** Every method, in the order `--help` lists them. */
+export const METHODS: readonly Method[] = [AUG, NAIVE, UNIMODAL];
+
+/** The method called `name`; an error listing the names otherwise. */
+export function methodFor(name: string): Method {
+  const m = METHODS.find((x) => x.name === name);
+  if (!m) {
+    throw new Error(
+      `config: "method" must be one of ${METHODS.map((x) => x.name).join(", ")}, got "${name}"`,
+    );
+  }
+  return m;
+}
