@@ -70,7 +70,7 @@ function winograd(
       ops,
       meantFor: "gpu",
       status: "experimental",
-      figure: `the ${f} family's GEMMs; ${name}'s transforms; never timed on a GPU`,
+      figure: "that family's GEMMs between the scheme's transforms; never timed on a GPU",
       source: "-",
     })),
   ];
