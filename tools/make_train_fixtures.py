@@ -204,8 +204,70 @@ def naive_case(iterations=2):
     save("train_naive", out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
 
 
+def ogm_case(name, alpha, swapped, conv_only, iterations=2):
+    """OGM without GE (its noise comes from a counter in mmboost, not PyTorch's stream): after the
+    joint loss's backward, the coefficients of Eq. 10 from each modality's share of the fused
+    logits scale the dominant encoder's gradients. `swapped`: the reference code's scores (each
+    from the other modality's weight block); `conv_only`: only the 4-D gradients, as the code."""
+    torch.manual_seed(2)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    fc = linear(16 * WIDTH, K)
+    for mod in enc + [fc]:
+        mod.double()
+    params = list(enc[0].parameters()) + list(enc[1].parameters()) + list(fc.parameters())
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    D = 8 * WIDTH
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["init.fc.bias"] = fc.bias.detach().clone()
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        a, v = encode(enc[0], audio, 1), encode(enc[1], video, T)
+        loss = F.cross_entropy(fc(torch.cat([a, v], 1)), y)
+        loss.backward()
+        wa, wv = fc.weight[:, :D], fc.weight[:, D:]
+        if swapped:
+            wa, wv = wv, wa
+        with torch.no_grad():
+            out_a = a @ wa.t() + fc.bias / 2
+            out_v = v @ wv.t() + fc.bias / 2
+            idx = torch.arange(len(labels))
+            score_a = torch.softmax(out_a, 1)[idx, labels].sum()
+            score_v = torch.softmax(out_v, 1)[idx, labels].sum()
+            rho = score_v / score_a
+            if rho > 1:
+                k_a, k_v = 1.0, 1 - torch.tanh(alpha * rho)
+            else:
+                k_a, k_v = 1 - torch.tanh(alpha / rho), 1.0
+            for net, k in ((enc[0], k_a), (enc[1], k_v)):
+                for p in net.parameters():
+                    if not conv_only or p.grad.dim() == 4:
+                        p.grad *= k
+        opt.step()
+        out[f"loss.{it}"] = loss.detach().reshape(1)
+        out[f"coefficients.{it}"] = torch.tensor([float(k_a), float(k_v), float(rho)]).double()
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["final.fc.bias"] = fc.bias.detach().clone()
+    buf = opt.state[fc.weight]["momentum_buffer"]
+    out["final.momentum.fc.w0"] = buf[:, :D].clone()
+    out["final.momentum.fc.w1"] = buf[:, D:].clone()
+    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T,
+                     "alpha": alpha, "swapped": int(swapped), "conv_only": int(conv_only), **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
     naive_case()
+    ogm_case("train_ogm", 0.8, False, False)
+    ogm_case("train_ogm_code", 0.8, True, True)
     print("train fixtures written to", OUT)

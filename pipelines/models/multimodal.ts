@@ -231,14 +231,21 @@ export class JointModel {
   /** Per-modality logits x_m w_m^T + b / M and the fused ones (evaluation). */
   logits(inputs: Tensor[], training: boolean): { fused: Tensor; perModality: Tensor[] } {
     const feats = this.encoders.map((e, m) => e.forward(inputs[m], training));
-    const M = feats.length, K = this.options.classes;
-    const gpu = feats[0].gpu;
+    return { fused: this.fused(feats), perModality: this.shares(feats) };
+  }
+
+  /**
+   * Each modality's share of the fused logits, x_m w_{weight(m)}^T + b / M (`weight` picks
+   * another modality's block of the classifier, for the OGM-GE reference code's scores).
+   */
+  shares(features: Tensor[], weight: (m: number) => number = (m) => m): Tensor[] {
+    const M = features.length, K = this.options.classes;
+    const gpu = features[0].gpu;
     // b / M as a [K] tensor: the 1x1 matrix [1/M] times the bias as a 1xK row
     const bias = matmul(Tensor.from(gpu, [1 / M], [1, 1]), this.fc.get("bias").view([1, K])).view([
       K,
     ]);
-    const perModality = feats.map((f, m) => linear(f, this.fc.get(`w${m}`), bias));
-    return { fused: this.fused(feats), perModality };
+    return features.map((f, m) => linear(f, this.fc.get(`w${weight(m)}`), bias));
   }
 
   /** Releases every parameter and buffer of the model. */

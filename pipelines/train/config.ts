@@ -50,6 +50,16 @@ export interface TrainConfig {
   };
   /** The modality a unimodal run trains. */
   unimodal: { modality: number };
+  /** OGM-GE (method "ogm-ge"; pipelines/train/methods/ogm_ge.ts). */
+  ogm: {
+    alpha: number;
+    ge: boolean;
+    start: number;
+    end: number;
+    swappedScores: boolean;
+    everyEpoch: boolean;
+    convOnly: boolean;
+  };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -73,6 +83,15 @@ export const DEFAULT_CONFIG: TrainConfig = {
     initialClassifiers: [1, 1],
   },
   unimodal: { modality: 0 },
+  ogm: {
+    alpha: 0.8,
+    ge: true,
+    start: 0,
+    end: 50,
+    swappedScores: false,
+    everyEpoch: false,
+    convOnly: false,
+  },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
 };
@@ -110,6 +129,16 @@ export const CONFIG_DOCS: Record<string, string> = {
   "aug.newClassifiers": "`trainable` (the paper) or `frozen` (the reference code's quirk)",
   "aug.initialClassifiers": "classifiers per modality at the start",
   "unimodal.modality": "the modality a unimodal run trains",
+  "ogm.alpha":
+    "OGM-GE: alpha of the coefficient 1 - tanh(alpha rho) (the authors' 0.8 for CREMA-D)",
+  "ogm.ge": "OGM-GE: add GE's Gaussian noise to the modulated gradients (false: OGM alone)",
+  "ogm.start": "OGM-GE: first epoch of the modulation window",
+  "ogm.end": "OGM-GE: last epoch of the modulation window",
+  "ogm.swappedScores":
+    "OGM-GE, the reference code's slip: each score from the other modality's weights",
+  "ogm.everyEpoch":
+    "OGM-GE, the reference code's slip: its window test never holds, it always modulates",
+  "ogm.convOnly": "OGM-GE, the reference code: modulate the convolution weights' gradients only",
   fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
   missingRates: "fractions of test samples that lose one modality, evaluated every epoch",
 };
@@ -226,6 +255,9 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "aug.aca.every": { int: true, min: 1 },
   "aug.initialClassifiers": { int: true, min: 1 },
   "unimodal.modality": { int: true, min: 0 },
+  "ogm.alpha": { min: 0 },
+  "ogm.start": { int: true, min: 0 },
+  "ogm.end": { int: true, min: 0 },
   fusionWeights: { min: 0 },
   missingRates: { min: 0, max: 1 },
 };

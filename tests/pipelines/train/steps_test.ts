@@ -5,6 +5,8 @@ import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import { AugModel, JointModel, type ModelOptions } from "../../../pipelines/models/multimodal.ts";
 import { loadState, readState, type StateOwner } from "../../../pipelines/models/state.ts";
 import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.ts";
+import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
+import { DEFAULT_CONFIG, setKey } from "../../../pipelines/train/config.ts";
 
 // Whole training iterations of a tiny two-modality model against PyTorch
 // (tools/make_train_fixtures.py): two iterations through both ResNet18 trunks (64x64 inputs,
@@ -192,3 +194,39 @@ gpuTest(
     model.destroy();
   },
 );
+
+for (const [name, code] of [["train_ogm", false], ["train_ogm_code", true]] as const) {
+  gpuTest(
+    `OGM iterations match PyTorch (${
+      code ? "the reference code's scores, conv weights only" : "the paper's"
+    })`,
+    async (gpu) => {
+      const fx = await fixture(name);
+      const model = JointModel.create(gpu, new Rng(0), options(fx));
+      await loadState(model, (n) => fx.find(`init.${n}`));
+      const sgd = {
+        lr: Number(fx.metadata.lr),
+        momentum: Number(fx.metadata.momentum),
+        weightDecay: Number(fx.metadata.weight_decay),
+      };
+      let config = DEFAULT_CONFIG;
+      for (
+        const kv of [
+          `ogm.alpha=${fx.metadata.alpha}`,
+          "ogm.ge=false",
+          `ogm.swappedScores=${code}`,
+          `ogm.convOnly=${code}`,
+        ]
+      ) config = setKey(config, kv);
+      for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+        using _ = new Scope(gpu);
+        const r = ogmStep(model, batchOf(gpu, fx), { config, sgd, epoch: 0, step: it });
+        assertClose(await r.loss.read(), fx.get(`loss.${it}`), SCALARS, `loss it ${it}`);
+        const k = (await r.coefficients.read()).subarray(0, 3);
+        assertClose(k, fx.get(`coefficients.${it}`), SCALARS, `coefficients it ${it}`);
+      }
+      await compareState(model, fx);
+      model.destroy();
+    },
+  );
+}

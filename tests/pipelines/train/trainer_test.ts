@@ -11,6 +11,7 @@ import {
 import { train } from "../../../pipelines/train/trainer.ts";
 import type { EpochRecord } from "../../../pipelines/train/record.ts";
 import { loadCheckpoint } from "../../../pipelines/train/checkpoint.ts";
+import { METHODS } from "../../../pipelines/train/methods/registry.ts";
 
 function tinyConfig(overrides: Record<string, Json> = {}): TrainConfig {
   const tiny = {
@@ -84,6 +85,31 @@ gpuTest(
     await Deno.remove(dir, { recursive: true });
   },
 );
+
+for (const method of METHODS.filter((m) => m.name !== "aug")) { // AUG: the test above
+  gpuTest(`${method.name}: a resumed run reproduces the uninterrupted one exactly`, async (gpu) => {
+    const dir = await Deno.makeTempDir();
+    const cfg = tinyConfig({ method: method.name, epochs: 3 });
+    const full = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/full`, ...quiet });
+    await train({
+      gpu,
+      config: { ...cfg, epochs: 1 },
+      ...data(),
+      runDir: `${dir}/split`,
+      ...quiet,
+    });
+    const resumed = await train({
+      gpu,
+      config: cfg,
+      ...data(),
+      runDir: `${dir}/split`,
+      resume: true,
+      ...quiet,
+    });
+    assertEquals(strip(resumed.history), strip(full.history), "resumed equals uninterrupted");
+    await Deno.remove(dir, { recursive: true });
+  });
+}
 
 gpuTest("naive joint and unimodal runs train, evaluate and write their tables", async (gpu) => {
   const dir = await Deno.makeTempDir();
