@@ -1,7 +1,8 @@
 /**
- * The AV-Digits experiment behind the README's numbers: for each seed, audio alone (the strong
- * modality), naive joint training and AUG with configs/av_digits.json, then the means.
- *   deno task bench:avdigits [--seeds 0,1,2] [--methods unimodal,naive,aug] [--set key=value]...
+ * The AV-Digits experiment behind the README's numbers: for each seed, each method with
+ * configs/av_digits.json (default: audio alone, the strong modality; naive joint training; AUG;
+ * any registered method by name), then the means.
+ *   deno task bench:avdigits [--seeds 0,1,2] [--methods unimodal,naive,aug,ogm-ge] [--set key=value]...
  *                            [--json FILE]
  * Accuracy is the mean of the last three epochs (test accuracy swings between epochs; the
  * best epoch is listed too).
@@ -14,6 +15,7 @@ import { planRun, runPlan, timeStamp } from "../pipelines/cli.ts";
 import { avDigitsEntry } from "../pipelines/data/av_digits.ts";
 import type { EpochRecord } from "../pipelines/train/record.ts";
 import { command } from "../pipelines/command.ts";
+import { methodFor } from "../pipelines/train/methods/registry.ts";
 import { provenance } from "./provenance.ts";
 
 await command(import.meta.url);
@@ -32,8 +34,13 @@ const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
 const gpu = await openGpu(envDevice(false));
 const tail = (h: EpochRecord[], f: (r: EpochRecord) => number) =>
   h.slice(-3).reduce((s, r) => s + f(r), 0) / Math.min(3, h.length);
-const runs = ([["audio alone", "unimodal"], ["naive joint", "naive"], ["AUG", "aug"]] as const)
-  .filter(([, m]) => values.methods.split(",").includes(m));
+const LABELS: Record<string, string> = {
+  unimodal: "audio alone",
+  naive: "naive joint",
+  aug: "AUG",
+  "ogm-ge": "OGM-GE",
+};
+const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<
   string,
   { seed: number; fused: number; audio: number; visual: number; best: number; cls: string }[]

@@ -60,7 +60,7 @@ async function block(spec: string, doc: string): Promise<string> {
     case "sources":
       return sourcesTable(await one());
     case "avdigits":
-      return avDigitsTable(await one());
+      return avDigitsTable(await Promise.all(files.map(results)));
     case "variants":
       return variantTable();
     case "config":

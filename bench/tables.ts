@@ -155,32 +155,30 @@ export function stepTable(files: StepResults[]): string {
 const pct = (x: number | null) => x === null || Number.isNaN(x) ? "-" : (100 * x).toFixed(1);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** The AV-Digits table: per method the means over seeds (last three epochs) and the best epoch. */
-export function avDigitsTable(r: AvDigitsResults): string {
-  const rows = Object.values(r.methods).map(({ label, seeds }) => {
-    const visual = seeds.map((s) => s.visual).filter((v): v is number => v !== null);
-    return [
-      label,
-      pct(mean(seeds.map((s) => s.fused))),
-      pct(mean(seeds.map((s) => s.audio))),
-      visual.length ? pct(mean(visual)) : "-",
-      pct(mean(seeds.map((s) => s.best))),
-      seeds.map((s) => s.cls).join(", "),
-      seeds.map((s) => pct(s.fused)).join(" / "),
-    ];
-  });
-  const seeds = Object.values(r.methods)[0].seeds.map((s) => s.seed).join(", ");
-  const head = [
-    "method",
-    "fused",
-    "audio",
-    "visual",
-    "best epoch (fused)",
-    "classifiers audio/visual",
-    `fused per seed (${seeds})`,
-  ];
-  return `${madeBy(r)} Test accuracy in %, the mean over the seeds of the mean of the last three ` +
-    `epochs (${r.config}).\n\n${table(head, rows)}`;
+/**
+ * The AV-Digits table from one or more results files (their methods in order): per method the
+ * means over seeds (last three epochs) and the best epoch; each file's provenance first.
+ */
+export function avDigitsTable(files: AvDigitsResults[]): string {
+  const rows = files.flatMap((r) =>
+    Object.values(r.methods).map(({ label, seeds }) => {
+      const visual = seeds.map((s) => s.visual).filter((v): v is number => v !== null);
+      return [
+        label,
+        pct(mean(seeds.map((s) => s.fused))),
+        pct(mean(seeds.map((s) => s.audio))),
+        visual.length ? pct(mean(visual)) : "-",
+        pct(mean(seeds.map((s) => s.best))),
+        seeds.map((s) => s.cls).join(", "),
+        seeds.map((s) => pct(s.fused)).join(" / "),
+      ];
+    })
+  );
+  const seeds = Object.values(files[0].methods)[0].seeds.map((s) => s.seed).join(", ");
+  const head = ["method", "fused", "audio", "visual", "best epoch", "classifiers a/v", "per seed"];
+  const made = files.map((r) => madeBy(r)).join(" ");
+  return `${made} Test accuracy in %, the mean over seeds ${seeds} of the last three epochs' mean ` +
+    `(${files[0].config}).\n\n${table(head, rows)}`;
 }
 
 /** The data bench's table. */
