@@ -264,10 +264,84 @@ def ogm_case(name, alpha, swapped, conv_only, iterations=2):
                      "alpha": alpha, "swapped": int(swapped), "conv_only": int(conv_only), **SGD})
 
 
+def mmpareto_case(name, gamma=1.5, iterations=2):
+    """MMPareto: the fused loss plus one unimodal loss per modality (a head each); per encoder the
+    two gradients by the Pareto rule (equal weights when their cosine is positive, else the
+    two-point min-norm solution), rescaled per parameter tensor to the summed gradient's norm
+    when larger, times gamma; heads and the fused classifier take the summed losses' gradients."""
+    torch.manual_seed(3)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    fc = linear(2 * D, K)
+    heads = [linear(D, K), linear(D, K)]
+    for mod in enc + [fc] + heads:
+        mod.double()
+    params = [p for mod in enc + [fc] + heads for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1]), ("head0.", heads[0]), ("head1.", heads[1])]
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["init.fc.bias"] = fc.bias.detach().clone()
+
+    def grads(net):
+        return [p.grad.detach().clone() for p in net.parameters()]
+
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        a, v = encode(enc[0], audio, 1), encode(enc[1], video, T)
+        loss_mm = F.cross_entropy(fc(torch.cat([a, v], 1)), y)
+        uni = [F.cross_entropy(heads[0](a), y), F.cross_entropy(heads[1](v), y)]
+        loss_mm.backward(retain_graph=True)
+        g_mm = [grads(e) for e in enc]
+        opt.zero_grad(set_to_none=True)
+        uni[0].backward(retain_graph=True)
+        uni[1].backward(retain_graph=True)
+        g_uni = [grads(e) for e in enc]
+        opt.zero_grad(set_to_none=True)
+        (loss_mm + uni[0] + uni[1]).backward()
+        for m, net in enumerate(enc):
+            flat_mm = torch.cat([g.flatten() for g in g_mm[m]])
+            flat_u = torch.cat([g.flatten() for g in g_uni[m]])
+            aa, ab, bb = flat_mm @ flat_mm, flat_mm @ flat_u, flat_u @ flat_u
+            if F.cosine_similarity(flat_mm, flat_u, dim=0) > 0:
+                k0 = 0.5
+            elif ab >= aa:
+                k0 = 0.999
+            elif ab >= bb:
+                k0 = 0.001
+            else:
+                k0 = float(-(ab - bb) / (aa + bb - 2 * ab))
+            k1 = 1 - k0
+            for p, gm, gu in zip(net.parameters(), g_mm[m], g_uni[m]):
+                total = torch.norm(p.grad)
+                new = 2 * k0 * gm + 2 * k1 * gu
+                ratio = total / torch.norm(new)
+                p.grad = (ratio * new * gamma) if ratio > 1 else (new * gamma)
+            out[f"weights.{it}.{m}"] = torch.tensor([k0, k1]).double()
+        opt.step()
+        out[f"loss.{it}"] = torch.stack([loss_mm.detach(), uni[0].detach(), uni[1].detach()])
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
+    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
+    out["final.fc.bias"] = fc.bias.detach().clone()
+    buf = opt.state[fc.weight]["momentum_buffer"]
+    out["final.momentum.fc.w0"] = buf[:, :D].clone()
+    out["final.momentum.fc.w1"] = buf[:, D:].clone()
+    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T,
+                     "gamma": gamma, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
     naive_case()
     ogm_case("train_ogm", 0.8, False, False)
     ogm_case("train_ogm_code", 0.8, True, True)
+    mmpareto_case("train_mmpareto")
     print("train fixtures written to", OUT)

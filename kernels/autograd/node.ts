@@ -108,7 +108,7 @@ function topoOrder(root: Tensor): Tensor[] {
  * if (!(losses[19] < losses[0] / 2)) throw new Error(`the loss did not fall: ${losses}`);
  * ```
  */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(root: Tensor, seed?: Tensor, o: BackwardOptions = {}): void {
   if (!root.requiresGrad) throw new Error("backward: the tensor does not require a gradient");
   if (!seed && root.size !== 1) throw new Error(`backward: non-scalar root [${root.shape}]`);
   root.grad = seed ?? one(root.gpu).view(root.shape);
@@ -119,7 +119,23 @@ export function backward(root: Tensor, seed?: Tensor): void {
     if (t.backwardFn && t.grad) t.backwardFn(t.grad);
   }
   for (const t of order) {
-    t.parents = [];
-    t.backwardFn = null;
+    if (o.retainGraph) {
+      if (t.isParam) continue;
+      t.grad = null; // the next backward over this graph starts from clean activation gradients
+      t.gradShared = false;
+    } else {
+      t.parents = [];
+      t.backwardFn = null;
+    }
   }
+}
+
+/** Options of `backward`. */
+export interface BackwardOptions {
+  /**
+   * Keep the graph for another backward from another root over shared parts (one gradient per
+   * loss for the same parameters, e.g. MMPareto); the activations' gradients are cleared, the
+   * parameters' keep accumulating.
+   */
+  retainGraph?: boolean;
 }

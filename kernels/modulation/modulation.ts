@@ -5,14 +5,25 @@
  * coefficients k_a, k_v of Eq. 10 (on the GPU, [k_a, k_v, rho, 0]); `modulateGradients` scales
  * one encoder's gradients by its coefficient and, with GE, adds Gaussian noise of each parameter
  * tensor's own gradient spread (counter-based draws: the same on every run and on resume).
+ *
+ * MMPareto (Wei and Hu, ICML 2024): `paretoWeights` gives the weights of an encoder's multimodal
+ * and unimodal gradients (equal when they agree, the min-norm point when they conflict), and
+ * `paretoCombine` writes their combination, rescaled per parameter tensor, over the encoder's
+ * gradient arena.
  */
 import coefficientsSrc from "./ogm_coefficients.wgsl" with { type: "text" };
 import modulateSrc from "./grad_modulate.wgsl" with { type: "text" };
+import dotsSrc from "./pareto_dots.wgsl" with { type: "text" };
+import weightsSrc from "./pareto_weights.wgsl" with { type: "text" };
+import combineSrc from "./pareto_combine.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import type { ParameterSet } from "../optim/parameters.ts";
 
 const coefficientsKernel = { name: "ogm_coefficients", code: coefficientsSrc };
 const modulateKernel = { name: "grad_modulate", code: modulateSrc };
+const dotsKernel = { name: "pareto_dots", code: dotsSrc };
+const weightsKernel = { name: "pareto_weights", code: weightsSrc };
+const combineKernel = { name: "pareto_combine", code: combineSrc };
 
 /**
  * OGM's coefficients from the modalities' logits za, zv [B, K] and one-hot labels y: a [4]
@@ -51,7 +62,14 @@ export interface ModulateOptions {
 /** Per ParameterSet and selection, the [offset, length] table of its tensors (u32 pairs). */
 const tables = new WeakMap<ParameterSet, Map<boolean, { table: Tensor; count: number }>>();
 
-function segments(params: ParameterSet, convOnly: boolean): { table: Tensor; count: number } {
+/**
+ * The [offset, length] table (u32 pairs, on the GPU) of the tensors of `params`, all of them or
+ * the 4-D ones (`convOnly`), with their count; made once per set and selection.
+ */
+export function parameterSegments(
+  params: ParameterSet,
+  convOnly: boolean,
+): { table: Tensor; count: number } {
   let bySel = tables.get(params);
   if (!bySel) tables.set(params, bySel = new Map());
   let t = bySel.get(convOnly);
@@ -81,9 +99,48 @@ export function modulateGradients(
   which: number,
   o: ModulateOptions,
 ): void {
-  const { table, count } = segments(params, o.convOnly);
+  const { table, count } = parameterSegments(params, o.convOnly);
   const gx = Math.min(count, 65535), gy = Math.ceil(count / gx);
   params.gpu.dispatch(modulateKernel, [table.range, coeff.range, params.grads.range], {
     u: [count, which, o.noise ? 1 : 0, o.seed >>> 0, o.step >>> 0, o.stream >>> 0, gx],
+  }, [gx, gy]);
+}
+
+/** A grid of `n` workgroups, folded into y past 65535. */
+const folded = (n: number): [number, number] => {
+  const gx = Math.min(n, 65535);
+  return [gx, Math.ceil(n / gx)];
+};
+
+/**
+ * MMPareto's weights [k0, k1, cosine, 0] (on the GPU) of the multimodal gradient `a` and the
+ * unimodal one `b` of one encoder (whole arenas of the same layout).
+ */
+export function paretoWeights(a: Tensor, b: Tensor): Tensor {
+  expectShape(b, "pareto unimodal gradient", a.shape.length, [...a.shape]);
+  const gpu = a.gpu, groups = Math.min(256, Math.ceil(a.size / 256));
+  const partial = Tensor.empty(gpu, [3 * groups]);
+  const [gx, gy] = folded(groups);
+  gpu.dispatch(dotsKernel, [a.range, b.range, partial.range], { u: [a.size, groups, gx] }, [
+    gx,
+    gy,
+  ]);
+  const out = Tensor.empty(gpu, [4]);
+  gpu.dispatch(weightsKernel, [partial.range, out.range], { u: [groups] }, [1]);
+  return out;
+}
+
+/**
+ * Over `params`' gradients (holding the unimodal loss's), per parameter tensor:
+ * gamma * s * (2 k0 a + 2 k1 b) with s = max(1, |a + b| / |2 k0 a + 2 k1 b|); `a` holds the
+ * multimodal loss's gradients in the same layout, `k` is paretoWeights' output.
+ */
+export function paretoCombine(params: ParameterSet, a: Tensor, k: Tensor, gamma: number): void {
+  expectShape(a, "pareto multimodal gradient", 1, [params.grads.size]);
+  const { table, count } = parameterSegments(params, false);
+  const [gx, gy] = folded(count);
+  params.gpu.dispatch(combineKernel, [table.range, k.range, a.range, params.grads.range], {
+    u: [count, gx],
+    f: [gamma],
   }, [gx, gy]);
 }

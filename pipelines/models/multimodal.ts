@@ -175,15 +175,26 @@ export class JointModel {
   readonly encoders: ModalityEncoder[];
   /** The linear classifier on the concatenated features. */
   readonly fc: ParameterSet;
+  /** Per modality a linear head of its own (training-only, e.g. MMPareto's); empty by default. */
+  readonly heads: ParameterSet[];
 
-  private constructor(options: ModelOptions, encoders: ModalityEncoder[], fc: ParameterSet) {
+  private constructor(
+    options: ModelOptions,
+    encoders: ModalityEncoder[],
+    fc: ParameterSet,
+    heads: ParameterSet[],
+  ) {
     this.options = options;
     this.encoders = encoders;
     this.fc = fc;
+    this.heads = heads;
   }
 
-  /** A joint model with freshly initialised parameters drawn from `rng`. */
-  static create(gpu: Gpu, rng: Rng, o: ModelOptions): JointModel {
+  /**
+   * A joint model with freshly initialised parameters drawn from `rng`; `unimodalHeads` adds a
+   * linear head per modality (xavier-normal, zero bias; drawn after the fused classifier).
+   */
+  static create(gpu: Gpu, rng: Rng, o: ModelOptions, unimodalHeads = false): JointModel {
     const encoders = createEncoders(gpu, rng, o);
     const dims = encoders.map((e) => e.features);
     const total = dims.reduce((a, b) => a + b);
@@ -203,17 +214,29 @@ export class JointModel {
       shape: [o.classes],
       data: new Float32Array(o.classes),
     }]);
-    return new JointModel(o, encoders, fc);
+    const heads = unimodalHeads ? dims.map((d) => linearParams(gpu, rng, d, o.classes)) : [];
+    return new JointModel(o, encoders, fc, heads);
+  }
+
+  /** Modality m's own head on its features (a model created with `unimodalHeads`). */
+  head(m: number, features: Tensor): Tensor {
+    const h = this.heads[m];
+    if (!h) throw new Error(`JointModel: no head of its own for modality ${m}`);
+    return linear(features, h.get("weight"), h.get("bias"));
   }
 
   /** Every parameter set (one optimizer over all of them). */
   allSets(): ParameterSet[] {
-    return [...this.encoders.map((e) => e.trunk.params), this.fc];
+    return [...this.encoders.map((e) => e.trunk.params), this.fc, ...this.heads];
   }
 
   /** Every parameter set with its name prefix (checkpoints, SGD). */
   namedSets(): NamedSet[] {
-    return [...encoderSets(this.encoders), ["fc.", this.fc]];
+    return [
+      ...encoderSets(this.encoders),
+      ["fc.", this.fc],
+      ...this.heads.map((h, m) => [`head${m}.`, h] as NamedSet),
+    ];
   }
 
   /** Named non-parameter state (batch-norm running statistics) for checkpoints. */
@@ -252,5 +275,6 @@ export class JointModel {
   destroy(): void {
     for (const e of this.encoders) e.destroy();
     this.fc.destroy();
+    for (const h of this.heads) h.destroy();
   }
 }

@@ -60,6 +60,8 @@ export interface TrainConfig {
     everyEpoch: boolean;
     convOnly: boolean;
   };
+  /** MMPareto (method "mmpareto"; pipelines/train/methods/mmpareto.ts). */
+  mmpareto: { gamma: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -92,6 +94,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
     everyEpoch: false,
     convOnly: false,
   },
+  mmpareto: { gamma: 1.5 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
 };
@@ -106,16 +109,15 @@ export const CONFIG_DOCS: Record<string, string> = {
   epochs: "epochs to train",
   batchSize: "samples per training batch",
   "model.encoder": "`resnet18` (audio and frames) or `i3d` (NVGesture's clips)",
-  "model.width": "ResNet18's first-stage channels (64 in the paper; I3D divides its own likewise)",
-  "model.hidden": "output size of each classifier's Layer1, the shared head's input",
+  "model.width": "first-stage channels (64: the paper; I3D scales its own likewise)",
+  "model.hidden": "each classifier's Layer1 output (the shared head's input)",
   "model.pretrained": 'per modality a safetensors file of trunk weights (`""`: random init)',
   "optimizer.lr": "SGD learning rate",
   "optimizer.momentum": "SGD momentum (PyTorch's update)",
   "optimizer.weightDecay": "L2 weight decay",
   "scheduler.stepSize": "StepLR: epochs between rate drops (stepped at each epoch's start)",
   "scheduler.gamma": "StepLR: factor of each drop",
-  "aug.lambda":
-    "weight of the previous classifiers in the boosting residual y - lambda y softmax(z_pre)",
+  "aug.lambda": "the boosting residual's y - lambda y softmax(z_pre)",
   "aug.terms.all": "ablation: the CE(z_all, y) term",
   "aug.terms.pre": "ablation: the CE(z_pre, y) term",
   "aug.terms.residual": "ablation: the CE(z_new, residual) term",
@@ -124,23 +126,21 @@ export const CONFIG_DOCS: Record<string, string> = {
     "`paper` (mean-confidence gap beyond tau) or `ratio` (the reference code's S_a / S_v)",
   "aug.aca.sigma": "sigma of the confidence score",
   "aug.aca.tau": "gap (or ratio) beyond which the weaker modality gets a classifier",
-  "aug.aca.threshold": "3+ modalities: one under this share of the others' total gets a classifier",
+  "aug.aca.threshold": "3+ modalities: a classifier for one under this share of the rest",
   "aug.aca.every": "epochs between assignments (after epoch 0)",
   "aug.newClassifiers": "`trainable` (the paper) or `frozen` (the reference code's quirk)",
   "aug.initialClassifiers": "classifiers per modality at the start",
   "unimodal.modality": "the modality a unimodal run trains",
-  "ogm.alpha":
-    "OGM-GE: alpha of the coefficient 1 - tanh(alpha rho) (the authors' 0.8 for CREMA-D)",
-  "ogm.ge": "OGM-GE: add GE's Gaussian noise to the modulated gradients (false: OGM alone)",
+  "ogm.alpha": "OGM-GE: the coefficient 1 - tanh(alpha rho)",
+  "ogm.ge": "OGM-GE: GE's noise on (false: OGM alone)",
   "ogm.start": "OGM-GE: first epoch of the modulation window",
   "ogm.end": "OGM-GE: last epoch of the modulation window",
-  "ogm.swappedScores":
-    "OGM-GE, the reference code's slip: each score from the other modality's weights",
-  "ogm.everyEpoch":
-    "OGM-GE, the reference code's slip: its window test never holds, it always modulates",
-  "ogm.convOnly": "OGM-GE, the reference code: modulate the convolution weights' gradients only",
+  "ogm.swappedScores": "OGM-GE: the reference code's swapped scores",
+  "ogm.everyEpoch": "OGM-GE: the reference code's window (every epoch)",
+  "mmpareto.gamma": "MMPareto: the scale of the combined encoder gradients (the authors' 1.5)",
+  "ogm.convOnly": "OGM-GE: the reference code's conv-weights-only modulation",
   fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
-  missingRates: "fractions of test samples that lose one modality, evaluated every epoch",
+  missingRates: "fractions of test samples that lose one modality",
 };
 
 /** The allowed values of each string key. */
@@ -258,6 +258,7 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "ogm.alpha": { min: 0 },
   "ogm.start": { int: true, min: 0 },
   "ogm.end": { int: true, min: 0 },
+  "mmpareto.gamma": { above: 0 },
   fusionWeights: { min: 0 },
   missingRates: { min: 0, max: 1 },
 };

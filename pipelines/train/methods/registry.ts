@@ -5,10 +5,11 @@
 import { AUG } from "./aug.ts";
 import { NAIVE, UNIMODAL } from "./joint.ts";
 import { OGM_GE } from "./ogm_ge.ts";
+import { MMPARETO } from "./mmpareto.ts";
 import type { Method } from "./method.ts";
 
 /** Every method, in the order `--help` lists them. */
-export const METHODS: readonly Method[] = [AUG, NAIVE, UNIMODAL, OGM_GE];
+export const METHODS: readonly Method[] = [AUG, NAIVE, UNIMODAL, OGM_GE, MMPARETO];
 
 /** The method called `name`; an error listing the names otherwise. */
 export function methodFor(name: string): Method {

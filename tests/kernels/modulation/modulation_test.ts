@@ -4,7 +4,12 @@ import { Rng } from "../../../kernels/init/init.ts";
 import { Tensor } from "../../../kernels/tensor.ts";
 import { oneHot } from "../../../kernels/loss/loss.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
-import { modulateGradients, ogmCoefficients } from "../../../kernels/modulation/modulation.ts";
+import {
+  modulateGradients,
+  ogmCoefficients,
+  paretoCombine,
+  paretoWeights,
+} from "../../../kernels/modulation/modulation.ts";
 
 /** OGM's Eq. 10 in float64: [k_a, k_v, rho]. */
 function coefficientsRef(
@@ -141,6 +146,94 @@ gpuTest(
     assert.deepEqual(await run(true, false, 3), noisy, "the same counter gives the same noise");
     const other = await run(true, false, 4);
     assert.ok(other.some((v, i) => v !== noisy[i]), "another step draws other noise");
+    params.destroy();
+  },
+);
+
+gpuTest(
+  "Pareto weights: equal when the gradients agree, the min-norm point when they conflict",
+  async (gpu) => {
+    const n = 70_000; // more than one pass of the dot kernel's 256 workgroups x 256 lanes
+    const rng = new Rng(9);
+    const a = randn(rng, n), noise = randn(rng, n);
+    const cases: [string, Float32Array][] = [
+      ["agree", a.map((x, i) => x + 0.5 * noise[i])],
+      ["conflict", a.map((x, i) => -0.3 * x + noise[i])],
+      ["opposite", a.map((x) => -2 * x)],
+    ];
+    for (const [name, b] of cases) {
+      const k = await paretoWeights(Tensor.from(gpu, a, [n]), Tensor.from(gpu, b, [n])).read();
+      let aa = 0, ab = 0, bb = 0;
+      for (let i = 0; i < n; i++) {
+        [aa, ab, bb] = [
+          aa + a[i] * a[i],
+          ab + a[i] * b[i],
+          bb + b[i] * b[i],
+        ];
+      }
+      const k0 = ab > 0
+        ? 0.5
+        : ab >= aa
+        ? 0.999
+        : ab >= bb
+        ? 0.001
+        : (bb - ab) / (aa + bb - 2 * ab);
+      assertClose([k[0], k[1], k[2]], [k0, 1 - k0, ab / Math.sqrt(aa * bb)], {
+        atol: 1e-6,
+        rtol: 1e-4,
+      }, name);
+      if (name === "opposite") {
+        assert.ok(
+          Math.abs(k[0] - 2 / 3) < 1e-5,
+          "min-norm of a and -2a: 2/3 a",
+        );
+      }
+    }
+  },
+);
+
+gpuTest(
+  "Pareto combine: gamma times the weighted sum, rescaled per tensor to |a + b| when larger",
+  async (gpu) => {
+    const rng = new Rng(11);
+    const shapes: [string, number[]][] = [["w", [6, 5]], ["b", [3]]];
+    const params = ParameterSet.create(
+      gpu,
+      shapes.map(([name, shape]) => ({
+        name,
+        shape,
+        data: new Float32Array(shape.reduce((x, y) => x * y)),
+      })),
+    );
+    const L = params.grads.size;
+    const a = randn(rng, L), b = randn(rng, L);
+    gpu.write(params.grads.buffer, params.grads.offset, b.slice());
+    for (const k0 of [0.5, 0.2]) {
+      gpu.write(params.grads.buffer, params.grads.offset, b.slice());
+      paretoCombine(
+        params,
+        Tensor.from(gpu, a, [L]),
+        Tensor.from(gpu, [k0, 1 - k0, 0, 0], [4]),
+        1.5,
+      );
+      const got = await params.grads.read();
+      for (const [name, shape] of shapes) {
+        const at = params.offsets.get(name)!, n = shape.reduce((x, y) => x * y);
+        const c = Array.from(
+          { length: n },
+          (_, i) => 2 * k0 * a[at + i] + 2 * (1 - k0) * b[at + i],
+        );
+        const t = Array.from({ length: n }, (_, i) => a[at + i] + b[at + i]);
+        const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+        const s = Math.max(1, norm(t) / norm(c));
+        assertClose(
+          got.subarray(at, at + n),
+          c.map((x) => 1.5 * s * x),
+          { atol: 1e-6, rtol: 1e-5 },
+          `${name} k0 ${k0}`,
+        );
+      }
+    }
     params.destroy();
   },
 );

@@ -6,6 +6,7 @@ import { AugModel, JointModel, type ModelOptions } from "../../../pipelines/mode
 import { loadState, readState, type StateOwner } from "../../../pipelines/models/state.ts";
 import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.ts";
 import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
+import { mmparetoStep } from "../../../pipelines/train/methods/mmpareto.ts";
 import { DEFAULT_CONFIG, setKey } from "../../../pipelines/train/config.ts";
 
 // Whole training iterations of a tiny two-modality model against PyTorch
@@ -230,3 +231,33 @@ for (const [name, code] of [["train_ogm", false], ["train_ogm_code", true]] as c
     },
   );
 }
+
+gpuTest(
+  "MMPareto iterations match PyTorch (losses, Pareto weights, weights, momentum, BN stats)",
+  async (gpu) => {
+    const fx = await fixture("train_mmpareto");
+    const model = JointModel.create(gpu, new Rng(0), options(fx), true);
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const sgd = {
+      lr: Number(fx.metadata.lr),
+      momentum: Number(fx.metadata.momentum),
+      weightDecay: Number(fx.metadata.weight_decay),
+    };
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const r = mmparetoStep(model, batchOf(gpu, fx), { sgd, gamma: Number(fx.metadata.gamma) });
+      const losses = await Promise.all(r.losses.map((l) => l.read()));
+      assertClose(losses.map((l) => l[0]), fx.get(`loss.${it}`), SCALARS, `losses it ${it}`);
+      for (const [m, k] of r.weights.entries()) {
+        assertClose(
+          (await k.read()).subarray(0, 2),
+          fx.get(`weights.${it}.${m}`),
+          SCALARS,
+          `k ${it}.${m}`,
+        );
+      }
+    }
+    await compareState(model, fx);
+    model.destroy();
+  },
+);
