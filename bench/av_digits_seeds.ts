@@ -39,6 +39,7 @@ const LABELS: Record<string, string> = {
   naive: "naive joint",
   aug: "AUG",
   "ogm-ge": "OGM-GE",
+  mmpareto: "MMPareto",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<
