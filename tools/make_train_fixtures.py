@@ -119,6 +119,17 @@ def momenta(opt, prefix_modules):
     return out
 
 
+def fc_blocks(prefix, fc, D, opt=None):
+    """The fused classifier as mmboost stores it: fc.w0 (audio block), fc.w1, fc.bias; with
+    `opt`, its momentum buffers under the same names."""
+    if opt is None:
+        w, b = fc.weight.detach(), fc.bias.detach()
+        return {f"{prefix}fc.w0": w[:, :D].clone(), f"{prefix}fc.w1": w[:, D:].clone(), f"{prefix}fc.bias": b.clone()}
+    buf = opt.state[fc.weight]["momentum_buffer"]
+    return {f"{prefix}momentum.fc.w0": buf[:, :D].clone(), f"{prefix}momentum.fc.w1": buf[:, D:].clone(),
+            f"{prefix}momentum.fc.bias": opt.state[fc.bias]["momentum_buffer"].clone()}
+
+
 def aug_iterations(features, cls, head, opt, labels, y, lam, iterations, out):
     """The reference loop: per iteration, forward every encoder (`features()`), then for each
     modality in turn its boosting loss, backward, SGD step on what got a gradient; records each
@@ -182,9 +193,7 @@ def naive_case(iterations=2):
     out = {"audio": audio, "video": video, "labels": y}
     out.update({"init." + k: v for k, v in state(named).items()})
     D = 8 * WIDTH
-    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["init.fc.bias"] = fc.bias.detach().clone()
+    out.update(fc_blocks("init.", fc, D))
     for it in range(iterations):
         opt.zero_grad(set_to_none=True)
         feats = torch.cat([encode(enc[0], audio, 1), encode(enc[1], video, T)], 1)
@@ -194,13 +203,8 @@ def naive_case(iterations=2):
         out[f"loss.{it}"] = loss.detach().reshape(1)
     out.update({"final." + k: v for k, v in state(named).items()})
     out.update({"final." + k: v for k, v in momenta(opt, named).items()})
-    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["final.fc.bias"] = fc.bias.detach().clone()
-    buf = opt.state[fc.weight]["momentum_buffer"]
-    out["final.momentum.fc.w0"] = buf[:, :D].clone()
-    out["final.momentum.fc.w1"] = buf[:, D:].clone()
-    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
     save("train_naive", out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
 
 
@@ -222,9 +226,7 @@ def ogm_case(name, alpha, swapped, conv_only, iterations=2):
     D = 8 * WIDTH
     out = {"audio": audio, "video": video, "labels": y}
     out.update({"init." + k: v for k, v in state(named).items()})
-    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["init.fc.bias"] = fc.bias.detach().clone()
+    out.update(fc_blocks("init.", fc, D))
     for it in range(iterations):
         opt.zero_grad(set_to_none=True)
         a, v = encode(enc[0], audio, 1), encode(enc[1], video, T)
@@ -253,13 +255,8 @@ def ogm_case(name, alpha, swapped, conv_only, iterations=2):
         out[f"coefficients.{it}"] = torch.tensor([float(k_a), float(k_v), float(rho)]).double()
     out.update({"final." + k: v for k, v in state(named).items()})
     out.update({"final." + k: v for k, v in momenta(opt, named).items()})
-    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["final.fc.bias"] = fc.bias.detach().clone()
-    buf = opt.state[fc.weight]["momentum_buffer"]
-    out["final.momentum.fc.w0"] = buf[:, :D].clone()
-    out["final.momentum.fc.w1"] = buf[:, D:].clone()
-    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
     save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T,
                      "alpha": alpha, "swapped": int(swapped), "conv_only": int(conv_only), **SGD})
 
@@ -283,9 +280,7 @@ def mmpareto_case(name, gamma=1.5, iterations=2):
     named = [("enc0.", enc[0]), ("enc1.", enc[1]), ("head0.", heads[0]), ("head1.", heads[1])]
     out = {"audio": audio, "video": video, "labels": y}
     out.update({"init." + k: v for k, v in state(named).items()})
-    out["init.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["init.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["init.fc.bias"] = fc.bias.detach().clone()
+    out.update(fc_blocks("init.", fc, D))
 
     def grads(net):
         return [p.grad.detach().clone() for p in net.parameters()]
@@ -326,13 +321,8 @@ def mmpareto_case(name, gamma=1.5, iterations=2):
         out[f"loss.{it}"] = torch.stack([loss_mm.detach(), uni[0].detach(), uni[1].detach()])
     out.update({"final." + k: v for k, v in state(named).items()})
     out.update({"final." + k: v for k, v in momenta(opt, named).items()})
-    out["final.fc.w0"] = fc.weight.detach()[:, :D].clone()
-    out["final.fc.w1"] = fc.weight.detach()[:, D:].clone()
-    out["final.fc.bias"] = fc.bias.detach().clone()
-    buf = opt.state[fc.weight]["momentum_buffer"]
-    out["final.momentum.fc.w0"] = buf[:, :D].clone()
-    out["final.momentum.fc.w1"] = buf[:, D:].clone()
-    out["final.momentum.fc.bias"] = opt.state[fc.bias]["momentum_buffer"].clone()
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
     save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T,
                      "gamma": gamma, **SGD})
 

@@ -37,6 +37,13 @@ function options(fx: Fixture): ModelOptions {
   };
 }
 
+/** The fixture's SGD settings. */
+const sgdOf = (fx: Fixture) => ({
+  lr: Number(fx.metadata.lr),
+  momentum: Number(fx.metadata.momentum),
+  weightDecay: Number(fx.metadata.weight_decay),
+});
+
 function batchOf(gpu: Gpu, fx: Fixture): Batch {
   return {
     inputs: [
@@ -68,11 +75,7 @@ async function checkAugIterations(gpu: Gpu, name: string, counts: number[]): Pro
   const fx = await fixture(name);
   const model = AugModel.create(gpu, new Rng(0), options(fx), [...counts]);
   await loadState(model, (n) => fx.find(`init.${n}`));
-  const sgd = {
-    lr: Number(fx.metadata.lr),
-    momentum: Number(fx.metadata.momentum),
-    weightDecay: Number(fx.metadata.weight_decay),
-  };
+  const sgd = sgdOf(fx);
   const stats = Tensor.zeros(gpu, [6]).persist();
   for (let it = 0; it < Number(fx.metadata.iterations); it++) {
     using _ = new Scope(gpu);
@@ -134,11 +137,7 @@ gpuTest(
     const fx = await fixture("train_naive");
     const model = JointModel.create(gpu, new Rng(0), options(fx));
     await loadState(model, (n) => fx.find(`init.${n}`));
-    const sgd = {
-      lr: Number(fx.metadata.lr),
-      momentum: Number(fx.metadata.momentum),
-      weightDecay: Number(fx.metadata.weight_decay),
-    };
+    const sgd = sgdOf(fx);
     for (let it = 0; it < Number(fx.metadata.iterations); it++) {
       using _ = new Scope(gpu);
       const loss = jointStep(model, batchOf(gpu, fx), sgd);
@@ -167,11 +166,7 @@ gpuTest(
     const counts = fx.metadata.counts.split(",").map(Number);
     const model = AugModel.create(gpu, new Rng(0), o, counts);
     await loadState(model, (n) => fx.find(`init.${n}`));
-    const sgd = {
-      lr: Number(fx.metadata.lr),
-      momentum: Number(fx.metadata.momentum),
-      weightDecay: Number(fx.metadata.weight_decay),
-    };
+    const sgd = sgdOf(fx);
     const stats = Tensor.zeros(gpu, [9]).persist();
     for (let it = 0; it < Number(fx.metadata.iterations); it++) {
       using _ = new Scope(gpu);
@@ -205,11 +200,7 @@ for (const [name, code] of [["train_ogm", false], ["train_ogm_code", true]] as c
       const fx = await fixture(name);
       const model = JointModel.create(gpu, new Rng(0), options(fx));
       await loadState(model, (n) => fx.find(`init.${n}`));
-      const sgd = {
-        lr: Number(fx.metadata.lr),
-        momentum: Number(fx.metadata.momentum),
-        weightDecay: Number(fx.metadata.weight_decay),
-      };
+      const sgd = sgdOf(fx);
       let config = DEFAULT_CONFIG;
       for (
         const kv of [
@@ -238,11 +229,7 @@ gpuTest(
     const fx = await fixture("train_mmpareto");
     const model = JointModel.create(gpu, new Rng(0), options(fx), true);
     await loadState(model, (n) => fx.find(`init.${n}`));
-    const sgd = {
-      lr: Number(fx.metadata.lr),
-      momentum: Number(fx.metadata.momentum),
-      weightDecay: Number(fx.metadata.weight_decay),
-    };
+    const sgd = sgdOf(fx);
     for (let it = 0; it < Number(fx.metadata.iterations); it++) {
       using _ = new Scope(gpu);
       const r = mmparetoStep(model, batchOf(gpu, fx), { sgd, gamma: Number(fx.metadata.gamma) });

@@ -9,6 +9,7 @@ import {
   type TrainConfig,
 } from "../../../pipelines/train/config.ts";
 import { train } from "../../../pipelines/train/trainer.ts";
+import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import type { EpochRecord } from "../../../pipelines/train/record.ts";
 import { loadCheckpoint } from "../../../pipelines/train/checkpoint.ts";
 import { METHODS } from "../../../pipelines/train/methods/registry.ts";
@@ -28,6 +29,12 @@ const data = () => ({
   test: syntheticSplit("synthetic/test", 12, 3, 2),
 });
 const quiet = { log: () => {}, progress: false };
+
+/** `config` trained for `split` epochs in runDir, then resumed there to its own epochs. */
+async function splitRun(gpu: Gpu, config: TrainConfig, split: number, runDir: string) {
+  await train({ gpu, config: { ...config, epochs: split }, ...data(), runDir, ...quiet });
+  return await train({ gpu, config, ...data(), runDir, resume: true, ...quiet });
+}
 const strip = (h: EpochRecord[]) => h.map(({ seconds: _, ...r }) => r);
 
 gpuTest(
@@ -38,21 +45,7 @@ gpuTest(
     const full = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/full`, ...quiet });
     const again = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/again`, ...quiet });
     assertEquals(strip(again.history), strip(full.history), "same seed, same metrics");
-    await train({
-      gpu,
-      config: { ...cfg, epochs: 2 },
-      ...data(),
-      runDir: `${dir}/split`,
-      ...quiet,
-    });
-    const resumed = await train({
-      gpu,
-      config: cfg,
-      ...data(),
-      runDir: `${dir}/split`,
-      resume: true,
-      ...quiet,
-    });
+    const resumed = await splitRun(gpu, cfg, 2, `${dir}/split`);
     assertEquals(
       strip(resumed.history),
       strip(full.history),
@@ -91,21 +84,7 @@ for (const method of METHODS.filter((m) => m.name !== "aug")) { // AUG: the test
     const dir = await Deno.makeTempDir();
     const cfg = tinyConfig({ method: method.name, epochs: 3 });
     const full = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/full`, ...quiet });
-    await train({
-      gpu,
-      config: { ...cfg, epochs: 1 },
-      ...data(),
-      runDir: `${dir}/split`,
-      ...quiet,
-    });
-    const resumed = await train({
-      gpu,
-      config: cfg,
-      ...data(),
-      runDir: `${dir}/split`,
-      resume: true,
-      ...quiet,
-    });
+    const resumed = await splitRun(gpu, cfg, 1, `${dir}/split`);
     assertEquals(strip(resumed.history), strip(full.history), "resumed equals uninterrupted");
     await Deno.remove(dir, { recursive: true });
   });
