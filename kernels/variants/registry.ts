@@ -45,6 +45,28 @@ const GEMM_OPS = [
   "conv3d_backward_weight",
 ] as const;
 const CONV3X3_OPS = GEMM_OPS.filter((op) => op !== "matmul_forward");
+const CONV2D_OPS = CONV3X3_OPS.slice(0, 3);
+
+const UNTIMED_GPU =
+  "never timed on a GPU; on the software adapter 2.5-5x slower than the cpu family";
+
+/** The Winograd variants of one scheme, per GEMM family. */
+function winograd(
+  name: string,
+  ops: readonly string[],
+  cpu: Pick<VariantEntry, "figure" | "source">,
+): VariantEntry[] {
+  return [
+    { name, ops, meantFor: "software", status: "tuned", ...cpu },
+    ...["gpu", "tiled", "wide"].map((f): VariantEntry => ({
+      name: `${name}_${f}`,
+      ops,
+      meantFor: "gpu",
+      status: "experimental",
+      figure: "that family's GEMMs between the scheme's transforms; never timed on a GPU",
+      source: "-",
+    })),
+  ];
 }
 
 /** The registry, in the order bench/README.md lists it. */
