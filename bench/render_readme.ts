@@ -3,7 +3,7 @@
  * (bench/results/*.json) and the variant registry. Each table sits between
  *   <!-- render: KIND FILE... -->  and  <!-- /render -->
  * and is replaced whole; the prose around it is kept. KIND: kernels, step, data, sources,
- * avdigits (FILEs under bench/results/), variants, config or ops (none).
+ * avdigits (FILEs under bench/results/), variants, config, datakeys or ops (none).
  *
  *   deno task bench:readme            rewrite both files
  *   deno task bench:readme --check    exit 1 when a file is not what rendering gives (the test)
@@ -14,6 +14,7 @@ import { command } from "../pipelines/command.ts";
 import {
   avDigitsTable,
   configTable,
+  dataKeysTable,
   dataTable,
   kernelTable,
   opsTable,
@@ -30,7 +31,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
  * The rendered documents. deno.json leaves them out of deno fmt: its column padding would double
  * the size of their generated tables.
  */
-const DOCS = ["README.md", "bench/README.md"];
+const DOCS = ["README.md", "bench/README.md", "docs/data.md"];
 const BLOCK = /<!-- render: ([^>]*?) -->\n[\s\S]*?<!-- \/render -->/g;
 
 // deno-lint-ignore no-explicit-any
@@ -65,6 +66,8 @@ async function block(spec: string, doc: string): Promise<string> {
       return variantTable();
     case "config":
       return configTable();
+    case "datakeys":
+      return dataKeysTable();
     case "ops":
       return await opsTable(ROOT);
   }

@@ -9,6 +9,10 @@ import { VARIANTS } from "../kernels/variants/registry.ts";
 import { CONFIG_DOCS, DEFAULT_CONFIG, ENUMS, TRAIN_RANGES } from "../pipelines/train/config.ts";
 import { describeRange } from "../pipelines/io/ranges.ts";
 import { METHODS } from "../pipelines/train/methods/registry.ts";
+import { CREMA_SETTINGS } from "../pipelines/data/cremad.ts";
+import { KS_SETTINGS } from "../pipelines/data/kinetics_sounds.ts";
+import { NV_SETTINGS } from "../pipelines/data/nvgesture.ts";
+import { AV_DIGITS_DEFAULTS } from "../pipelines/data/av_digits.ts";
 
 /** One row of a kernel bench (bench/kernels.ts --json). */
 export interface KernelRow {
@@ -171,14 +175,26 @@ export function avDigitsTable(files: AvDigitsResults[]): string {
         pct(mean(seeds.map((s) => s.best))),
         seeds.map((s) => s.cls).join(", "),
         seeds.map((s) => pct(s.fused)).join(" / "),
+        r.commit,
       ];
     })
   );
   const seeds = Object.values(files[0].methods)[0].seeds.map((s) => s.seed).join(", ");
-  const head = ["method", "fused", "audio", "visual", "best epoch", "classifiers a/v", "per seed"];
-  const made = files.map((r) => madeBy(r)).join(" ");
-  return `${made} Test accuracy in %, the mean over seeds ${seeds} of the last three epochs' mean ` +
-    `(${files[0].config}).\n\n${table(head, rows)}`;
+  const head = [
+    "method",
+    "fused",
+    "audio",
+    "visual",
+    "best",
+    "classifiers a/v",
+    "per seed",
+    "commit",
+  ];
+  const unique = (xs: string[]) => [...new Set(xs)].join("; ");
+  return `\`${unique(files.map((r) => r.command))}\` (${files[0].config}), ` +
+    `${unique(files.map((r) => r.date))}, ${unique(files.map((r) => r.adapter))}. Test ` +
+    `accuracy in %: the mean over seeds ${seeds} of each run's last three epochs; best: the best ` +
+    `epoch's (fused).\n\n${table(head, rows)}`;
 }
 
 /** The data bench's table. */
@@ -286,4 +302,19 @@ export async function opsTable(root: string): Promise<string> {
     ]);
   }
   return table(["kernels/", "TypeScript", "hand-written kernels", "generated/", "tests"], rows);
+}
+
+/** Every dataset's `data.*` keys and their defaults (from the readers' settings objects). */
+export function dataKeysTable(): string {
+  const sets: [string, object][] = [
+    ["CREMA-D", CREMA_SETTINGS],
+    ["Kinetics-Sounds", KS_SETTINGS],
+    ["NVGesture", NV_SETTINGS],
+    ["AV-Digits", AV_DIGITS_DEFAULTS],
+  ];
+  const rows = sets.map(([name, o]) => [
+    name,
+    leafKeys(o).map(([k, v]) => `\`data.${k}\` ${JSON.stringify(v)}`).join(", "),
+  ]);
+  return table(["dataset", "keys and defaults"], rows);
 }
