@@ -34,7 +34,7 @@ export { type DeviceOptions, openGpu } from "./kernels/variants/device.ts";
 export { type GemmVariant, tunePending, type VariantOptions } from "./kernels/variants/policy.ts";
 
 // differentiable ops
-export { backward, noGrad } from "./kernels/autograd/node.ts";
+export { backward, type BackwardOptions, noGrad } from "./kernels/autograd/node.ts";
 export { linear, matmul, type MatmulOptions, type Trans } from "./kernels/matmul/matmul.ts";
 export { conv2d, type Conv2dOptions } from "./kernels/conv2d/conv2d.ts";
 export { conv3d, type Conv3dOptions, samePadding, type Triple } from "./kernels/conv3d/conv3d.ts";

@@ -59,6 +59,11 @@ async function examples(): Promise<{ name: string; code: string }[]> {
   );
 }
 
+Deno.test("every public export has JSDoc and names no private type (deno doc --lint)", async () => {
+  const lint = await deno(["doc", "--lint", "mod.ts"]);
+  assert.ok(lint.ok, lint.out);
+});
+
 Deno.test("every main export has an example, and every example type-checks and runs", async () => {
   const all = await examples();
   for (const m of MAIN) assert.ok(all.some((e) => e.name.startsWith(`${m}_`)), `${m}: no @example`);
