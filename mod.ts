@@ -81,6 +81,7 @@ export {
   type ModalitySpec,
   type ModelOptions,
   type NamedSet,
+  SharedHeadModel,
 } from "./pipelines/models/multimodal.ts";
 export type { ClassifierLayer, ModalityClassifiers } from "./pipelines/models/classifiers.ts";
 export type { StateOwner } from "./pipelines/models/state.ts";
@@ -98,6 +99,14 @@ export { type RunSummary, train, type TrainOptions } from "./pipelines/train/tra
 export { augStep, type AugStepOptions, type Batch, jointStep } from "./pipelines/train/steps.ts";
 export { type AcaOptions, assignClassifiers } from "./pipelines/train/aca.ts";
 export { type EvalOptions, type EvalResult, evaluate } from "./pipelines/train/evaluate.ts";
+export type {
+  EpochContext,
+  Method,
+  Model,
+  SampleFusion,
+  StepContext,
+} from "./pipelines/train/methods/method.ts";
+export { methodFor, METHODS } from "./pipelines/train/methods/registry.ts";
 export {
   accuracy,
   macroF1,

@@ -292,16 +292,23 @@ export async function opsTable(root: string): Promise<string> {
       const m = /tools\/\w+\.ts/.exec(first);
       if (m) generators.add(`\`${m[0]}\``);
     }
-    const code = (list: string[]) => list.length ? list.map((n) => `\`${n}\``).join(", ") : "-";
+    const list = (xs: string[]) => xs.length ? xs.join(", ") : "-";
     rows.push([
       `\`${op}/\``,
-      code(names(`kernels/${op}`, ".ts")),
-      wgsl.length ? `${wgsl.length}: ${code(wgsl.map((n) => n.replace(".wgsl", "")))}` : "-",
+      list(names(`kernels/${op}`, ".ts")),
+      wgsl.length ? `${wgsl.length}: ${list(wgsl.map((n) => n.replace(".wgsl", "")))}` : "-",
       generated.length ? `${generated.length} by ${[...generators].join(", ")}` : "-",
-      code(names(`tests/kernels/${op}`, ".ts")),
+      list(names(`tests/kernels/${op}`, ".ts").map((n) => n.replace("_test.ts", ""))),
     ]);
   }
-  return table(["kernels/", "TypeScript", "hand-written kernels", "generated/", "tests"], rows);
+  const head = [
+    "kernels/",
+    "TypeScript",
+    "hand-written .wgsl",
+    "generated/",
+    "tests/kernels/*_test.ts",
+  ];
+  return table(head, rows);
 }
 
 /** Every dataset's `data.*` keys and their defaults (from the readers' settings objects). */

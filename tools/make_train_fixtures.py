@@ -327,6 +327,52 @@ def mmpareto_case(name, gamma=1.5, iterations=2):
                      "gamma": gamma, **SGD})
 
 
+def mla_case(name, iterations=2):
+    """MLA: per iteration both encoders forward, then per modality its loss through the shared
+    head, backward, and (from the run's second modality step on) the head weight's gradient g
+    changed to g + g P^T after the projector's recursive least-squares step on that modality's
+    batch-mean feature (alpha = 0.1^(batch / batches + 1)), then an SGD step on what got a
+    gradient (the encoder and the head)."""
+    torch.manual_seed(4)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    head = linear(D, K)
+    for mod in enc + [head]:
+        mod.double()
+    params = [p for mod in enc + [head] for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1]), ("head.", head)]
+    P = torch.eye(D).double()
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out["init.mla.projector"] = P.clone()
+    count = 0
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        feats = [encode(enc[0], audio, 1), encode(enc[1], video, T)]
+        for m in range(2):
+            loss = F.cross_entropy(head(feats[m]), y)
+            loss.backward()
+            if count != 0:
+                alpha = 0.1 ** (it / iterations + 1)
+                with torch.no_grad():
+                    r = feats[m].detach().mean(0, keepdim=True)
+                    k = P @ r.t()
+                    P = P - (k @ k.t()) / (alpha + r @ k)
+                    P = P / torch.norm(P, p="fro")
+                    head.weight.grad += head.weight.grad @ P.t()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            count += 1
+            out[f"loss.{it}.{m}"] = loss.detach().reshape(1)
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out["final.mla.projector"] = P.clone()
+    save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
@@ -334,4 +380,5 @@ if __name__ == "__main__":
     ogm_case("train_ogm", 0.8, False, False)
     ogm_case("train_ogm_code", 0.8, True, True)
     mmpareto_case("train_mmpareto")
+    mla_case("train_mla")
     print("train fixtures written to", OUT)

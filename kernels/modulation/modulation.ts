@@ -10,12 +10,18 @@
  * and unimodal gradients (equal when they agree, the min-norm point when they conflict), and
  * `paretoCombine` writes their combination, rescaled per parameter tensor, over the encoder's
  * gradient arena.
+ *
+ * MLA (Zhang et al., CVPR 2024): `gsProjectorUpdate` takes one recursive least-squares step of
+ * the shared head's projector P from the features it just saw; `gsModifyGradient` adds g P^T to
+ * the head weight's gradient g, keeping what one modality learns out of what the others did.
  */
 import coefficientsSrc from "./ogm_coefficients.wgsl" with { type: "text" };
 import modulateSrc from "./grad_modulate.wgsl" with { type: "text" };
 import dotsSrc from "./pareto_dots.wgsl" with { type: "text" };
 import weightsSrc from "./pareto_weights.wgsl" with { type: "text" };
 import combineSrc from "./pareto_combine.wgsl" with { type: "text" };
+import projectorSrc from "./gs_projector.wgsl" with { type: "text" };
+import { matmulInto } from "../matmul/matmul.ts";
 import { expectShape, Tensor } from "../tensor.ts";
 import type { ParameterSet } from "../optim/parameters.ts";
 
@@ -24,6 +30,7 @@ const modulateKernel = { name: "grad_modulate", code: modulateSrc };
 const dotsKernel = { name: "pareto_dots", code: dotsSrc };
 const weightsKernel = { name: "pareto_weights", code: weightsSrc };
 const combineKernel = { name: "pareto_combine", code: combineSrc };
+const projectorKernel = { name: "gs_projector", code: projectorSrc };
 
 /**
  * OGM's coefficients from the modalities' logits za, zv [B, K] and one-hot labels y: a [4]
@@ -143,4 +150,31 @@ export function paretoCombine(params: ParameterSet, a: Tensor, k: Tensor, gamma:
     u: [count, gx],
     f: [gamma],
   }, [gx, gy]);
+}
+
+/**
+ * P <- (P - k k^T / (alpha + r k)) / |.|_F in place, with r the batch mean of `features` [B, D]
+ * and k = P r^T (MLA's projector step; D at most 1024).
+ */
+export function gsProjectorUpdate(projector: Tensor, features: Tensor, alpha: number): void {
+  const [B, D] = features.shape;
+  expectShape(projector, "gs projector", 2, [D, D]);
+  if (D > 1024) throw new Error(`gsProjectorUpdate: features of ${D} > 1024`);
+  projector.gpu.dispatch(projectorKernel, [features.range, projector.range], {
+    u: [B, D],
+    f: [alpha],
+  }, [1]);
+}
+
+/** grad <- grad + grad P^T for a weight gradient [K, D] and the projector P [D, D]. */
+export function gsModifyGradient(grad: Tensor, projector: Tensor): void {
+  const copy = Tensor.empty(grad.gpu, grad.shape);
+  grad.gpu.encoder().copyBufferToBuffer(
+    grad.buffer,
+    grad.offset,
+    copy.buffer,
+    copy.offset,
+    grad.byteSize,
+  );
+  matmulInto(grad, copy, projector, { transB: "t", accumulate: true });
 }

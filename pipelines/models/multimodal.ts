@@ -278,3 +278,83 @@ export class JointModel {
     for (const h of this.heads) h.destroy();
   }
 }
+
+/**
+ * Encoders whose features all feed one shared linear head (MLA's model): a modality's logits
+ * are head(f_m). It also holds MLA's head-gradient projector P [D, D] (identity at the start),
+ * saved whole in checkpoints.
+ */
+export class SharedHeadModel {
+  /** The options the model was built with. */
+  readonly options: ModelOptions;
+  /** One encoder per modality. */
+  readonly encoders: ModalityEncoder[];
+  /** The shared head (D -> classes). */
+  readonly head: ParameterSet;
+  /** MLA's projector of the head's gradient. */
+  readonly projector: Tensor;
+
+  private constructor(
+    options: ModelOptions,
+    encoders: ModalityEncoder[],
+    head: ParameterSet,
+    projector: Tensor,
+  ) {
+    this.options = options;
+    this.encoders = encoders;
+    this.head = head;
+    this.projector = projector;
+  }
+
+  /** A model with freshly initialised parameters drawn from `rng`; every modality's D the same. */
+  static create(gpu: Gpu, rng: Rng, o: ModelOptions): SharedHeadModel {
+    const encoders = createEncoders(gpu, rng, o);
+    const D = encoders[0].features;
+    if (encoders.some((e) => e.features !== D)) {
+      throw new Error(
+        `a shared head needs equal feature sizes, not ${encoders.map((e) => e.features)}`,
+      );
+    }
+    const eye = new Float32Array(D * D);
+    for (let i = 0; i < D; i++) eye[i * D + i] = 1;
+    const head = linearParams(gpu, rng, D, o.classes);
+    return new SharedHeadModel(o, encoders, head, Tensor.from(gpu, eye, [D, D]).persist());
+  }
+
+  /** Modality m's logits from its features. */
+  logitsOf(features: Tensor): Tensor {
+    return linear(features, this.head.get("weight"), this.head.get("bias"));
+  }
+
+  /** Each modality's logits (evaluation). */
+  logits(inputs: Tensor[], training: boolean): Tensor[] {
+    return this.encoders.map((e, m) => this.logitsOf(e.forward(inputs[m], training)));
+  }
+
+  /** Parameter sets one modality's optimizer step updates: its encoder and the head. */
+  modalitySets(m: number): ParameterSet[] {
+    return [this.encoders[m].trunk.params, this.head];
+  }
+
+  /** Every parameter set with its name prefix (checkpoints). */
+  namedSets(): NamedSet[] {
+    return [...encoderSets(this.encoders), ["head.", this.head]];
+  }
+
+  /** BN running statistics by checkpoint name. */
+  buffers(): [string, Tensor][] {
+    return encoderBuffers(this.encoders);
+  }
+
+  /** The projector, saved whole in checkpoints. */
+  extras(): [string, Tensor][] {
+    return [["mla.projector", this.projector]];
+  }
+
+  /** Releases every parameter and buffer of the model. */
+  destroy(): void {
+    for (const e of this.encoders) e.destroy();
+    this.head.destroy();
+    this.projector.dispose();
+  }
+}

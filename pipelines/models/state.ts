@@ -12,6 +12,8 @@ export interface StateOwner {
   namedSets(): NamedSet[];
   /** Named non-parameter tensors (batch-norm running statistics). */
   buffers(): [string, Tensor][];
+  /** Other named tensors saved whole (a method's state, e.g. MLA's projector). */
+  extras?(): [string, Tensor][];
 }
 
 /** Read the state with one readback. */
@@ -19,12 +21,13 @@ export async function readState(
   model: StateOwner,
   momentum = true,
 ): Promise<Map<string, Float32Array>> {
-  const sets = model.namedSets(), buffers = model.buffers();
+  const sets = model.namedSets(), buffers = model.buffers(), extras = model.extras?.() ?? [];
   const gpu = sets[0][1].gpu;
   const ranges = [
     ...sets.map(([, s]) => s.values.range),
     ...(momentum ? sets.map(([, s]) => s.momentum.range) : []),
     ...buffers.map(([, t]) => t.range),
+    ...extras.map(([, t]) => t.range),
   ];
   const data = await gpu.read(ranges);
   const out = new Map<string, Float32Array>();
@@ -33,8 +36,10 @@ export async function readState(
   if (momentum) {
     sets.forEach(([prefix, s], i) => add(s.unpack(data[sets.length + i], `momentum.${prefix}`)));
   }
+  const first = data.length - buffers.length - extras.length;
+  extras.forEach(([name], i) => out.set(name, data[first + buffers.length + i]));
   buffers.forEach(([name, t], i) => {
-    const d = data[data.length - buffers.length + i], C = t.shape[1];
+    const d = data[first + i], C = t.shape[1];
     out.set(`${name}.running_mean`, d.slice(0, C));
     out.set(`${name}.running_var`, d.slice(C));
   });
@@ -70,6 +75,11 @@ export async function loadState(
       continue;
     }
     t.write([...Array.from(mean), ...Array.from(variance)]);
+  }
+  for (const [name, t] of model.extras?.() ?? []) {
+    const v = get(name);
+    if (!v || v.length !== t.size) missing.push(name);
+    else t.write(Array.from(v));
   }
   if (missing.length) {
     throw new Error(

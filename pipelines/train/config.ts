@@ -62,6 +62,8 @@ export interface TrainConfig {
   };
   /** MMPareto (method "mmpareto"; pipelines/train/methods/mmpareto.ts). */
   mmpareto: { gamma: number };
+  /** MLA (method "mla"; pipelines/train/methods/mla.ts). */
+  mla: { fusion: "entropy" | "batch" | "fixed"; alpha: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -95,6 +97,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
     convOnly: false,
   },
   mmpareto: { gamma: 1.5 },
+  mla: { fusion: "entropy", alpha: 0.5 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
 };
@@ -137,6 +140,9 @@ export const CONFIG_DOCS: Record<string, string> = {
   "ogm.end": "OGM-GE: last epoch of the modulation window",
   "ogm.swappedScores": "OGM-GE: the reference code's swapped scores",
   "ogm.everyEpoch": "OGM-GE: the reference code's window (every epoch)",
+  "mla.fusion":
+    "MLA: test fusion by per-sample entropy (the paper), per-batch (`batch`) or `fixed`",
+  "mla.alpha": "MLA: the first modality's weight under mla.fusion=fixed (the authors' av_alpha)",
   "mmpareto.gamma": "MMPareto: the scale of the combined encoder gradients (the authors' 1.5)",
   "ogm.convOnly": "OGM-GE: the reference code's conv-weights-only modulation",
   fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
@@ -147,6 +153,7 @@ export const CONFIG_DOCS: Record<string, string> = {
 export const ENUMS: Record<string, string[]> = {
   "aug.aca.rule": ["paper", "ratio"],
   "aug.newClassifiers": ["trainable", "frozen"],
+  "mla.fusion": ["entropy", "batch", "fixed"],
   "model.encoder": ["resnet18", "i3d"],
 };
 
@@ -259,6 +266,7 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "ogm.start": { int: true, min: 0 },
   "ogm.end": { int: true, min: 0 },
   "mmpareto.gamma": { above: 0 },
+  "mla.alpha": { min: 0, max: 1 },
   fusionWeights: { min: 0 },
   missingRates: { min: 0, max: 1 },
 };

@@ -11,7 +11,8 @@ import { Rng } from "../../kernels/init/init.ts";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { noGrad } from "../../kernels/autograd/node.ts";
-import { AugModel, type JointModel } from "../models/multimodal.ts";
+import { JointModel } from "../models/multimodal.ts";
+import type { Model, SampleFusion } from "./methods/method.ts";
 import { batches } from "./dataset.ts";
 import type { SplitData } from "../data/split.ts";
 import { scoreLogits, type Scores } from "./metrics.ts";
@@ -26,11 +27,11 @@ export interface EvalResult {
   missing: ({ rate: number } & Scores)[];
 }
 
-/** Per-modality eval logits of a batch (AUG: z_all; joint: x_m w_m^T + b/M). */
-function modalityLogits(model: AugModel | JointModel, inputs: Tensor[]): Tensor[] {
-  return model instanceof AugModel
-    ? model.logits(inputs, false)
-    : model.logits(inputs, false).perModality;
+/** Per-modality eval logits of a batch (AUG: z_all; joint: x_m w_m^T + b/M; shared head). */
+function modalityLogits(model: Model, inputs: Tensor[]): Tensor[] {
+  return model instanceof JointModel
+    ? model.logits(inputs, false).perModality
+    : model.logits(inputs, false);
 }
 
 /** Options of `evaluate`. */
@@ -43,6 +44,8 @@ export interface EvalOptions {
   missingRates: number[];
   /** Seed of which samples lose which modality. */
   seed: number;
+  /** Weights per sample instead of `weights` (MLA), over chunks of `batchSize` samples. */
+  fusion?: SampleFusion;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface EvalOptions {
  */
 export async function evaluate(
   gpu: Gpu,
-  model: AugModel | JointModel,
+  model: Model,
   data: SplitData,
   o: EvalOptions,
 ): Promise<EvalResult> {
@@ -76,12 +79,26 @@ export async function evaluate(
   const logits = read.slice(0, M), blank = read.slice(M);
   const fuse = (drop: Int32Array | null) => {
     const out = new Float64Array(N * K);
-    for (let i = 0; i < N; i++) {
-      for (let m = 0; m < M; m++) {
-        const src = drop && drop[i] === m
-          ? blank[m].subarray(0, K)
-          : logits[m].subarray(i * K, i * K + K);
-        for (let k = 0; k < K; k++) out[i * K + k] += o.weights[m] * src[k];
+    const row = (m: number, i: number) =>
+      drop && drop[i] === m ? blank[m].subarray(0, K) : logits[m].subarray(i * K, i * K + K);
+    for (let i0 = 0; i0 < N; i0 += o.batchSize) {
+      const n = Math.min(o.batchSize, N - i0);
+      const w = o.fusion
+        ? o.fusion(
+          Array.from({ length: M }, (_, m) => {
+            const z = new Float32Array(n * K);
+            for (let i = 0; i < n; i++) z.set(row(m, i0 + i), i * K);
+            return z;
+          }),
+          n,
+          K,
+        )
+        : null;
+      for (let i = i0; i < i0 + n; i++) {
+        for (let m = 0; m < M; m++) {
+          const src = row(m, i), wm = w ? w[i - i0][m] : o.weights[m];
+          for (let k = 0; k < K; k++) out[i * K + k] += wm * src[k];
+        }
       }
     }
     return out;

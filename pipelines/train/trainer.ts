@@ -347,7 +347,15 @@ async function trainEpoch(
     const inputs = await run.trainData.inputs(gpu, idx, true, rng);
     const batch = { inputs, labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K) };
     const step = epoch * epochBatches.length + bi;
-    run.method.step(model, batch, { config: c, sgd, epoch, step, stats: sums });
+    run.method.step(model, batch, {
+      config: c,
+      sgd,
+      epoch,
+      step,
+      batch: bi,
+      batches: epochBatches.length,
+      stats: sums,
+    });
     gpu.flush(); // the GPU runs this batch while the next one is prepared
     await autotune(gpu, run.log);
     progress?.tick(idx.length);
@@ -381,6 +389,7 @@ async function evaluateAndAssign(
       weights: run.weights,
       missingRates: c.missingRates,
       seed: c.seed * 100003 + epoch,
+      fusion: run.method.fusion?.(c),
     });
   } catch (e) {
     if (!(e instanceof NonFiniteLogits)) throw e;

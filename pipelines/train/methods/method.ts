@@ -9,16 +9,28 @@ import type { Rng } from "../../../kernels/init/init.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import type { Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
-import type { AugModel, JointModel, ModelOptions } from "../../models/multimodal.ts";
+import type {
+  AugModel,
+  JointModel,
+  ModelOptions,
+  SharedHeadModel,
+} from "../../models/multimodal.ts";
 import type { TrainConfig } from "../config.ts";
 import type { CheckpointMeta } from "../checkpoint.ts";
 import type { Batch } from "../steps.ts";
 
+/**
+ * Per-sample fusion weights: given each modality's logits for `n` samples ([n, K] each, a
+ * missing modality already substituted), the weight of modality m for sample i at [i][m].
+ */
+export type SampleFusion = (logits: Float32Array[], n: number, K: number) => number[][];
+
 /** The model families methods build on. */
-export type Model = AugModel | JointModel;
+export type Model = AugModel | JointModel | SharedHeadModel;
 
 /** What a step may read besides the model and the batch. */
 export interface StepContext {
+  /** The run's configuration. */
   config: TrainConfig;
   /** This epoch's SGD settings (the scheduled learning rate). */
   sgd: SgdOptions;
@@ -26,6 +38,10 @@ export interface StepContext {
   epoch: number;
   /** The step's index in the run (epoch x steps per epoch + batch), for counter-based noise. */
   step: number;
+  /** The batch's index in the epoch. */
+  batch: number;
+  /** The epoch's batches (with `batch`: MLA's schedule). */
+  batches: number;
   /**
    * [3 x statRows] training sums (confident score, loss, correct count per row; see
    * accumulateTrainStats), read once per epoch.
@@ -35,12 +51,15 @@ export interface StepContext {
 
 /** What the end-of-epoch hook reads. */
 export interface EpochContext {
+  /** The run's configuration. */
   config: TrainConfig;
+  /** The epoch, from 0. */
   epoch: number;
   /** Per stats row: the epoch's summed confident score. */
   scores: number[];
   /** Samples the epoch trained on. */
   seen: number;
+  /** The run's generator (new classifiers draw from it). */
   rng: Rng;
 }
 
@@ -64,4 +83,6 @@ export interface Method {
   endEpoch?(model: Model, e: EpochContext): number[];
   /** Test-time weights of each modality's logits in the fused prediction. */
   fusionWeights(c: TrainConfig, modalities: number): number[];
+  /** Per-sample test-time weights instead (e.g. MLA's uncertainty-weighted fusion). */
+  fusion?(c: TrainConfig): SampleFusion | undefined;
 }

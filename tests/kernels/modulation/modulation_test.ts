@@ -5,6 +5,8 @@ import { Tensor } from "../../../kernels/tensor.ts";
 import { oneHot } from "../../../kernels/loss/loss.ts";
 import { ParameterSet } from "../../../kernels/optim/parameters.ts";
 import {
+  gsModifyGradient,
+  gsProjectorUpdate,
   modulateGradients,
   ogmCoefficients,
   paretoCombine,
@@ -235,5 +237,38 @@ gpuTest(
       }
     }
     params.destroy();
+  },
+);
+
+gpuTest(
+  "MLA projector: one least-squares step, the seen direction damped and the rest kept",
+  async (gpu) => {
+    const D = 6, B = 3, alpha = 0.1;
+    const rng = new Rng(13);
+    const eye = new Float32Array(D * D).map((_, e) => e % (D + 1) === 0 ? 1 : 0);
+    const f = new Float32Array(B * D); // every sample along e0 plus small noise
+    for (let i = 0; i < B; i++) {
+      f[i * D] = 2;
+      for (let j = 1; j < D; j++) f[i * D + j] = 0.01 * rng.normal();
+    }
+    const P = Tensor.from(gpu, eye, [D, D]);
+    gsProjectorUpdate(P, Tensor.from(gpu, f, [B, D]), alpha);
+    // float64 reference of the step
+    const r = Array.from({ length: D }, (_, j) => (f[j] + f[D + j] + f[2 * D + j]) / B);
+    const k = r; // P = I
+    const denom = alpha + r.reduce((s, x, j) => s + x * k[j], 0);
+    const next = Array.from(
+      { length: D * D },
+      (_, e) => eye[e] - k[Math.floor(e / D)] * k[e % D] / denom,
+    );
+    const norm = Math.sqrt(next.reduce((s, x) => s + x * x, 0));
+    const got = await P.read();
+    assertClose(got, next.map((x) => x / norm), { atol: 1e-6, rtol: 1e-5 }, "projector");
+    // g + g P^T: a gradient along the seen feature gains little, an orthogonal one nearly 1/|P|
+    const g = Tensor.from(gpu, [1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], [2, D]);
+    gsModifyGradient(g, P);
+    const out = await g.read();
+    assert.ok(out[0] < 1.05, `parallel row grew to ${out[0]}`);
+    assert.ok(out[D + 1] > 1 + 0.9 / norm, `orthogonal row only ${out[D + 1]}`);
   },
 );

@@ -2,11 +2,17 @@ import { assertClose, dispatchedWith, fixture, gpuTest } from "../../_helpers.ts
 import { Rng } from "../../../kernels/init/init.ts";
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import type { Gpu } from "../../../kernels/runtime/gpu.ts";
-import { AugModel, JointModel, type ModelOptions } from "../../../pipelines/models/multimodal.ts";
+import {
+  AugModel,
+  JointModel,
+  type ModelOptions,
+  SharedHeadModel,
+} from "../../../pipelines/models/multimodal.ts";
 import { loadState, readState, type StateOwner } from "../../../pipelines/models/state.ts";
 import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.ts";
 import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
 import { mmparetoStep } from "../../../pipelines/train/methods/mmpareto.ts";
+import { mlaStep } from "../../../pipelines/train/methods/mla.ts";
 import { DEFAULT_CONFIG, setKey } from "../../../pipelines/train/config.ts";
 
 // Whole training iterations of a tiny two-modality model against PyTorch
@@ -242,6 +248,30 @@ gpuTest(
           SCALARS,
           `k ${it}.${m}`,
         );
+      }
+    }
+    await compareState(model, fx);
+    model.destroy();
+  },
+);
+
+gpuTest(
+  "MLA iterations match PyTorch (losses, projector, weights, momentum, BN stats)",
+  async (gpu) => {
+    const fx = await fixture("train_mla");
+    const model = SharedHeadModel.create(gpu, new Rng(0), options(fx));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const iterations = Number(fx.metadata.iterations);
+    for (let it = 0; it < iterations; it++) {
+      using _ = new Scope(gpu);
+      const losses = mlaStep(model, batchOf(gpu, fx), {
+        sgd: sgdOf(fx),
+        first: it === 0,
+        batch: it,
+        batches: iterations,
+      });
+      for (const [m, l] of losses.entries()) {
+        assertClose(await l.read(), fx.get(`loss.${it}.${m}`), SCALARS, `loss ${it}.${m}`);
       }
     }
     await compareState(model, fx);
