@@ -40,6 +40,7 @@ const LABELS: Record<string, string> = {
   aug: "AUG",
   "ogm-ge": "OGM-GE",
   mmpareto: "MMPareto",
+  mla: "MLA",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<
