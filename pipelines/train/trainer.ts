@@ -15,22 +15,20 @@ import { Scope, Tensor } from "../../kernels/tensor.ts";
 import { oneHot } from "../../kernels/loss/loss.ts";
 import { AugModel, type ModelOptions } from "../models/multimodal.ts";
 import { loadPretrainedFiles } from "../models/pretrained.ts";
-import { appendText, sweepTemp, sweptLine, writeFileAtomic } from "../io/atomic.ts";
-import { readSafetensorsMetadata } from "../io/safetensors.ts";
-import { exists } from "../io/files.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import type { TrainConfig } from "./config.ts";
 import { batches, shuffled } from "./dataset.ts";
 import type { SplitData } from "../data/split.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
-import { type EpochRecord, readHistory } from "./record.ts";
+import type { EpochRecord } from "./record.ts";
 import { NonFiniteLogits } from "./metrics.ts";
-import { checkNewRunFolder, checkResumable, clearRunFolder } from "./run_folder.ts";
+import { checkNewRunFolder, checkResumable } from "./run_folder.ts";
+import { divergedError, persistEpoch, persistStart } from "./run_files.ts";
 import { stepLr } from "./aca.ts";
 import type { Method, Model } from "./methods/method.ts";
 import { methodFor } from "./methods/registry.ts";
-import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
 import { Progress } from "../io/progress.ts";
-import { writePlots } from "./report.ts";
 import { summaryTable } from "./report.ts";
 
 /** Inputs of `train`. */
@@ -162,41 +160,6 @@ async function openRun(
     throw e;
   }
   return { model, rng: ck.rng, start: ck.meta.epoch, best: ck.meta.best };
-}
-
-/** The run's files before its first epoch: extra files, config.json, metrics up to `start`. */
-async function persistStart(
-  o: TrainOptions,
-  start: number,
-  log: (s: string) => void,
-): Promise<EpochRecord[]> {
-  const { runDir } = o;
-  if (!o.resume && o.overwrite) await clearRunFolder(runDir);
-  await Deno.mkdir(join(runDir, "plots"), { recursive: true });
-  const line = sweptLine(await sweepTemp(runDir), runDir);
-  if (line) log(line);
-  const text = (t: string) => new TextEncoder().encode(t);
-  for (const [name, content] of Object.entries(o.files ?? {})) {
-    await writeFileAtomic(join(runDir, name), text(content));
-  }
-  await writeFileAtomic(
-    join(runDir, "config.json"),
-    text(JSON.stringify(o.config, null, 2) + "\n"),
-  );
-  const metricsPath = join(runDir, "metrics.jsonl");
-  const history = await readHistory(metricsPath, start);
-  await writeFileAtomic(metricsPath, text(history.map((r) => JSON.stringify(r) + "\n").join("")));
-  return history;
-}
-
-/** The error for a diverged run: the epoch as logged (1-based) and the checkpoint to go back to. */
-async function divergedError(epoch: number, what: string, last: string): Promise<Error> {
-  const state = await exists(last)
-    ? `last good state: ${last} (the end of epoch ${
-      JSON.parse((await readSafetensorsMetadata(last)).mmboost ?? "{}").epoch
-    }; resume it with a smaller optimizer.lr)`
-    : "no checkpoint yet (the first epoch diverged; try a smaller optimizer.lr)";
-  return new Error(`epoch ${epoch + 1}: ${what}; ${state}`);
 }
 
 /**
@@ -427,36 +390,6 @@ function epochRecord(
     added,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-/** The files of a finished epoch: its metrics line, last (and best) checkpoint, the plots. */
-async function persistEpoch(
-  o: TrainOptions,
-  model: Model,
-  rng: Rng,
-  record: EpochRecord,
-  best: { acc: number; epoch: number },
-  isBest: boolean,
-  history: EpochRecord[],
-  opts: ModelOptions,
-): Promise<void> {
-  const { gpu, config: c, runDir } = o;
-  const last = join(runDir, "last.safetensors");
-  await appendText(join(runDir, "metrics.jsonl"), JSON.stringify(record) + "\n");
-  const meta: CheckpointMeta = {
-    format: "mmboost-checkpoint-1",
-    epoch: record.epoch + 1,
-    method: c.method,
-    classifiers: model instanceof AugModel
-      ? model.classifiers.map((x) => ({ count: x.count, frozen: x.layers.map((l) => l.frozen) }))
-      : [],
-    best,
-    scheduler: { lr: c.optimizer.lr, stepSize: c.scheduler.stepSize, gamma: c.scheduler.gamma },
-    adapter: gpu.adapterName,
-  };
-  await saveCheckpoint(last, model, rng, meta);
-  if (isBest) await writeFileAtomic(join(runDir, "best.safetensors"), await Deno.readFile(last));
-  await writePlots(runDir, history, opts.modalities.map((x) => x.name));
 }
 
 /** The log line of an epoch. */
