@@ -78,7 +78,7 @@ export const VARIANTS: readonly VariantEntry[] = [
     status: "default",
     defaultOn: "software adapter",
     figure: "matmul 1024: 30.9 GFLOP/s against tfjs-webgpu 6.7 and jax-js 6.9 (4.6x, 4.5x)",
-    source: "bench/results/kernels_llvmpipe.json",
+    source: "bench/results/kernels_llvmpipe_2026-11-27.json",
   },
   {
     name: "gpu",
@@ -138,11 +138,11 @@ export const VARIANTS: readonly VariantEntry[] = [
   },
   ...winograd("winograd", CONV3X3_OPS, {
     figure: "F(2x2, 3x3): layer3 256->256 @7 forward 48.4 against 26.8 GFLOP/s direct",
-    source: "bench/results/kernels_llvmpipe.json",
+    source: "bench/results/kernels_llvmpipe_2026-11-27.json",
   }),
   ...winograd("winograd_f4", CONV3X3_OPS, {
     figure: "F(4x4, 3x3): layer2 128->128 @14 forward 57.5 against 32.7 GFLOP/s direct",
-    source: "bench/results/kernels_llvmpipe.json",
+    source: "bench/results/kernels_llvmpipe_2026-11-27.json",
   }),
   ...winograd("winograd_f6", CONV2D_OPS, {
     figure: "F(6x6, 3x3): audio 64 @65x47 forward 49.6 ms, F(4x4) 53.4, F(2x2) 81.7",
