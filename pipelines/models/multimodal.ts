@@ -55,6 +55,16 @@ function encoderBuffers(encoders: ModalityEncoder[]): [string, Tensor][] {
   );
 }
 
+/** The 1x1 constant [1/M], uploaded once per device and M (shares() runs every OGM-GE step). */
+const inverses = new WeakMap<Gpu, Map<number, Tensor>>();
+function inverse(gpu: Gpu, M: number): Tensor {
+  let byM = inverses.get(gpu);
+  if (!byM) inverses.set(gpu, byM = new Map());
+  let t = byM.get(M);
+  if (!t || t.disposed) byM.set(M, t = Tensor.from(gpu, [1 / M], [1, 1]).persist());
+  return t;
+}
+
 function createEncoders(gpu: Gpu, rng: Rng, o: ModelOptions): ModalityEncoder[] {
   return o.modalities.map((s) =>
     createEncoder(gpu, rng, o.encoder ?? "resnet18", {
@@ -265,9 +275,7 @@ export class JointModel {
     const M = features.length, K = this.options.classes;
     const gpu = features[0].gpu;
     // b / M as a [K] tensor: the 1x1 matrix [1/M] times the bias as a 1xK row
-    const bias = matmul(Tensor.from(gpu, [1 / M], [1, 1]), this.fc.get("bias").view([1, K])).view([
-      K,
-    ]);
+    const bias = matmul(inverse(gpu, M), this.fc.get("bias").view([1, K])).view([K]);
     return features.map((f, m) => linear(f, this.fc.get(`w${weight(m)}`), bias));
   }
 

@@ -73,9 +73,9 @@ function selected(method: Method, c: TrainConfig, data: SplitData): number[] {
   return method.modalities?.(c, all.length) ?? all;
 }
 
-function modelOptions(method: Method, c: TrainConfig, data: SplitData): ModelOptions {
+function modelOptions(picked: number[], c: TrainConfig, data: SplitData): ModelOptions {
   return {
-    modalities: selected(method, c, data).map((m) => data.modalities[m]),
+    modalities: picked.map((m) => data.modalities[m]),
     classes: data.classes,
     width: c.model.width,
     hidden: c.model.hidden,
@@ -125,6 +125,7 @@ interface RunState {
 async function openRun(
   o: TrainOptions,
   method: Method,
+  picked: number[],
   opts: ModelOptions,
   last: string,
   log: (s: string) => void,
@@ -135,7 +136,6 @@ async function openRun(
     await checkNewRunFolder(o.runDir, !!o.overwrite);
     method.check?.(c, opts.modalities.length);
     const model = method.create(gpu, rng, opts, c);
-    const picked = selected(method, c, o.train);
     const files = picked.length === o.train.modalities.length
       ? c.model.pretrained
       : picked.map((m) => c.model.pretrained[m] ?? "");
@@ -188,12 +188,13 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
   const log = o.log ?? ((s: string) => console.log(s));
   checkData(o.train, o.test);
   const method = methodFor(o.config.method);
-  const opts = modelOptions(method, o.config, o.train);
+  const picked = selected(method, o.config, o.train);
+  const opts = modelOptions(picked, o.config, o.train);
   const last = join(o.runDir, "last.safetensors");
-  const state = await openRun(o, method, opts, last, log);
+  const state = await openRun(o, method, picked, opts, last, log);
   try {
     const history = await persistStart(o, state.start, log);
-    const run = runContext(o, method, opts, state, last, log);
+    const run = runContext(o, method, picked, opts, state, last, log);
     for (let epoch = state.start; epoch < o.config.epochs; epoch++) {
       const t0 = performance.now();
       const { lr, stats } = await trainEpoch(run, epoch);
@@ -237,6 +238,7 @@ interface RunContext {
 function runContext(
   o: TrainOptions,
   method: Method,
+  picked: number[],
   opts: ModelOptions,
   state: RunState,
   last: string,
@@ -250,7 +252,6 @@ function runContext(
         `sample; it is left out of every epoch (batch norm needs 2)`,
     );
   }
-  const picked = selected(method, c, o.train);
   return {
     o,
     method,
