@@ -78,6 +78,7 @@ export {
 export {
   AugModel,
   JointModel,
+  LateFusionModel,
   type ModalitySpec,
   type ModelOptions,
   type NamedSet,

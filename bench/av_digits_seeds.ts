@@ -41,6 +41,7 @@ const LABELS: Record<string, string> = {
   "ogm-ge": "OGM-GE",
   mmpareto: "MMPareto",
   mla: "MLA",
+  reconboost: "ReconBoost",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<

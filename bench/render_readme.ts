@@ -31,7 +31,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
  * The rendered documents. deno.json leaves them out of deno fmt: its column padding would double
  * the size of their generated tables.
  */
-const DOCS = ["README.md", "bench/README.md", "docs/data.md"];
+const DOCS = ["README.md", "bench/README.md", "docs/data.md", "docs/config.md"];
 const BLOCK = /<!-- render: ([^>]*?) -->\n[\s\S]*?<!-- \/render -->/g;
 
 // deno-lint-ignore no-explicit-any

@@ -373,6 +373,56 @@ def mla_case(name, iterations=2):
     save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
 
 
+def reconboost_case(name, w1=5.0, w2=1.0):
+    """ReconBoost with one-step phases: stage s trains modality s mod 2 alone with the
+    reconcilement loss -w1 mean_k(y log p) + w2 mean_k(y q log p) (q: softmax of the other
+    trained learners' summed logits, detached, from a forward in training mode; uniform when
+    none is trained), then one step of global rectification (CE on the summed logits of the
+    learners trained so far). Steps: s0 phase 1, s0 phase 2, s1 phase 1, s1 phase 2, s2 phase 1.
+    One SGD over everything; gradients set to None between steps."""
+    torch.manual_seed(5)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    heads = [linear(D, K), linear(D, K)]
+    for mod in enc + heads:
+        mod.double()
+    params = [p for mod in enc + heads for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    inputs = [(audio, 1), (video, T)]
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1]), ("head0.", heads[0]), ("head1.", heads[1])]
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+
+    def learner(u):
+        x, frames = inputs[u]
+        return heads[u](encode(enc[u], x, frames))
+
+    steps = [(0, False), (0, True), (1, False), (1, True), (2, False)]
+    for i, (stage, rectify) in enumerate(steps):
+        opt.zero_grad(set_to_none=True)
+        m = stage % 2
+        trained = list(range(min(stage, 2)))
+        if not rectify:
+            others = [u for u in trained if u != m]
+            with torch.no_grad():
+                z_others = sum(learner(u) for u in others) if others else torch.zeros(B, K).double()
+            logp = learner(m).log_softmax(1)
+            q = z_others.softmax(1)
+            loss = (-w1 * (y * logp).mean(-1) + w2 * (y * q * logp).mean(-1)).mean()
+        else:
+            members = sorted(set(trained + [m]))
+            loss = F.cross_entropy(sum(learner(u) for u in members), y)
+        loss.backward()
+        opt.step()
+        out[f"loss.{i}"] = loss.detach().reshape(1)
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    save(name, out, {"steps": len(steps), "width": WIDTH, "classes": K, "frames": T,
+                     "w1": w1, "w2": w2, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
@@ -381,4 +431,5 @@ if __name__ == "__main__":
     ogm_case("train_ogm_code", 0.8, True, True)
     mmpareto_case("train_mmpareto")
     mla_case("train_mla")
+    reconboost_case("train_reconboost")
     print("train fixtures written to", OUT)

@@ -288,6 +288,67 @@ export class JointModel {
 }
 
 /**
+ * Encoders each with a linear head of its own, fused by summing the heads' logits (late
+ * fusion: ReconBoost's ensemble of per-modality learners). A modality's logits are
+ * head_m(f_m); the fused prediction is their sum.
+ */
+export class LateFusionModel {
+  /** The options the model was built with. */
+  readonly options: ModelOptions;
+  /** One encoder per modality. */
+  readonly encoders: ModalityEncoder[];
+  /** Per modality its head (D_m -> classes). */
+  readonly heads: ParameterSet[];
+
+  private constructor(options: ModelOptions, encoders: ModalityEncoder[], heads: ParameterSet[]) {
+    this.options = options;
+    this.encoders = encoders;
+    this.heads = heads;
+  }
+
+  /** A model with freshly initialised parameters drawn from `rng` (heads xavier-normal). */
+  static create(gpu: Gpu, rng: Rng, o: ModelOptions): LateFusionModel {
+    const encoders = createEncoders(gpu, rng, o);
+    const heads = encoders.map((e) => linearParams(gpu, rng, e.features, o.classes));
+    return new LateFusionModel(o, encoders, heads);
+  }
+
+  /** Modality m's logits from its features. */
+  head(m: number, features: Tensor): Tensor {
+    return linear(features, this.heads[m].get("weight"), this.heads[m].get("bias"));
+  }
+
+  /** Each modality's logits (evaluation). */
+  logits(inputs: Tensor[], training: boolean): Tensor[] {
+    return this.encoders.map((e, m) => this.head(m, e.forward(inputs[m], training)));
+  }
+
+  /** Parameter sets of one modality's learner: its encoder and its head. */
+  modalitySets(m: number): ParameterSet[] {
+    return [this.encoders[m].trunk.params, this.heads[m]];
+  }
+
+  /** Every parameter set with its name prefix (checkpoints). */
+  namedSets(): NamedSet[] {
+    return [
+      ...encoderSets(this.encoders),
+      ...this.heads.map((h, m) => [`head${m}.`, h] as NamedSet),
+    ];
+  }
+
+  /** BN running statistics by checkpoint name. */
+  buffers(): [string, Tensor][] {
+    return encoderBuffers(this.encoders);
+  }
+
+  /** Releases every parameter and buffer of the model. */
+  destroy(): void {
+    for (const e of this.encoders) e.destroy();
+    for (const h of this.heads) h.destroy();
+  }
+}
+
+/**
  * Encoders whose features all feed one shared linear head (MLA's model): a modality's logits
  * are head(f_m). It also holds MLA's head-gradient projector P [D, D] (identity at the start),
  * saved whole in checkpoints.

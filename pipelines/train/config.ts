@@ -64,6 +64,8 @@ export interface TrainConfig {
   mmpareto: { gamma: number };
   /** MLA (method "mla"; pipelines/train/methods/mla.ts). */
   mla: { fusion: "entropy" | "batch" | "fixed"; alpha: number };
+  /** ReconBoost (method "reconboost"; pipelines/train/methods/reconboost.ts). */
+  reconboost: { stageEpochs: number; rectifyEpochs: number; w1: number; w2: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -98,6 +100,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   },
   mmpareto: { gamma: 1.5 },
   mla: { fusion: "entropy", alpha: 0.5 },
+  reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
 };
@@ -145,6 +148,11 @@ export const CONFIG_DOCS: Record<string, string> = {
   "mla.alpha": "MLA: the first modality's weight under mla.fusion=fixed (the authors' av_alpha)",
   "mmpareto.gamma": "MMPareto: the scale of the combined encoder gradients (the authors' 1.5)",
   "ogm.convOnly": "OGM-GE: the reference code's conv-weights-only modulation",
+  "reconboost.stageEpochs": "ReconBoost: epochs a stage trains its modality alone (the authors' 4)",
+  "reconboost.rectifyEpochs":
+    "ReconBoost: a stage's epochs of global rectification (the authors' 4)",
+  "reconboost.w1": "ReconBoost: the weight of the learner's own cross-entropy (the authors' 5)",
+  "reconboost.w2": "ReconBoost: the weight of the reconcilement term (the authors' 1)",
   fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
   missingRates: "fractions of test samples that lose one modality",
 };
@@ -267,6 +275,10 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "ogm.end": { int: true, min: 0 },
   "mmpareto.gamma": { above: 0 },
   "mla.alpha": { min: 0, max: 1 },
+  "reconboost.stageEpochs": { int: true, min: 1 },
+  "reconboost.rectifyEpochs": { int: true, min: 0 },
+  "reconboost.w1": { above: 0 },
+  "reconboost.w2": { min: 0 },
   fusionWeights: { min: 0 },
   missingRates: { min: 0, max: 1 },
 };

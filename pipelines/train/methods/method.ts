@@ -12,6 +12,7 @@ import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import type {
   AugModel,
   JointModel,
+  LateFusionModel,
   ModelOptions,
   SharedHeadModel,
 } from "../../models/multimodal.ts";
@@ -26,7 +27,7 @@ import type { Batch } from "../steps.ts";
 export type SampleFusion = (logits: Float32Array[], n: number, K: number) => number[][];
 
 /** The model families methods build on. */
-export type Model = AugModel | JointModel | SharedHeadModel;
+export type Model = AugModel | JointModel | SharedHeadModel | LateFusionModel;
 
 /** What a step may read besides the model and the batch. */
 export interface StepContext {

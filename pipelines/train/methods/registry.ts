@@ -7,10 +7,19 @@ import { NAIVE, UNIMODAL } from "./joint.ts";
 import { OGM_GE } from "./ogm_ge.ts";
 import { MMPARETO } from "./mmpareto.ts";
 import { MLA } from "./mla.ts";
+import { RECONBOOST } from "./reconboost.ts";
 import type { Method } from "./method.ts";
 
 /** Every method, in the order `--help` lists them. */
-export const METHODS: readonly Method[] = [AUG, NAIVE, UNIMODAL, OGM_GE, MMPARETO, MLA];
+export const METHODS: readonly Method[] = [
+  AUG,
+  NAIVE,
+  UNIMODAL,
+  OGM_GE,
+  MMPARETO,
+  MLA,
+  RECONBOOST,
+];
 
 /** The method called `name`; an error listing the names otherwise. */
 export function methodFor(name: string): Method {

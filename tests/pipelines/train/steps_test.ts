@@ -5,6 +5,7 @@ import type { Gpu } from "../../../kernels/runtime/gpu.ts";
 import {
   AugModel,
   JointModel,
+  LateFusionModel,
   type ModelOptions,
   SharedHeadModel,
 } from "../../../pipelines/models/multimodal.ts";
@@ -13,6 +14,7 @@ import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.t
 import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
 import { mmparetoStep } from "../../../pipelines/train/methods/mmpareto.ts";
 import { mlaStep } from "../../../pipelines/train/methods/mla.ts";
+import { reconboostPhase, reconboostStep } from "../../../pipelines/train/methods/reconboost.ts";
 import { DEFAULT_CONFIG, setKey } from "../../../pipelines/train/config.ts";
 
 // Whole training iterations of a tiny two-modality model against PyTorch
@@ -273,6 +275,31 @@ gpuTest(
       for (const [m, l] of losses.entries()) {
         assertClose(await l.read(), fx.get(`loss.${it}.${m}`), SCALARS, `loss ${it}.${m}`);
       }
+    }
+    await compareState(model, fx);
+    model.destroy();
+  },
+);
+
+gpuTest(
+  "ReconBoost steps match PyTorch (both phases, with and without others; weights, momentum, BN)",
+  async (gpu) => {
+    const fx = await fixture("train_reconboost");
+    const model = LateFusionModel.create(gpu, new Rng(0), options(fx));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    let c = setKey(DEFAULT_CONFIG, "reconboost.stageEpochs=1");
+    c = setKey(c, "reconboost.rectifyEpochs=1");
+    const [w1, w2, K] = [
+      Number(fx.metadata.w1),
+      Number(fx.metadata.w2),
+      Number(fx.metadata.classes),
+    ];
+    for (let i = 0; i < Number(fx.metadata.steps); i++) {
+      using _ = new Scope(gpu);
+      const phase = reconboostPhase(c, i, 2);
+      const loss = reconboostStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx), phase, w1, w2 });
+      const value = (await loss.read())[0] * (phase.rectify ? 1 : w1 / K);
+      assertClose([value], fx.get(`loss.${i}`), SCALARS, `loss ${i}`);
     }
     await compareState(model, fx);
     model.destroy();

@@ -20,6 +20,7 @@ function tinyConfig(overrides: Record<string, Json> = {}): TrainConfig {
     batchSize: 8,
     model: { width: 2, hidden: 8 },
     aug: { aca: { every: 2 } },
+    reconboost: { stageEpochs: 1, rectifyEpochs: 1 }, // 3 epochs: both phases and a 2nd stage
   };
   return mergeConfig(mergeConfig(DEFAULT_CONFIG, tiny), overrides);
 }
