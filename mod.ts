@@ -105,6 +105,7 @@ export type {
   Method,
   Model,
   SampleFusion,
+  StartContext,
   StepContext,
 } from "./pipelines/train/methods/method.ts";
 export { methodFor, METHODS } from "./pipelines/train/methods/registry.ts";

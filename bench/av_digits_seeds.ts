@@ -42,6 +42,7 @@ const LABELS: Record<string, string> = {
   mmpareto: "MMPareto",
   mla: "MLA",
   reconboost: "ReconBoost",
+  pmr: "PMR",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<

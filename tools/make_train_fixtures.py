@@ -423,6 +423,71 @@ def reconboost_case(name, w1=5.0, w2=1.0):
                      "w1": w1, "w2": w2, **SGD})
 
 
+def pmr_case(name, alpha=0.6, mu=0.01, momentum=0.2, iterations=2):
+    """PMR: prototypes = class means of the encoders' features in evaluation mode (one batch:
+    the epoch's first tenth); per step CE(fused) + alpha beta CE(s_a) + alpha lambda CE(s_v)
+    - mu lambda H_a - mu beta H_v with s_u = -cdist(f_u, c_u), rho = sum softmax(s_a)[y] /
+    sum softmax(s_v)[y] (beta, lambda as constants), H the batch-summed entropy of softmax(s);
+    then the next epoch's prototypes, mixed with the old by momentum."""
+    torch.manual_seed(6)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    fc = linear(2 * D, K)
+    for mod in enc + [fc]:
+        mod.double()
+    params = [p for mod in enc + [fc] for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    audio, video, labels = batch()
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    out = {"audio": audio, "video": video, "labels": y}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out.update(fc_blocks("init.", fc, D))
+
+    def prototypes(old):
+        for e in enc:
+            e.eval()
+        with torch.no_grad():
+            feats = [encode(enc[0], audio, 1), encode(enc[1], video, T)]
+            new = [y.t() @ f / y.sum(0).unsqueeze(1) for f in feats]
+        for e in enc:
+            e.train()
+        return new if old is None else [(1 - momentum) * n + momentum * o for n, o in zip(new, old)]
+
+    def entropy(s):
+        return -(s.softmax(1) * s.log_softmax(1)).sum(1).sum()
+
+    protos = prototypes(None)
+    for m in range(2):
+        out[f"init.pmr.prototypes{m}"] = torch.zeros(K, D).double()
+        out[f"prototypes.0.{m}"] = protos[m].clone()
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        a, v = encode(enc[0], audio, 1), encode(enc[1], video, T)
+        loss = F.cross_entropy(fc(torch.cat([a, v], 1)), y)
+        sa, sv = -torch.cdist(a, protos[0]), -torch.cdist(v, protos[1])
+        score = [(s.softmax(1) * y).sum().item() for s in (sa, sv)]
+        rho = score[0] / score[1]
+        beta, lam = (0.0, min(max(rho - 1, 0), 1)) if rho >= 1 else (min(max(1 / rho - 1, 0), 1), 0.0)
+        total = (loss + alpha * beta * F.cross_entropy(sa, y) + alpha * lam * F.cross_entropy(sv, y)
+                 - mu * lam * entropy(sa) - mu * beta * entropy(sv))
+        total.backward()
+        opt.step()
+        out[f"loss.{it}"] = loss.detach().reshape(1)
+        out[f"coefficients.{it}"] = torch.tensor([alpha * beta, alpha * lam, -mu * lam, -mu * beta]).double()
+    protos = prototypes(protos)
+    for m in range(2):
+        out[f"prototypes.1.{m}"] = protos[m].clone()
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
+    for m in range(2):
+        out[f"final.pmr.prototypes{m}"] = protos[m].clone()
+    save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T,
+                     "alpha": alpha, "mu": mu, "proto_momentum": momentum, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
@@ -432,4 +497,5 @@ if __name__ == "__main__":
     mmpareto_case("train_mmpareto")
     mla_case("train_mla")
     reconboost_case("train_reconboost")
+    pmr_case("train_pmr")
     print("train fixtures written to", OUT)

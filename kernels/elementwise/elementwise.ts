@@ -1,7 +1,8 @@
-/** Elementwise ops: relu and add, with autograd. */
+/** Elementwise ops: relu, add and a scale by a GPU-side coefficient, with autograd. */
 import reluForwardSrc from "./relu_forward.wgsl" with { type: "text" };
 import reluBackwardSrc from "./relu_backward.wgsl" with { type: "text" };
 import addForwardSrc from "./add_forward.wgsl" with { type: "text" };
+import scaleBySrc from "./scale_by.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
@@ -9,6 +10,7 @@ import { groups1d } from "../runtime/gpu.ts";
 const reluForwardKernel = { name: "relu_forward", code: reluForwardSrc };
 const reluBackwardKernel = { name: "relu_backward", code: reluBackwardSrc };
 const addForwardKernel = { name: "add_forward", code: addForwardSrc };
+const scaleByKernel = { name: "scale_by", code: scaleBySrc };
 
 function sameDims(a: Tensor, b: Tensor): boolean {
   return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
@@ -88,4 +90,28 @@ export function add(a: Tensor, b: Tensor): Tensor {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const y = x.view(shape);
   return record(y, [x], (g) => accumulateGrad(x, g));
+}
+
+/** y (+)= x * w[index] (no autograd). */
+export function scaleByInto(y: Tensor, x: Tensor, w: Tensor, index: number, accumulate: boolean) {
+  sameShape(x, y, "scale_by");
+  if (!Number.isInteger(index) || index < 0 || index >= w.size) {
+    throw new Error(`scale_by: index ${index} outside the ${w.size} coefficients`);
+  }
+  x.gpu.dispatch(scaleByKernel, [x.range, w.range, y.range], {
+    u: [x.size, index, accumulate ? 1 : 0],
+  }, groups1d(x.size, 64));
+}
+
+/**
+ * Autograd x * w[index]: a tensor scaled by one element of a coefficient vector computed on the
+ * GPU (treated as a constant), so a loss can be weighted without reading the weight back.
+ */
+export function scaleBy(x: Tensor, w: Tensor, index: number): Tensor {
+  const y = Tensor.empty(x.gpu, x.shape);
+  scaleByInto(y, x, w, index, false);
+  return record(y, [x], (g) => {
+    const gx = gradOutput(x);
+    if (gx) scaleByInto(gx.out, g, w, index, gx.accumulate);
+  });
 }

@@ -1,7 +1,9 @@
-/** Softmax and soft-target cross-entropy (batch mean), with autograd for the loss. */
+/** Softmax, soft-target cross-entropy (batch mean) and summed entropy, with autograd for the losses. */
 import softmaxSrc from "./softmax_forward.wgsl" with { type: "text" };
 import ceForwardSrc from "./cross_entropy_forward.wgsl" with { type: "text" };
 import ceBackwardSrc from "./cross_entropy_backward.wgsl" with { type: "text" };
+import entropyForwardSrc from "./entropy_forward.wgsl" with { type: "text" };
+import entropyBackwardSrc from "./entropy_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
@@ -9,6 +11,8 @@ import { groups1d } from "../runtime/gpu.ts";
 const softmaxKernel = { name: "softmax_forward", code: softmaxSrc };
 const ceForwardKernel = { name: "cross_entropy_forward", code: ceForwardSrc };
 const ceBackwardKernel = { name: "cross_entropy_backward", code: ceBackwardSrc };
+const entropyForwardKernel = { name: "entropy_forward", code: entropyForwardSrc };
+const entropyBackwardKernel = { name: "entropy_backward", code: entropyBackwardSrc };
 
 /** Row softmax of z [B, K] (no autograd: used for scores and detached targets). */
 export function softmax(z: Tensor): Tensor {
@@ -33,6 +37,24 @@ export function crossEntropy(z: Tensor, q: Tensor): Tensor {
     const gz = gradOutput(z);
     if (!gz) return;
     z.gpu.dispatch(ceBackwardKernel, [z.range, q.range, g.range, gz.out.range], {
+      u: [B, K, gz.accumulate ? 1 : 0],
+    }, groups1d(B, 64));
+  });
+}
+
+/**
+ * Autograd summed prediction entropy of logits z [B, K]: sum_i H(softmax(z_i)), a scalar [1]
+ * (a sum over the batch, not a mean, as PMR's regulariser takes it).
+ */
+export function entropySum(z: Tensor): Tensor {
+  expectShape(z, "entropy logits", 2);
+  const [B, K] = z.shape;
+  const h = Tensor.empty(z.gpu, [1]);
+  z.gpu.dispatch(entropyForwardKernel, [z.range, h.range], { u: [B, K] }, [1]);
+  return record(h, [z], (g) => {
+    const gz = gradOutput(z);
+    if (!gz) return;
+    z.gpu.dispatch(entropyBackwardKernel, [z.range, g.range, gz.out.range], {
       u: [B, K, gz.accumulate ? 1 : 0],
     }, groups1d(B, 64));
   });

@@ -187,6 +187,8 @@ export class JointModel {
   readonly fc: ParameterSet;
   /** Per modality a linear head of its own (training-only, e.g. MMPareto's); empty by default. */
   readonly heads: ParameterSet[];
+  /** A method's named state, saved whole in checkpoints (e.g. PMR's prototypes); empty by default. */
+  readonly methodState: [string, Tensor][] = [];
 
   private constructor(
     options: ModelOptions,
@@ -254,6 +256,11 @@ export class JointModel {
     return encoderBuffers(this.encoders);
   }
 
+  /** The method's state, saved whole in checkpoints. */
+  extras(): [string, Tensor][] {
+    return this.methodState;
+  }
+
   /** Fused logits from features: sum_m x_m w_m^T + b. */
   fused(features: Tensor[]): Tensor {
     let z = linear(features[0], this.fc.get("w0"), this.fc.get("bias"));
@@ -284,6 +291,7 @@ export class JointModel {
     for (const e of this.encoders) e.destroy();
     this.fc.destroy();
     for (const h of this.heads) h.destroy();
+    for (const [, t] of this.methodState) t.dispose();
   }
 }
 

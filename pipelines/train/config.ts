@@ -66,6 +66,8 @@ export interface TrainConfig {
   mla: { fusion: "entropy" | "batch" | "fixed"; alpha: number };
   /** ReconBoost (method "reconboost"; pipelines/train/methods/reconboost.ts). */
   reconboost: { stageEpochs: number; rectifyEpochs: number; w1: number; w2: number };
+  /** PMR (method "pmr"; pipelines/train/methods/pmr.ts). */
+  pmr: { alpha: number; momentum: number; mu: number; entropy: boolean; entropyUntil: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -101,6 +103,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   mmpareto: { gamma: 1.5 },
   mla: { fusion: "entropy", alpha: 0.5 },
   reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1 },
+  pmr: { alpha: 0.6, momentum: 0.2, mu: 0.01, entropy: true, entropyUntil: 10 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
 };
@@ -148,6 +151,11 @@ export const CONFIG_DOCS: Record<string, string> = {
   "mla.alpha": "MLA: the first modality's weight under mla.fusion=fixed (the authors' av_alpha)",
   "mmpareto.gamma": "MMPareto: the scale of the combined encoder gradients (the authors' 1.5)",
   "ogm.convOnly": "OGM-GE: the reference code's conv-weights-only modulation",
+  "pmr.alpha": "PMR: the prototype losses' weight (BalanceBenchmark's 0.6)",
+  "pmr.momentum": "PMR: the old prototypes' share at each epoch's update (its 0.2)",
+  "pmr.mu": "PMR: the entropy terms' weight (its 0.01)",
+  "pmr.entropy": "PMR: the paper's entropy terms (false: BalanceBenchmark's default)",
+  "pmr.entropyUntil": "PMR: the last epoch with the entropy terms (its norm_epoch 10)",
   "reconboost.stageEpochs": "ReconBoost: epochs a stage trains its modality alone (the authors' 4)",
   "reconboost.rectifyEpochs":
     "ReconBoost: a stage's epochs of global rectification (the authors' 4)",
@@ -275,6 +283,10 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "ogm.end": { int: true, min: 0 },
   "mmpareto.gamma": { above: 0 },
   "mla.alpha": { min: 0, max: 1 },
+  "pmr.alpha": { min: 0 },
+  "pmr.momentum": { min: 0, below: 1 },
+  "pmr.mu": { min: 0 },
+  "pmr.entropyUntil": { int: true, min: 0 },
   "reconboost.stageEpochs": { int: true, min: 1 },
   "reconboost.rectifyEpochs": { int: true, min: 0 },
   "reconboost.w1": { above: 0 },

@@ -305,11 +305,21 @@ async function trainEpoch(
     ? null
     : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
   const epochBatches = trainBatches(shuffled(N, rng), c.batchSize);
+  const load = async (idx: number[]) => ({
+    inputs: await run.trainData.inputs(gpu, idx, true, rng),
+    labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K),
+  });
+  await run.method.startEpoch?.(model, {
+    config: c,
+    epoch,
+    batches: epochBatches,
+    labels: run.trainData.labels,
+    load,
+  });
   for (const [bi, idx] of epochBatches.entries()) {
     using _ = new Scope(gpu);
     if (bi + 1 < epochBatches.length) run.trainData.prefetch?.(epochBatches[bi + 1]);
-    const inputs = await run.trainData.inputs(gpu, idx, true, rng);
-    const batch = { inputs, labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K) };
+    const batch = await load(idx);
     const step = epoch * epochBatches.length + bi;
     run.method.step(model, batch, {
       config: c,

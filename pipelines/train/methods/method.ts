@@ -50,6 +50,20 @@ export interface StepContext {
   stats: Tensor;
 }
 
+/** What the start-of-epoch hook reads (e.g. PMR's prototypes, from a share of the epoch's batches). */
+export interface StartContext {
+  /** The run's configuration. */
+  config: TrainConfig;
+  /** The epoch, from 0. */
+  epoch: number;
+  /** The epoch's batches (sample indices), in training order. */
+  batches: number[][];
+  /** The training labels by sample index. */
+  labels: ArrayLike<number>;
+  /** A batch's inputs as training reads them (augmented, drawing from the run's generator). */
+  load(indices: number[]): Promise<Batch>;
+}
+
 /** What the end-of-epoch hook reads. */
 export interface EpochContext {
   /** The run's configuration. */
@@ -76,6 +90,8 @@ export interface Method {
   check?(c: TrainConfig, modalities: number): void;
   /** A new model, or the one a checkpoint describes (`restored`), its parameters initialised. */
   create(gpu: Gpu, rng: Rng, o: ModelOptions, c: TrainConfig, restored?: CheckpointMeta): Model;
+  /** Before the epoch's first step (state computed from the data, e.g. PMR's prototypes). */
+  startEpoch?(model: Model, s: StartContext): Promise<void>;
   /** One training step, recorded on the GPU. */
   step(model: Model, batch: Batch, s: StepContext): void;
   /** Rows of the training statistics: one per modality, or one for a fused loss. */

@@ -8,6 +8,7 @@ import { OGM_GE } from "./ogm_ge.ts";
 import { MMPARETO } from "./mmpareto.ts";
 import { MLA } from "./mla.ts";
 import { RECONBOOST } from "./reconboost.ts";
+import { PMR } from "./pmr.ts";
 import type { Method } from "./method.ts";
 
 /** Every method, in the order `--help` lists them. */
@@ -19,6 +20,7 @@ export const METHODS: readonly Method[] = [
   MMPARETO,
   MLA,
   RECONBOOST,
+  PMR,
 ];
 
 /** The method called `name`; an error listing the names otherwise. */

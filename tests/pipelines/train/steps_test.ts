@@ -15,6 +15,12 @@ import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
 import { mmparetoStep } from "../../../pipelines/train/methods/mmpareto.ts";
 import { mlaStep } from "../../../pipelines/train/methods/mla.ts";
 import { reconboostPhase, reconboostStep } from "../../../pipelines/train/methods/reconboost.ts";
+import {
+  pmrModel,
+  pmrStep,
+  prototypesOf,
+  updatePrototypes,
+} from "../../../pipelines/train/methods/pmr.ts";
 import { DEFAULT_CONFIG, setKey } from "../../../pipelines/train/config.ts";
 
 // Whole training iterations of a tiny two-modality model against PyTorch
@@ -301,6 +307,48 @@ gpuTest(
       const value = (await loss.read())[0] * (phase.rectify ? 1 : w1 / K);
       assertClose([value], fx.get(`loss.${i}`), SCALARS, `loss ${i}`);
     }
+    await compareState(model, fx);
+    model.destroy();
+  },
+);
+
+gpuTest(
+  "PMR matches PyTorch: prototypes, two steps (losses, weights, momentum, BN), the next prototypes",
+  async (gpu) => {
+    const fx = await fixture("train_pmr");
+    const model = pmrModel(JointModel.create(gpu, new Rng(0), options(fx)));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const K = Number(fx.metadata.classes), y = fx.get("labels");
+    const labels = Array.from({ length: y.length / K }, (_, i) => y.indexOf(1, i * K) - i * K);
+    const epoch = (e: number) => ({
+      epoch: e,
+      batches: [[0, 1, 2, 3]],
+      labels,
+      load: () => Promise.resolve(batchOf(gpu, fx)),
+    });
+    const momentum = Number(fx.metadata.proto_momentum);
+    const protoTol = { atol: 1e-5, rtol: 1e-4 };
+    const checkPrototypes = async (e: number) => {
+      for (const [m, c] of prototypesOf(model).entries()) {
+        assertClose(
+          await c.read(),
+          fx.get(`prototypes.${e}.${m}`),
+          protoTol,
+          `prototypes ${e}.${m}`,
+        );
+      }
+    };
+    await updatePrototypes(model, epoch(0), momentum);
+    await checkPrototypes(0);
+    const weights = { alpha: Number(fx.metadata.alpha), mu: Number(fx.metadata.mu), entropy: true };
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const r = pmrStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx), weights });
+      assertClose(await r.loss.read(), fx.get(`loss.${it}`), SCALARS, `loss ${it}`);
+      assertClose(await r.coefficients.read(), fx.get(`coefficients.${it}`), SCALARS, `k ${it}`);
+    }
+    await updatePrototypes(model, epoch(1), momentum);
+    await checkPrototypes(1);
     await compareState(model, fx);
     model.destroy();
   },
