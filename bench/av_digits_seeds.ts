@@ -43,6 +43,7 @@ const LABELS: Record<string, string> = {
   mla: "MLA",
   reconboost: "ReconBoost",
   pmr: "PMR",
+  gblend: "G-Blending",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<

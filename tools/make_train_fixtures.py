@@ -488,6 +488,79 @@ def pmr_case(name, alpha=0.6, mu=0.01, momentum=0.2, iterations=2):
                      "alpha": alpha, "mu": mu, "proto_momentum": momentum, **SGD})
 
 
+def gblend_case(name, super_epochs=2, iterations=2):
+    """G-Blending: per head (each modality's share x_m W_m^T + b/2 of the fused logits, then the
+    fused logits) a copy of the model with a fresh SGD trains that head's CE for `super_epochs`
+    epochs of one batch (A); after the first and the last, the mean training loss (as trained)
+    and the held-out loss on batch V (evaluation mode); weight |G| / O^2 normalised with
+    G = L_V(last) - L_V(first), O = (L_V - L_T)(last) - (L_V - L_T)(first). Then two main steps on
+    A with sum_m w_m CE(share_m) + w_f CE(fused)."""
+    import copy
+    torch.manual_seed(8)  # 7 puts one pre-activation 9e-7 from the ReLU kink: float32 flips it
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    fc = linear(2 * D, K)
+    for mod in enc + [fc]:
+        mod.double()
+    audio, video, labels = batch()
+    torch.manual_seed(101)
+    held_audio, held_video = torch.randn(B, 1, 64, 64).double(), torch.randn(B * T, 3, 64, 64).double()
+    held_labels = torch.tensor([1, 0, 2, 1])
+    y, yh = F.one_hot(labels, K).double(), F.one_hot(held_labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    out = {"audio": audio, "video": video, "labels": y,
+           "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out.update(fc_blocks("init.", fc, D))
+    out["init.gblend.weights"] = torch.full((3,), 1 / 3).double()
+
+    def heads(e, f, a_in, v_in):
+        a, v = encode(e[0], a_in, 1), encode(e[1], v_in, T)
+        W, b = f.weight, f.bias
+        return [a @ W[:, :D].t() + b / 2, v @ W[:, D:].t() + b / 2, f(torch.cat([a, v], 1))]
+
+    raw = []
+    for k in range(3):
+        e2, f2 = copy.deepcopy(enc), copy.deepcopy(fc)
+        opt = torch.optim.SGD([p for mod in e2 + [f2] for p in mod.parameters()], **SGD)
+        measured = []
+        for ep in range(super_epochs):
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(heads(e2, f2, audio, video)[k], y)
+            loss.backward()
+            opt.step()
+            if ep == 0 or ep == super_epochs - 1:
+                for mod in e2:
+                    mod.eval()
+                with torch.no_grad():
+                    held = F.cross_entropy(heads(e2, f2, held_audio, held_video)[k], yh)
+                for mod in e2:
+                    mod.train()
+                measured.append((loss.item(), held.item()))
+        (t0, v0), (t1, v1) = measured[0], measured[-1]
+        out[f"head_losses.{k}"] = torch.tensor([t0, v0, t1, v1]).double()
+        o = (v1 - t1) - (v0 - t0)
+        raw.append(abs(v1 - v0) / (o * o))
+    w = [r / sum(raw) for r in raw]
+    out["weights"] = torch.tensor(w).double()
+    params = [p for mod in enc + [fc] for p in mod.parameters()]
+    opt = torch.optim.SGD(params, **SGD)
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        z = heads(enc, fc, audio, video)
+        losses = [F.cross_entropy(zk, y) for zk in z]
+        sum(wk * lk for wk, lk in zip(w, losses)).backward()
+        opt.step()
+        out[f"loss.{it}"] = losses[2].detach().reshape(1)
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
+    out["final.gblend.weights"] = torch.tensor(w).double()
+    save(name, out, {"iterations": iterations, "super_epochs": super_epochs, "width": WIDTH,
+                     "classes": K, "frames": T, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
@@ -498,4 +571,5 @@ if __name__ == "__main__":
     mla_case("train_mla")
     reconboost_case("train_reconboost")
     pmr_case("train_pmr")
+    gblend_case("train_gblend")
     print("train fixtures written to", OUT)

@@ -13,8 +13,8 @@ import type { Gpu } from "../../kernels/runtime/gpu.ts";
 import { type Rng, xavierNormal } from "../../kernels/init/init.ts";
 import { Tensor } from "../../kernels/tensor.ts";
 import { ParameterSet } from "../../kernels/optim/parameters.ts";
-import { linear, matmul } from "../../kernels/matmul/matmul.ts";
-import { add } from "../../kernels/elementwise/elementwise.ts";
+import { linear } from "../../kernels/matmul/matmul.ts";
+import { add, scaleBy } from "../../kernels/elementwise/elementwise.ts";
 import { createEncoder, type EncoderKind, type ModalityEncoder } from "./encoder.ts";
 import { linearParams, ModalityClassifiers } from "./classifiers.ts";
 
@@ -279,11 +279,15 @@ export class JointModel {
    * another modality's block of the classifier, for the OGM-GE reference code's scores).
    */
   shares(features: Tensor[], weight: (m: number) => number = (m) => m): Tensor[] {
-    const M = features.length, K = this.options.classes;
-    const gpu = features[0].gpu;
-    // b / M as a [K] tensor: the 1x1 matrix [1/M] times the bias as a 1xK row
-    const bias = matmul(inverse(gpu, M), this.fc.get("bias").view([1, K])).view([K]);
-    return features.map((f, m) => linear(f, this.fc.get(`w${weight(m)}`), bias));
+    return features.map((f, m) => this.share(f, weight(m)));
+  }
+
+  /** One modality's share of the fused logits from its features, x w_block^T + b / M. */
+  share(features: Tensor, block: number): Tensor {
+    const M = this.encoders.length;
+    // b / M: the bias times the cached scalar [1/M] (autograd to the bias)
+    const bias = scaleBy(this.fc.get("bias"), inverse(features.gpu, M).view([1]), 0);
+    return linear(features, this.fc.get(`w${block}`), bias);
   }
 
   /** Releases every parameter and buffer of the model. */

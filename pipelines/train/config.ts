@@ -68,6 +68,8 @@ export interface TrainConfig {
   reconboost: { stageEpochs: number; rectifyEpochs: number; w1: number; w2: number };
   /** PMR (method "pmr"; pipelines/train/methods/pmr.ts). */
   pmr: { alpha: number; momentum: number; mu: number; entropy: boolean; entropyUntil: number };
+  /** G-Blending (method "gblend"; pipelines/train/methods/gblend.ts). */
+  gblend: { superEpochs: number; holdout: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -103,6 +105,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   mmpareto: { gamma: 1.5 },
   mla: { fusion: "entropy", alpha: 0.5 },
   reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1 },
+  gblend: { superEpochs: 10, holdout: 0.1 },
   pmr: { alpha: 0.6, momentum: 0.2, mu: 0.01, entropy: true, entropyUntil: 10 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
@@ -151,6 +154,9 @@ export const CONFIG_DOCS: Record<string, string> = {
   "mla.alpha": "MLA: the first modality's weight under mla.fusion=fixed (the authors' av_alpha)",
   "mmpareto.gamma": "MMPareto: the scale of the combined encoder gradients (the authors' 1.5)",
   "ogm.convOnly": "OGM-GE: the reference code's conv-weights-only modulation",
+  "gblend.superEpochs":
+    "G-Blending: epochs between weight estimates, and each estimate's epochs (BalanceBenchmark's 10)",
+  "gblend.holdout": "G-Blending: the share of the training split held out to estimate the weights",
   "pmr.alpha": "PMR: the prototype losses' weight (BalanceBenchmark's 0.6)",
   "pmr.momentum": "PMR: the old prototypes' share at each epoch's update (its 0.2)",
   "pmr.mu": "PMR: the entropy terms' weight (its 0.01)",
@@ -283,6 +289,8 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "ogm.end": { int: true, min: 0 },
   "mmpareto.gamma": { above: 0 },
   "mla.alpha": { min: 0, max: 1 },
+  "gblend.superEpochs": { int: true, min: 2 },
+  "gblend.holdout": { above: 0, below: 1 },
   "pmr.alpha": { min: 0 },
   "pmr.momentum": { min: 0, below: 1 },
   "pmr.mu": { min: 0 },

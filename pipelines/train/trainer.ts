@@ -314,6 +314,9 @@ async function trainEpoch(
     epoch,
     batches: epochBatches,
     labels: run.trainData.labels,
+    sgd,
+    rng,
+    runDir: o.runDir,
     load,
   });
   for (const [bi, idx] of epochBatches.entries()) {

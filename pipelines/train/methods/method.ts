@@ -60,6 +60,12 @@ export interface StartContext {
   batches: number[][];
   /** The training labels by sample index. */
   labels: ArrayLike<number>;
+  /** This epoch's SGD settings. */
+  sgd: SgdOptions;
+  /** The run's generator (shuffles drawn here move the run's stream, as training's do). */
+  rng: Rng;
+  /** The run folder (a method's files beside the checkpoints). */
+  runDir: string;
   /** A batch's inputs as training reads them (augmented, drawing from the run's generator). */
   load(indices: number[]): Promise<Batch>;
 }

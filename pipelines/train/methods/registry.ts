@@ -9,6 +9,7 @@ import { MMPARETO } from "./mmpareto.ts";
 import { MLA } from "./mla.ts";
 import { RECONBOOST } from "./reconboost.ts";
 import { PMR } from "./pmr.ts";
+import { GBLEND } from "./gblend.ts";
 import type { Method } from "./method.ts";
 
 /** Every method, in the order `--help` lists them. */
@@ -21,6 +22,7 @@ export const METHODS: readonly Method[] = [
   MLA,
   RECONBOOST,
   PMR,
+  GBLEND,
 ];
 
 /** The method called `name`; an error listing the names otherwise. */

@@ -14,6 +14,13 @@ import { augStep, type Batch, jointStep } from "../../../pipelines/train/steps.t
 import { ogmStep } from "../../../pipelines/train/methods/ogm_ge.ts";
 import { mmparetoStep } from "../../../pipelines/train/methods/mmpareto.ts";
 import { mlaStep } from "../../../pipelines/train/methods/mla.ts";
+import {
+  blendFromLosses,
+  blendWeightsOf,
+  estimateHeadLosses,
+  gblendModel,
+  gblendStep,
+} from "../../../pipelines/train/methods/gblend.ts";
 import { reconboostPhase, reconboostStep } from "../../../pipelines/train/methods/reconboost.ts";
 import {
   pmrModel,
@@ -350,6 +357,43 @@ gpuTest(
     await updatePrototypes(model, epoch(1), momentum);
     await checkPrototypes(1);
     await compareState(model, fx);
+    model.destroy();
+  },
+);
+
+gpuTest(
+  "G-Blending matches PyTorch: each head's copy's losses, the blend weights, two blended steps",
+  async (gpu) => {
+    const fx = await fixture("train_gblend");
+    const model = gblendModel(JointModel.create(gpu, new Rng(0), options(fx)));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const held = (): Batch => ({
+      inputs: [
+        Tensor.from(gpu, fx.get("held_audio"), fx.shape("held_audio")),
+        Tensor.from(gpu, fx.get("held_video"), fx.shape("held_video")),
+      ],
+      labels: Tensor.from(gpu, fx.get("held_labels"), fx.shape("held_labels")),
+    });
+    const A = [0, 1, 2, 3], V = [4, 5, 6, 7];
+    const losses = await estimateHeadLosses(model, {
+      train: Array.from({ length: Number(fx.metadata.super_epochs) }, () => [A]),
+      held: [V],
+      load: (idx) => Promise.resolve(idx[0] === 0 ? batchOf(gpu, fx) : held()),
+      sgd: sgdOf(fx),
+    });
+    for (const [k, l] of losses.entries()) {
+      const got = [l.trainFirst, l.heldFirst, l.trainLast, l.heldLast];
+      assertClose(got, fx.get(`head_losses.${k}`), SCALARS, `head ${k} losses`);
+    }
+    const w = blendFromLosses(losses);
+    assertClose(w, fx.get("weights"), { atol: 1e-4, rtol: 1e-3 }, "blend weights");
+    blendWeightsOf(model).write(fx.get("weights")); // the steps from the reference's weights
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const loss = gblendStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx) });
+      assertClose(await loss.read(), fx.get(`loss.${it}`), SCALARS, `loss ${it}`);
+    }
+    await compareState(model, fx); // the copies left the model as it was
     model.destroy();
   },
 );

@@ -21,6 +21,7 @@ function tinyConfig(overrides: Record<string, Json> = {}): TrainConfig {
     model: { width: 2, hidden: 8 },
     aug: { aca: { every: 2 } },
     reconboost: { stageEpochs: 1, rectifyEpochs: 1 }, // 3 epochs: both phases and a 2nd stage
+    gblend: { superEpochs: 2 }, // estimates at epochs 0 and 2, around a resume after epoch 1
   };
   return mergeConfig(mergeConfig(DEFAULT_CONFIG, tiny), overrides);
 }
