@@ -44,6 +44,7 @@ const LABELS: Record<string, string> = {
   reconboost: "ReconBoost",
   pmr: "PMR",
   gblend: "G-Blending",
+  lfm: "LFM",
 };
 const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
 const results: Record<

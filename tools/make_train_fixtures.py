@@ -561,6 +561,70 @@ def gblend_case(name, super_epochs=2, iterations=2):
                      "classes": K, "frames": T, **SGD})
 
 
+def lfm_case(name, a1=0.3, lr_alpha=0.01, iterations=2):
+    """LFM (BalanceBenchmark's): on a held batch in training mode, a1 -= lr_alpha * mean(H v)
+    over the first parameter tensor, H the Hessian of a0 CE + a1 A (A the alignment
+    0.5 (KL(m||p) + KL(m||q)) of the two modalities' shares of the fused logits, as F.kl_div
+    computes it; one pair) and v = grad CE, by double backward; clamp to [0.05, 0.95],
+    a0 = 1 - a1. Then two steps on batch A with 2 (a0 CE + a1 A)."""
+    torch.manual_seed(9)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    fc = linear(2 * D, K)
+    for mod in enc + [fc]:
+        mod.double()
+    params = [p for mod in enc + [fc] for p in mod.parameters()]
+    audio, video, labels = batch()
+    torch.manual_seed(102)
+    held_audio, held_video = torch.randn(B, 1, 64, 64).double(), torch.randn(B * T, 3, 64, 64).double()
+    held_labels = torch.tensor([2, 0, 1, 1])
+    y, yh = F.one_hot(labels, K).double(), F.one_hot(held_labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    out = {"audio": audio, "video": video, "labels": y,
+           "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out.update(fc_blocks("init.", fc, D))
+    alpha = [1 - a1, a1]
+    out["init.lfm.alpha"] = torch.tensor(alpha).double()
+    out["init.lfm.coefficients"] = torch.tensor([2 * alpha[0], 2 * alpha[1], alpha[0], alpha[1]]).double()
+
+    def losses(a_in, v_in, t):
+        a, v = encode(enc[0], a_in, 1), encode(enc[1], v_in, T)
+        W, b = fc.weight, fc.bias
+        za, zv = a @ W[:, :D].t() + b / 2, v @ W[:, D:].t() + b / 2
+        ce = F.cross_entropy(fc(torch.cat([a, v], 1)), t)
+        p, q = za.softmax(-1), zv.softmax(-1)
+        m = 0.5 * p + 0.5 * q
+        align = 0.5 * (F.kl_div(p.log(), m, reduction="batchmean") + F.kl_div(q.log(), m, reduction="batchmean"))
+        return ce, align
+
+    ce, align = losses(held_audio, held_video, yh)
+    total = alpha[0] * ce + alpha[1] * align
+    theta = torch.autograd.grad(total, params, create_graph=True)
+    cls = torch.autograd.grad(ce, params, retain_graph=True, create_graph=True)
+    hvp = torch.autograd.grad(theta, params, grad_outputs=cls, retain_graph=True)
+    g = hvp[0].mean().item()
+    new_a1 = max(0.05, min(0.95, alpha[1] - lr_alpha * g))
+    alpha = [1 - new_a1, new_a1]
+    out["alpha_gradient"] = torch.tensor([g]).double()
+    out["alpha"] = torch.tensor(alpha).double()
+    opt = torch.optim.SGD(params, **SGD)
+    for it in range(iterations):
+        opt.zero_grad(set_to_none=True)
+        ce, align = losses(audio, video, y)
+        (2 * (alpha[0] * ce + alpha[1] * align)).backward()
+        opt.step()
+        out[f"loss.{it}"] = torch.stack([ce.detach(), align.detach()])
+    out.update({"final." + k: v for k, v in state(named).items()})
+    out.update({"final." + k: v for k, v in momenta(opt, named).items()})
+    out.update(fc_blocks("final.", fc, D))
+    out.update(fc_blocks("final.", fc, D, opt))
+    out["final.lfm.alpha"] = torch.tensor(alpha).double()
+    out["final.lfm.coefficients"] = torch.tensor([2 * alpha[0], 2 * alpha[1], alpha[0], alpha[1]]).double()
+    save(name, out, {"iterations": iterations, "a1": a1, "lr_alpha": lr_alpha, "width": WIDTH,
+                     "classes": K, "frames": T, **SGD})
+
+
 if __name__ == "__main__":
     aug_case("train_aug_1x1", 0)
     aug_case("train_aug_1x2", 1)
@@ -572,4 +636,5 @@ if __name__ == "__main__":
     reconboost_case("train_reconboost")
     pmr_case("train_pmr")
     gblend_case("train_gblend")
+    lfm_case("train_lfm")
     print("train fixtures written to", OUT)

@@ -1,8 +1,9 @@
-/** Elementwise ops: relu, add and a scale by a GPU-side coefficient, with autograd. */
+/** Elementwise ops: relu, add and a scale by a GPU-side coefficient, with autograd; axpy. */
 import reluForwardSrc from "./relu_forward.wgsl" with { type: "text" };
 import reluBackwardSrc from "./relu_backward.wgsl" with { type: "text" };
 import addForwardSrc from "./add_forward.wgsl" with { type: "text" };
 import scaleBySrc from "./scale_by.wgsl" with { type: "text" };
+import axpySrc from "./axpy.wgsl" with { type: "text" };
 import { Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
@@ -11,6 +12,7 @@ const reluForwardKernel = { name: "relu_forward", code: reluForwardSrc };
 const reluBackwardKernel = { name: "relu_backward", code: reluBackwardSrc };
 const addForwardKernel = { name: "add_forward", code: addForwardSrc };
 const scaleByKernel = { name: "scale_by", code: scaleBySrc };
+const axpyKernel = { name: "axpy", code: axpySrc };
 
 function sameDims(a: Tensor, b: Tensor): boolean {
   return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
@@ -114,4 +116,10 @@ export function scaleBy(x: Tensor, w: Tensor, index: number): Tensor {
     const gx = gradOutput(x);
     if (gx) scaleByInto(gx.out, g, w, index, gx.accumulate);
   });
+}
+
+/** y += a * x (no autograd). */
+export function axpyInto(y: Tensor, x: Tensor, a: number): void {
+  sameShape(x, y, "axpy");
+  x.gpu.dispatch(axpyKernel, [x.range, y.range], { f: [a], u: [x.size] }, groups1d(x.size, 256));
 }

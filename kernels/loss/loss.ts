@@ -4,6 +4,8 @@ import ceForwardSrc from "./cross_entropy_forward.wgsl" with { type: "text" };
 import ceBackwardSrc from "./cross_entropy_backward.wgsl" with { type: "text" };
 import entropyForwardSrc from "./entropy_forward.wgsl" with { type: "text" };
 import entropyBackwardSrc from "./entropy_backward.wgsl" with { type: "text" };
+import jsForwardSrc from "./js_forward.wgsl" with { type: "text" };
+import jsBackwardSrc from "./js_backward.wgsl" with { type: "text" };
 import { expectShape, Tensor } from "../tensor.ts";
 import { gradOutput, record } from "../autograd/node.ts";
 import { groups1d } from "../runtime/gpu.ts";
@@ -13,6 +15,8 @@ const ceForwardKernel = { name: "cross_entropy_forward", code: ceForwardSrc };
 const ceBackwardKernel = { name: "cross_entropy_backward", code: ceBackwardSrc };
 const entropyForwardKernel = { name: "entropy_forward", code: entropyForwardSrc };
 const entropyBackwardKernel = { name: "entropy_backward", code: entropyBackwardSrc };
+const jsForwardKernel = { name: "js_forward", code: jsForwardSrc };
+const jsBackwardKernel = { name: "js_backward", code: jsBackwardSrc };
 
 /** Row softmax of z [B, K] (no autograd: used for scores and detached targets). */
 export function softmax(z: Tensor): Tensor {
@@ -56,6 +60,28 @@ export function entropySum(z: Tensor): Tensor {
     if (!gz) return;
     z.gpu.dispatch(entropyBackwardKernel, [z.range, g.range, gz.out.range], {
       u: [B, K, gz.accumulate ? 1 : 0],
+    }, groups1d(B, 64));
+  });
+}
+
+/**
+ * Autograd alignment of two modalities' predictions as BalanceBenchmark's LFM takes it: the batch
+ * mean of 0.5 (KL(m || p) + KL(m || q)), p = softmax(z1), q = softmax(z2), m = (p + q) / 2 (the
+ * Jensen-Shannon divergence with each KL's arguments reversed). A scalar [1].
+ */
+export function jsAlignment(z1: Tensor, z2: Tensor): Tensor {
+  expectShape(z1, "alignment logits", 2);
+  const [B, K] = z1.shape;
+  expectShape(z2, "alignment logits", 2, [B, K]);
+  const out = Tensor.empty(z1.gpu, [1]);
+  z1.gpu.dispatch(jsForwardKernel, [z1.range, z2.range, out.range], { u: [B, K] }, [1]);
+  return record(out, [z1, z2], (g) => {
+    const g1 = gradOutput(z1), g2 = gradOutput(z2);
+    if (!g1 && !g2) return;
+    const d1 = g1?.out ?? Tensor.empty(z1.gpu, [B, K]),
+      d2 = g2?.out ?? Tensor.empty(z1.gpu, [B, K]);
+    z1.gpu.dispatch(jsBackwardKernel, [z1.range, z2.range, g.range, d1.range, d2.range], {
+      u: [B, K, g1?.accumulate ? 1 : 0, g2?.accumulate ? 1 : 0],
     }, groups1d(B, 64));
   });
 }

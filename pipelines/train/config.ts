@@ -70,6 +70,8 @@ export interface TrainConfig {
   pmr: { alpha: number; momentum: number; mu: number; entropy: boolean; entropyUntil: number };
   /** G-Blending (method "gblend"; pipelines/train/methods/gblend.ts). */
   gblend: { superEpochs: number; holdout: number };
+  /** LFM (method "lfm"; pipelines/train/methods/lfm.ts). */
+  lfm: { lrAlpha: number };
   /** Fused test logits = sum_m w_m z_m (AUG); empty: equal weights. */
   fusionWeights: number[];
   /** Fractions of test samples that lose one modality, for the missing-modality evaluation. */
@@ -106,6 +108,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   mla: { fusion: "entropy", alpha: 0.5 },
   reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1 },
   gblend: { superEpochs: 10, holdout: 0.1 },
+  lfm: { lrAlpha: 1e-4 },
   pmr: { alpha: 0.6, momentum: 0.2, mu: 0.01, entropy: true, entropyUntil: 10 },
   fusionWeights: [0.4, 0.6],
   missingRates: [0.2, 0.5],
@@ -157,6 +160,8 @@ export const CONFIG_DOCS: Record<string, string> = {
   "gblend.superEpochs":
     "G-Blending: epochs between weight estimates, and each estimate's epochs (BalanceBenchmark's 10)",
   "gblend.holdout": "G-Blending: the share of the training split held out to estimate the weights",
+  "lfm.lrAlpha":
+    "LFM: the learning rate of the loss weight a1 (BalanceBenchmark's 1e-4; halved every 20 epochs)",
   "pmr.alpha": "PMR: the prototype losses' weight (BalanceBenchmark's 0.6)",
   "pmr.momentum": "PMR: the old prototypes' share at each epoch's update (its 0.2)",
   "pmr.mu": "PMR: the entropy terms' weight (its 0.01)",
@@ -291,6 +296,7 @@ export const TRAIN_RANGES: Record<string, Range> = {
   "mla.alpha": { min: 0, max: 1 },
   "gblend.superEpochs": { int: true, min: 2 },
   "gblend.holdout": { above: 0, below: 1 },
+  "lfm.lrAlpha": { min: 0 },
   "pmr.alpha": { min: 0 },
   "pmr.momentum": { min: 0, below: 1 },
   "pmr.mu": { min: 0 },

@@ -305,8 +305,8 @@ async function trainEpoch(
     ? null
     : new Progress(`epoch ${epoch + 1}/${c.epochs}`, seen);
   const epochBatches = trainBatches(shuffled(N, rng), c.batchSize);
-  const load = async (idx: number[]) => ({
-    inputs: await run.trainData.inputs(gpu, idx, true, rng),
+  const load = async (idx: number[], augment = true) => ({
+    inputs: await run.trainData.inputs(gpu, idx, augment, rng),
     labels: oneHot(gpu, idx.map((i) => run.trainData.labels[i]), K),
   });
   await run.method.startEpoch?.(model, {

@@ -66,8 +66,11 @@ export interface StartContext {
   rng: Rng;
   /** The run folder (a method's files beside the checkpoints). */
   runDir: string;
-  /** A batch's inputs as training reads them (augmented, drawing from the run's generator). */
-  load(indices: number[]): Promise<Batch>;
+  /**
+   * A batch's inputs as training reads them (augmented, drawing from the run's generator), or as
+   * the test reads them (`augment` false).
+   */
+  load(indices: number[], augment?: boolean): Promise<Batch>;
 }
 
 /** What the end-of-epoch hook reads. */

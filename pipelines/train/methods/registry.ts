@@ -10,6 +10,7 @@ import { MLA } from "./mla.ts";
 import { RECONBOOST } from "./reconboost.ts";
 import { PMR } from "./pmr.ts";
 import { GBLEND } from "./gblend.ts";
+import { LFM } from "./lfm.ts";
 import type { Method } from "./method.ts";
 
 /** Every method, in the order `--help` lists them. */
@@ -23,6 +24,7 @@ export const METHODS: readonly Method[] = [
   RECONBOOST,
   PMR,
   GBLEND,
+  LFM,
 ];
 
 /** The method called `name`; an error listing the names otherwise. */

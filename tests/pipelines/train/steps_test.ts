@@ -21,6 +21,7 @@ import {
   gblendModel,
   gblendStep,
 } from "../../../pipelines/train/methods/gblend.ts";
+import { lfmModel, lfmStep, setAlpha, updateAlpha } from "../../../pipelines/train/methods/lfm.ts";
 import { reconboostPhase, reconboostStep } from "../../../pipelines/train/methods/reconboost.ts";
 import {
   pmrModel,
@@ -394,6 +395,36 @@ gpuTest(
       assertClose(await loss.read(), fx.get(`loss.${it}`), SCALARS, `loss ${it}`);
     }
     await compareState(model, fx); // the copies left the model as it was
+    model.destroy();
+  },
+);
+
+gpuTest(
+  "LFM matches PyTorch: the weight's hypergradient (double backward there), its step, two steps",
+  async (gpu) => {
+    const fx = await fixture("train_lfm");
+    const model = lfmModel(JointModel.create(gpu, new Rng(0), options(fx)), Number(fx.metadata.a1));
+    await loadState(model, (n) => fx.find(`init.${n}`));
+    const held = (): Batch => ({
+      inputs: [
+        Tensor.from(gpu, fx.get("held_audio"), fx.shape("held_audio")),
+        Tensor.from(gpu, fx.get("held_video"), fx.shape("held_video")),
+      ],
+      labels: Tensor.from(gpu, fx.get("held_labels"), fx.shape("held_labels")),
+    });
+    // the central difference against the exact H v (within 1 % here), and a1 = 0.3 - 0.01 g
+    const r = await updateAlpha(model, held(), { epoch: 1, lrAlpha: Number(fx.metadata.lr_alpha) });
+    assertClose([r.gradient], fx.get("alpha_gradient"), { atol: 0, rtol: 1e-2 }, "mean(H v)");
+    assertClose(r.alpha, fx.get("alpha"), { atol: 2e-3, rtol: 0 }, "a after its step");
+    const want = fx.get("alpha");
+    setAlpha(model, [want[0], want[1]]); // the steps from the reference's weights
+    for (let it = 0; it < Number(fx.metadata.iterations); it++) {
+      using _ = new Scope(gpu);
+      const r = lfmStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx) });
+      const got = [(await r.ce.read())[0], (await r.alignment.read())[0]];
+      assertClose(got, fx.get(`loss.${it}`), SCALARS, `losses ${it}`);
+    }
+    await compareState(model, fx);
     model.destroy();
   },
 );
