@@ -191,7 +191,14 @@ export function avDigitsTable(files: AvDigitsResults[]): string {
     "commit",
   ];
   const unique = (xs: string[]) => [...new Set(xs)].join("; ");
-  return `\`${unique(files.map((r) => r.command))}\` (${files[0].config}), ` +
+  // one command for the default rows, then each further method's --methods argument
+  const commands = [...new Set(files.map((r) => r.command))];
+  const named = commands.filter((c) => c.includes(" --methods "));
+  const rest = commands.filter((c) => !c.includes(" --methods "));
+  const methods = named.map((c) => c.split(" --methods ")[1]);
+  const made = (rest.length ? `\`${rest.join("; ")}\`` : "") +
+    (methods.length ? `${rest.length ? ", then " : ""}\`--methods\` ${methods.join(", ")}` : "");
+  return `${made} (${files[0].config}), ` +
     `${unique(files.map((r) => r.date))}, ${unique(files.map((r) => r.adapter))}. Test ` +
     `accuracy in %: the mean over seeds ${seeds} of each run's last three epochs; best: the best ` +
     `epoch's (fused).\n\n${table(head, rows)}`;
