@@ -97,6 +97,14 @@ def batch():
     return audio, video, labels
 
 
+def held_batch(seed, labels):
+    """A second batch (a held-out one) from `seed`, with one-hot `labels`."""
+    torch.manual_seed(seed)
+    audio = torch.randn(B, 1, 64, 64).double()
+    video = torch.randn(B * T, 3, 64, 64).double()
+    return audio, video, F.one_hot(torch.tensor(labels), K).double()
+
+
 def state(prefix_modules, with_buffers=True):
     out = {}
     for prefix, mod in prefix_modules:
@@ -503,10 +511,8 @@ def gblend_case(name, super_epochs=2, iterations=2):
     for mod in enc + [fc]:
         mod.double()
     audio, video, labels = batch()
-    torch.manual_seed(101)
-    held_audio, held_video = torch.randn(B, 1, 64, 64).double(), torch.randn(B * T, 3, 64, 64).double()
-    held_labels = torch.tensor([1, 0, 2, 1])
-    y, yh = F.one_hot(labels, K).double(), F.one_hot(held_labels, K).double()
+    held_audio, held_video, yh = held_batch(101, [1, 0, 2, 1])
+    y = F.one_hot(labels, K).double()
     named = [("enc0.", enc[0]), ("enc1.", enc[1])]
     out = {"audio": audio, "video": video, "labels": y,
            "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
@@ -575,10 +581,8 @@ def lfm_case(name, a1=0.3, lr_alpha=0.01, iterations=2):
         mod.double()
     params = [p for mod in enc + [fc] for p in mod.parameters()]
     audio, video, labels = batch()
-    torch.manual_seed(102)
-    held_audio, held_video = torch.randn(B, 1, 64, 64).double(), torch.randn(B * T, 3, 64, 64).double()
-    held_labels = torch.tensor([2, 0, 1, 1])
-    y, yh = F.one_hot(labels, K).double(), F.one_hot(held_labels, K).double()
+    held_audio, held_video, yh = held_batch(102, [2, 0, 1, 1])
+    y = F.one_hot(labels, K).double()
     named = [("enc0.", enc[0]), ("enc1.", enc[1])]
     out = {"audio": audio, "video": video, "labels": y,
            "held_audio": held_audio, "held_video": held_video, "held_labels": yh}

@@ -39,7 +39,8 @@ export interface AugStepOptions {
   sgd: SgdOptions;
 }
 
-function stepSets(sets: ParameterSet[], sgd: SgdOptions): void {
+/** One SGD step on each set, then its gradients cleared. */
+export function stepSets(sets: ParameterSet[], sgd: SgdOptions): void {
   for (const s of sets) {
     s.sgdStep(sgd);
     s.zeroGrad();

@@ -32,7 +32,7 @@ import { JointModel } from "../../models/multimodal.ts";
 import { loadState, readState } from "../../models/state.ts";
 import { writeFileAtomic } from "../../io/atomic.ts";
 import { batches, shuffled } from "../dataset.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method, StartContext } from "./method.ts";
 
 /** The blend weights [w_0 .. w_{M-1}, w_fused] the model holds. */
@@ -126,10 +126,7 @@ export async function estimateHeadLosses(
           const z = headLogits(copy, batch, k, true);
           const loss = crossEntropy(z, batch.labels);
           backward(loss);
-          for (const set of headSets(copy, k)) {
-            set.sgdStep(o.sgd);
-            set.zeroGrad();
-          }
+          stepSets(headSets(copy, k), o.sgd);
           accumulateTrainStats(sums, 0, z, batch.labels, loss);
           trained += idx.length;
           gpu.flush();
@@ -213,10 +210,7 @@ export function gblendStep(
     total = add(total, scaleBy(crossEntropy(zm, y), w, m));
   });
   backward(total);
-  for (const set of model.allSets()) {
-    set.sgdStep(o.sgd);
-    set.zeroGrad();
-  }
+  stepSets(model.allSets(), o.sgd);
   if (o.stats) accumulateTrainStats(o.stats, 0, z, y, loss);
   return loss;
 }

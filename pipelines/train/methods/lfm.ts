@@ -31,7 +31,7 @@ import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import { JointModel } from "../../models/multimodal.ts";
 import { shuffled } from "../dataset.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method, StartContext } from "./method.ts";
 
 /** The model's LFM state: [a0, a1] and the loss coefficients [2 a0, 2 a1 / P, a0, a1 / P]. */
@@ -198,10 +198,7 @@ export function lfmStep(
 ): { ce: Tensor; alignment: Tensor } {
   const { ce, alignment, total, z } = lfmLosses(model, batch, "train");
   backward(total);
-  for (const set of model.allSets()) {
-    set.sgdStep(o.sgd);
-    set.zeroGrad();
-  }
+  stepSets(model.allSets(), o.sgd);
   if (o.stats) accumulateTrainStats(o.stats, 0, z, batch.labels, ce);
   return { ce, alignment };
 }

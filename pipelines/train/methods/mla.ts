@@ -19,7 +19,7 @@ import { gsModifyGradient, gsProjectorUpdate } from "../../../kernels/modulation
 import type { Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import { SharedHeadModel } from "../../models/multimodal.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method, SampleFusion } from "./method.ts";
 
 /**
@@ -41,10 +41,7 @@ export function mlaStep(
       gsProjectorUpdate(model.projector, f, alpha);
       gsModifyGradient(model.head.get("weight").grad!, model.projector);
     }
-    for (const set of model.modalitySets(m)) {
-      set.sgdStep(o.sgd);
-      set.zeroGrad();
-    }
+    stepSets(model.modalitySets(m), o.sgd);
     if (o.stats) accumulateTrainStats(o.stats, m, z, batch.labels, loss);
     return loss;
   });

@@ -19,7 +19,7 @@ import { paretoCombine, paretoWeights } from "../../../kernels/modulation/modula
 import { Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import { JointModel } from "../../models/multimodal.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method } from "./method.ts";
 
 /** One MMPareto step; returns the losses [L_mm, L_1, ..., L_M] and each encoder's weights. */
@@ -48,10 +48,7 @@ export function mmparetoStep(
     paretoCombine(e.trunk.params, mm[m], k, o.gamma);
     return k;
   });
-  for (const set of model.allSets()) {
-    set.sgdStep(o.sgd);
-    set.zeroGrad();
-  }
+  stepSets(model.allSets(), o.sgd);
   if (o.stats) accumulateTrainStats(o.stats, 0, z, batch.labels, lossMm);
   return { losses: [lossMm, ...uni], weights };
 }

@@ -22,7 +22,7 @@ import { modulateGradients, ogmCoefficients } from "../../../kernels/modulation/
 import type { Tensor } from "../../../kernels/tensor.ts";
 import { JointModel } from "../../models/multimodal.ts";
 import type { TrainConfig } from "../config.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method, StepContext } from "./method.ts";
 
 /** One OGM-GE step; returns the loss and the coefficients [k_a, k_v, rho, 0] (on the GPU). */
@@ -48,10 +48,7 @@ export function ogmStep(
       stream: m,
     })
   );
-  for (const set of model.allSets()) {
-    set.sgdStep(s.sgd);
-    set.zeroGrad();
-  }
+  stepSets(model.allSets(), s.sgd);
   if (s.stats) accumulateTrainStats(s.stats, 0, z, batch.labels, loss);
   return { loss, coefficients };
 }

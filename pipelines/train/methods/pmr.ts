@@ -34,7 +34,7 @@ import {
 import { Scope, Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import { JointModel } from "../../models/multimodal.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method, StartContext } from "./method.ts";
 
 /** The prototypes [K, D_m] of each modality, as the model holds them. */
@@ -114,10 +114,7 @@ export function pmrStep(
     total = add(total, scaleBy(entropySum(pv), coefficients, 3));
   }
   backward(total);
-  for (const set of model.allSets()) {
-    set.sgdStep(o.sgd);
-    set.zeroGrad();
-  }
+  stepSets(model.allSets(), o.sgd);
   if (o.stats) accumulateTrainStats(o.stats, 0, z, y, loss);
   return { loss, coefficients };
 }

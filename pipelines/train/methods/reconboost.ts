@@ -31,7 +31,7 @@ import { Tensor } from "../../../kernels/tensor.ts";
 import type { SgdOptions } from "../../../kernels/optim/parameters.ts";
 import { LateFusionModel } from "../../models/multimodal.ts";
 import type { TrainConfig } from "../config.ts";
-import type { Batch } from "../steps.ts";
+import { type Batch, stepSets } from "../steps.ts";
 import type { Method } from "./method.ts";
 
 /** Where an epoch falls in ReconBoost's schedule. */
@@ -98,10 +98,7 @@ export function reconboostStep(
     backward(loss);
     sets = members.flatMap((u) => model.modalitySets(u));
   }
-  for (const set of sets) {
-    set.sgdStep(o.sgd);
-    set.zeroGrad();
-  }
+  stepSets(sets, o.sgd);
   if (o.stats) accumulateTrainStats(o.stats, 0, z, y, loss);
   return loss;
 }

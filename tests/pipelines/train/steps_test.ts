@@ -66,14 +66,10 @@ const sgdOf = (fx: Fixture) => ({
   weightDecay: Number(fx.metadata.weight_decay),
 });
 
-function batchOf(gpu: Gpu, fx: Fixture): Batch {
-  return {
-    inputs: [
-      Tensor.from(gpu, fx.get("audio"), fx.shape("audio")),
-      Tensor.from(gpu, fx.get("video"), fx.shape("video")),
-    ],
-    labels: Tensor.from(gpu, fx.get("labels"), fx.shape("labels")),
-  };
+/** The fixture's batch (`prefix` "held_": its held-out one). */
+function batchOf(gpu: Gpu, fx: Fixture, prefix = ""): Batch {
+  const t = (name: string) => Tensor.from(gpu, fx.get(prefix + name), fx.shape(prefix + name));
+  return { inputs: [t("audio"), t("video")], labels: t("labels") };
 }
 
 async function compareState(model: StateOwner, fx: Fixture): Promise<void> {
@@ -368,13 +364,7 @@ gpuTest(
     const fx = await fixture("train_gblend");
     const model = gblendModel(JointModel.create(gpu, new Rng(0), options(fx)));
     await loadState(model, (n) => fx.find(`init.${n}`));
-    const held = (): Batch => ({
-      inputs: [
-        Tensor.from(gpu, fx.get("held_audio"), fx.shape("held_audio")),
-        Tensor.from(gpu, fx.get("held_video"), fx.shape("held_video")),
-      ],
-      labels: Tensor.from(gpu, fx.get("held_labels"), fx.shape("held_labels")),
-    });
+    const held = () => batchOf(gpu, fx, "held_");
     const A = [0, 1, 2, 3], V = [4, 5, 6, 7];
     const losses = await estimateHeadLosses(model, {
       train: Array.from({ length: Number(fx.metadata.super_epochs) }, () => [A]),
@@ -405,13 +395,7 @@ gpuTest(
     const fx = await fixture("train_lfm");
     const model = lfmModel(JointModel.create(gpu, new Rng(0), options(fx)), Number(fx.metadata.a1));
     await loadState(model, (n) => fx.find(`init.${n}`));
-    const held = (): Batch => ({
-      inputs: [
-        Tensor.from(gpu, fx.get("held_audio"), fx.shape("held_audio")),
-        Tensor.from(gpu, fx.get("held_video"), fx.shape("held_video")),
-      ],
-      labels: Tensor.from(gpu, fx.get("held_labels"), fx.shape("held_labels")),
-    });
+    const held = () => batchOf(gpu, fx, "held_");
     // the central difference against the exact H v (within 1 % here), and a1 = 0.3 - 0.01 g
     const r = await updateAlpha(model, held(), { epoch: 1, lrAlpha: Number(fx.metadata.lr_alpha) });
     assertClose([r.gradient], fx.get("alpha_gradient"), { atol: 0, rtol: 1e-2 }, "mean(H v)");
