@@ -14,6 +14,7 @@ export const RUN_FILES = [
   "last.safetensors",
   "best.safetensors",
   "summary.md",
+  "gblend_heldout.json", // G-Blending's held-out samples
 ];
 
 /** The run files present in `dir`. */

@@ -177,7 +177,9 @@ async function startEpoch(model: JointModel, s: StartContext): Promise<void> {
   const text = JSON.stringify({ seed: s.config.seed, holdout: c.holdout, samples: n, held });
   const before = await Deno.readTextFile(file).catch(() => null);
   if (before !== null && before !== text) {
-    throw new Error(`${file}: the held-out part differs from this run's (changed data or seed?)`);
+    throw new Error(
+      `${file}: the held-out part differs from this run's (changed data, seed or gblend.holdout?)`,
+    );
   }
   if (before === null) await writeFileAtomic(file, new TextEncoder().encode(text));
   const isHeld = new Set(held), train = [...Array(n).keys()].filter((i) => !isHeld.has(i));

@@ -88,6 +88,10 @@ for (const method of METHODS.filter((m) => m.name !== "aug")) { // AUG: the test
     const full = await train({ gpu, config: cfg, ...data(), runDir: `${dir}/full`, ...quiet });
     const resumed = await splitRun(gpu, cfg, 1, `${dir}/split`);
     assertEquals(strip(resumed.history), strip(full.history), "resumed equals uninterrupted");
+    if (method.name === "gblend") { // its held-out samples, listed once in the run folder
+      const held = JSON.parse(await Deno.readTextFile(`${dir}/split/gblend_heldout.json`));
+      assertEquals(held.held.length, Math.round(24 * 0.1));
+    }
     await Deno.remove(dir, { recursive: true });
   });
 }
