@@ -156,6 +156,39 @@ gpuTest(
   },
 );
 
+/** Whether `method` refuses three modalities under `cfg`. */
+function refuses(method: (typeof METHODS)[number], cfg: TrainConfig): boolean {
+  try {
+    method.check?.(cfg, 3);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+gpuTest(
+  "three modalities: every method that takes them trains two epochs, scores stay finite",
+  async (gpu) => {
+    const three = {
+      train: syntheticSplit("s3/train", 24, 3, 1, 3),
+      test: syntheticSplit("s3/test", 12, 3, 2, 3),
+    };
+    // AUG: the test above; unimodal trains one modality
+    for (const method of METHODS.filter((m) => !["aug", "unimodal"].includes(m.name))) {
+      const cfg = tinyConfig({ method: method.name, epochs: 2, fusionWeights: [] });
+      if (refuses(method, cfg)) continue; // two-modality rules (OGM-GE, PMR)
+      const dir = await Deno.makeTempDir();
+      const run = await train({ gpu, config: cfg, ...three, runDir: dir, ...quiet });
+      const last = run.history[1].test;
+      assertEquals(last.modalities.length, 3, method.name);
+      for (const v of [last.fused.acc, ...last.modalities.map((m) => m.acc)]) {
+        if (!Number.isFinite(v)) throw new Error(`${method.name}: accuracy ${v}`);
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("config errors name the key", () => {
   const cases: [() => unknown, string][] = [
     [() => mergeConfig(DEFAULT_CONFIG, { epochz: 3 }), `unknown key "epochz"`],
