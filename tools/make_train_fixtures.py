@@ -381,13 +381,14 @@ def mla_case(name, iterations=2):
     save(name, out, {"iterations": iterations, "width": WIDTH, "classes": K, "frames": T, **SGD})
 
 
-def reconboost_case(name, w1=5.0, w2=1.0):
+def reconboost_case(name, w1=5.0, w2=1.0, fresh=False):
     """ReconBoost with one-step phases: stage s trains modality s mod 2 alone with the
     reconcilement loss -w1 mean_k(y log p) + w2 mean_k(y q log p) (q: softmax of the other
     trained learners' summed logits, detached, from a forward in training mode; uniform when
     none is trained), then one step of global rectification (CE on the summed logits of the
     learners trained so far). Steps: s0 phase 1, s0 phase 2, s1 phase 1, s1 phase 2, s2 phase 1.
-    One SGD over everything; gradients set to None between steps."""
+    One SGD over everything, gradients set to None between steps; `fresh`: a new SGD for each
+    phase (the authors' code), so every step here starts from zero momentum."""
     torch.manual_seed(5)
     enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
     D = 8 * WIDTH
@@ -409,6 +410,8 @@ def reconboost_case(name, w1=5.0, w2=1.0):
 
     steps = [(0, False), (0, True), (1, False), (1, True), (2, False)]
     for i, (stage, rectify) in enumerate(steps):
+        if fresh:
+            opt = torch.optim.SGD(params, **SGD)
         opt.zero_grad(set_to_none=True)
         m = stage % 2
         trained = list(range(min(stage, 2)))
@@ -428,7 +431,7 @@ def reconboost_case(name, w1=5.0, w2=1.0):
     out.update({"final." + k: v for k, v in state(named).items()})
     out.update({"final." + k: v for k, v in momenta(opt, named).items()})
     save(name, out, {"steps": len(steps), "width": WIDTH, "classes": K, "frames": T,
-                     "w1": w1, "w2": w2, **SGD})
+                     "w1": w1, "w2": w2, "fresh": int(fresh), **SGD})
 
 
 def pmr_case(name, alpha=0.6, mu=0.01, momentum=0.2, iterations=2):
@@ -638,6 +641,7 @@ if __name__ == "__main__":
     mmpareto_case("train_mmpareto")
     mla_case("train_mla")
     reconboost_case("train_reconboost")
+    reconboost_case("train_reconboost_fresh", fresh=True)
     pmr_case("train_pmr")
     gblend_case("train_gblend")
     lfm_case("train_lfm")

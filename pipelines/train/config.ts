@@ -65,7 +65,13 @@ export interface TrainConfig {
   /** MLA (method "mla"; pipelines/train/methods/mla.ts). */
   mla: { fusion: "entropy" | "batch" | "fixed"; alpha: number };
   /** ReconBoost (method "reconboost"; pipelines/train/methods/reconboost.ts). */
-  reconboost: { stageEpochs: number; rectifyEpochs: number; w1: number; w2: number };
+  reconboost: {
+    stageEpochs: number;
+    rectifyEpochs: number;
+    w1: number;
+    w2: number;
+    keepMomentum: boolean;
+  };
   /** PMR (method "pmr"; pipelines/train/methods/pmr.ts). */
   pmr: { alpha: number; momentum: number; mu: number; entropy: boolean; entropyUntil: number };
   /** G-Blending (method "gblend"; pipelines/train/methods/gblend.ts). */
@@ -106,7 +112,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   },
   mmpareto: { gamma: 1.5 },
   mla: { fusion: "entropy", alpha: 0.5 },
-  reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1 },
+  reconboost: { stageEpochs: 4, rectifyEpochs: 4, w1: 5, w2: 1, keepMomentum: false },
   gblend: { superEpochs: 10, holdout: 0.1 },
   lfm: { lrAlpha: 1e-4 },
   pmr: { alpha: 0.6, momentum: 0.2, mu: 0.01, entropy: true, entropyUntil: 10 },
@@ -172,6 +178,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "ReconBoost: a stage's epochs of global rectification (the authors' 4)",
   "reconboost.w1": "ReconBoost: the weight of the learner's own cross-entropy (the authors' 5)",
   "reconboost.w2": "ReconBoost: the weight of the reconcilement term (the authors' 1)",
+  "reconboost.keepMomentum":
+    "ReconBoost: carry momentum across phases (false: a fresh SGD per phase, the authors' code)",
   fusionWeights: "fused test logits = sum_m w_m z_m (empty: equal weights)",
   missingRates: "fractions of test samples that lose one modality",
 };

@@ -15,8 +15,9 @@
  * training). As in the authors' code, the others' forward in phase 1 runs in training mode
  * (batch statistics; their running statistics move) without a graph.
  *
- * Against the authors' code: one optimizer and the dataset's schedule for the whole run (the
- * code builds a fresh SGD per phase and stage); the boost rate stays 1 (the code learns it in
+ * Each phase starts its learners' momentum from zero, as the code's fresh SGD per phase and stage
+ * does (`reconboost.keepMomentum`: one optimizer's, carried across phases); the rate follows the
+ * dataset's schedule. Against the authors' code: the boost rate stays 1 (the code learns it in
  * phase 2, starting from 1); each learner has a linear head of its own (the code's
  * `common_space` shares one 512-256-K MLP head); the code's memory-consolidation ("GA") term
  * is the MSE of two detached predictions and adds nothing to any gradient, so it is not built;
@@ -65,6 +66,27 @@ function seedOf(gpu: Tensor["gpu"], value: number): Tensor {
   return t;
 }
 
+/** The learners a phase trains: phase 1 the stage's, phase 2 every one trained so far. */
+function phaseMembers(phase: ReconBoostPhase): number[] {
+  if (!phase.rectify) return [phase.modality];
+  return [...new Set([...phase.trained, phase.modality])].sort((a, b) => a - b);
+}
+
+/**
+ * At the first epoch of a phase, clear the momentum of the learners it trains: the authors' code
+ * builds a fresh SGD for each phase of each stage (`reconboost.keepMomentum` keeps one optimizer's
+ * momentum instead, as BalanceBenchmark's single optimizer does).
+ */
+export function resetPhaseMomentum(model: LateFusionModel, c: TrainConfig, epoch: number): void {
+  if (c.reconboost.keepMomentum) return;
+  const M = model.encoders.length, phase = reconboostPhase(c, epoch, M);
+  const before = epoch > 0 ? reconboostPhase(c, epoch - 1, M) : null;
+  if (before && before.stage === phase.stage && before.rectify === phase.rectify) return;
+  for (const u of phaseMembers(phase)) {
+    for (const set of model.modalitySets(u)) set.gpu.encoder().clearBuffer(set.momentum.buffer);
+  }
+}
+
 /**
  * One ReconBoost step in `phase`. Returns the loss: phase 1 the unscaled CE(z_m, y - (w2/w1) y q)
  * (the objective is w1 / K times it), phase 2 the ensemble's cross-entropy.
@@ -90,7 +112,7 @@ export function reconboostStep(
     backward(loss, seedOf(gpu, o.w1 / K));
     sets = model.modalitySets(m);
   } else {
-    const members = [...new Set([...trained, m])].sort((a, b) => a - b);
+    const members = phaseMembers(o.phase);
     z = members
       .map((u) => model.head(u, model.encoders[u].forward(batch.inputs[u], true)))
       .reduce((a, b) => add(a, b));
@@ -108,6 +130,10 @@ export const RECONBOOST: Method = {
   name: "reconboost",
   summary: "modality-alternating boosting with reconcilement and global rectification (Hua 2024)",
   create: (gpu, rng, o) => LateFusionModel.create(gpu, rng, o),
+  startEpoch(model, s) {
+    resetPhaseMomentum(model as LateFusionModel, s.config, s.epoch);
+    return Promise.resolve();
+  },
   step(model, batch, s) {
     const c = s.config.reconboost;
     reconboostStep(model as LateFusionModel, batch, {

@@ -22,7 +22,11 @@ import {
   gblendStep,
 } from "../../../pipelines/train/methods/gblend.ts";
 import { lfmModel, lfmStep, setAlpha, updateAlpha } from "../../../pipelines/train/methods/lfm.ts";
-import { reconboostPhase, reconboostStep } from "../../../pipelines/train/methods/reconboost.ts";
+import {
+  reconboostPhase,
+  reconboostStep,
+  resetPhaseMomentum,
+} from "../../../pipelines/train/methods/reconboost.ts";
 import {
   pmrModel,
   pmrStep,
@@ -291,30 +295,33 @@ gpuTest(
   },
 );
 
-gpuTest(
-  "ReconBoost steps match PyTorch (both phases, with and without others; weights, momentum, BN)",
-  async (gpu) => {
-    const fx = await fixture("train_reconboost");
-    const model = LateFusionModel.create(gpu, new Rng(0), options(fx));
-    await loadState(model, (n) => fx.find(`init.${n}`));
-    let c = setKey(DEFAULT_CONFIG, "reconboost.stageEpochs=1");
-    c = setKey(c, "reconboost.rectifyEpochs=1");
-    const [w1, w2, K] = [
-      Number(fx.metadata.w1),
-      Number(fx.metadata.w2),
-      Number(fx.metadata.classes),
-    ];
-    for (let i = 0; i < Number(fx.metadata.steps); i++) {
-      using _ = new Scope(gpu);
-      const phase = reconboostPhase(c, i, 2);
-      const loss = reconboostStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx), phase, w1, w2 });
-      const value = (await loss.read())[0] * (phase.rectify ? 1 : w1 / K);
-      assertClose([value], fx.get(`loss.${i}`), SCALARS, `loss ${i}`);
-    }
-    await compareState(model, fx);
-    model.destroy();
-  },
-);
+for (
+  const [name, fresh] of [["train_reconboost", false], ["train_reconboost_fresh", true]] as const
+) {
+  gpuTest(
+    `ReconBoost steps match PyTorch (both phases, with and without others; ${
+      fresh ? "a fresh SGD per phase" : "one SGD"
+    }): weights, momentum, BN`,
+    async (gpu) => {
+      const fx = await fixture(name);
+      const model = LateFusionModel.create(gpu, new Rng(0), options(fx));
+      await loadState(model, (n) => fx.find(`init.${n}`));
+      let c = setKey(DEFAULT_CONFIG, "reconboost.stageEpochs=1");
+      c = setKey(setKey(c, "reconboost.rectifyEpochs=1"), `reconboost.keepMomentum=${!fresh}`);
+      const [w1, w2, K] = ["w1", "w2", "classes"].map((k) => Number(fx.metadata[k]));
+      for (let i = 0; i < Number(fx.metadata.steps); i++) {
+        using _ = new Scope(gpu);
+        const phase = reconboostPhase(c, i, 2);
+        resetPhaseMomentum(model, c, i); // every step starts a phase here
+        const loss = reconboostStep(model, batchOf(gpu, fx), { sgd: sgdOf(fx), phase, w1, w2 });
+        const value = (await loss.read())[0] * (phase.rectify ? 1 : w1 / K);
+        assertClose([value], fx.get(`loss.${i}`), SCALARS, `loss ${i}`);
+      }
+      await compareState(model, fx);
+      model.destroy();
+    },
+  );
+}
 
 gpuTest(
   "PMR matches PyTorch: prototypes, two steps (losses, weights, momentum, BN), the next prototypes",
