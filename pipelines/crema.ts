@@ -4,17 +4,10 @@
  * ffmpeg first) and optionally annotations/{train,test}.csv (else the standard split).
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
-import { CREMA_SETTINGS, cremaSplits, prepareCrema } from "./data/cremad.ts";
-import { checkAvSettings } from "./data/av_split.ts";
+import { cremaEntry } from "./entries.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
 
-await runFromCli({
-  name: "crema-d",
-  data: CREMA_SETTINGS,
-  check: checkAvSettings,
-  prepare: (dir) => prepareCrema(dir),
-  open: (gpu, dir, data) => cremaSplits(gpu, { root: dir, settings: data }),
-});
+await runFromCli(cremaEntry);
 Deno.exit(0);

@@ -3,16 +3,10 @@
  * DIR holds annotations/, {train,test}_wav/ and {train,test}_img/Image-01-FPS/.
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
-import { kineticsSoundsSplits, KS_SETTINGS } from "./data/kinetics_sounds.ts";
-import { checkAvSettings } from "./data/av_split.ts";
+import { kineticsSoundsEntry } from "./entries.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
 
-await runFromCli({
-  name: "kinetics-sounds",
-  data: KS_SETTINGS,
-  check: checkAvSettings,
-  open: (gpu, dir, data) => kineticsSoundsSplits(gpu, { root: dir, settings: data }),
-});
+await runFromCli(kineticsSoundsEntry);
 Deno.exit(0);

@@ -8,21 +8,10 @@
  * scratch.
  */
 import { RUN_OPTIONS, runFromCli } from "./cli.ts";
-import {
-  checkNvSettings,
-  NV_SETTINGS,
-  nvGestureSplits,
-  prepareNvGesture,
-} from "./data/nvgesture.ts";
+import { nvGestureEntry } from "./entries.ts";
 import { command } from "./command.ts";
 
 await command(import.meta.url, RUN_OPTIONS);
 
-await runFromCli({
-  name: "nvgesture",
-  data: NV_SETTINGS,
-  check: checkNvSettings,
-  prepare: (dir) => prepareNvGesture(dir),
-  open: (_gpu, dir, data) => nvGestureSplits(dir, data),
-});
+await runFromCli(nvGestureEntry);
 Deno.exit(0);

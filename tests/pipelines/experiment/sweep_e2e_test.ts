@@ -1,0 +1,116 @@
+/**
+ * A tiny plan (two methods, two seeds, one epoch, width 2, a generated CREMA-D folder) swept end
+ * to end by `deno task experiment`: once straight through, once killed (SIGKILL) after its first
+ * run finished and restarted. The restarted sweep skips what was finished and ends with the same
+ * metrics as the uninterrupted one; a changed plan is refused by name; a live lock is respected.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeCremaFixture, TINY_CREMA_ARGS } from "../../_datasets.ts";
+import { exists } from "../../../pipelines/io/files.ts";
+import { takeLock } from "../../../pipelines/experiment/sweep.ts";
+
+const script = new URL("../../../pipelines/experiment.ts", import.meta.url).pathname;
+
+function sweepCommand(plan: string, data: string, out: string, tune: string, extra: string[] = []) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, plan, "--data", data, "--out", out, ...extra],
+    env: { MMBOOST_AUTOTUNE: tune },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function runSweep(
+  plan: string,
+  data: string,
+  out: string,
+  tune: string,
+  extra: string[] = [],
+) {
+  const r = await sweepCommand(plan, data, out, tune, extra).output();
+  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  return { ok: r.success, text };
+}
+
+const metrics = async (dir: string) =>
+  (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((l) => {
+    const { seconds: _, ...r } = JSON.parse(l);
+    return r;
+  });
+
+Deno.test({
+  name: "experiment: a sweep killed after its first run and restarted equals one straight through",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const root = await Deno.makeTempDir(), data = join(root, "data"), tune = join(root, "t.json");
+    await makeCremaFixture(data);
+    const sets = [...TINY_CREMA_ARGS.map((a) => a.replace("--set=", "")), "epochs=1"];
+    const plan = {
+      name: "tiny",
+      table: "a tiny table",
+      dataset: "crema-d",
+      config: "configs/crema.json",
+      seeds: [0, 1],
+      set: sets,
+      runs: [{ id: "naive", method: "naive", paper: 65.07 }, { id: "aug", method: "aug" }],
+    };
+    const planFile = join(root, "tiny.json");
+    await Deno.writeTextFile(planFile, JSON.stringify(plan));
+    const whole = await runSweep(planFile, data, join(root, "a"), tune);
+    assert.ok(whole.ok, whole.text);
+    const report = await Deno.readTextFile(join(root, "a", "tiny", "report.md"));
+    assert.match(report, /\| naive \| naive \| [\d.]+ ± [\d.]+ \|/);
+    assert.match(report, /\| 65\.07 \| -?[\d.]+ \|/);
+
+    // killed once the first run has its checkpoint, then restarted
+    const out = join(root, "b"), first = join(out, "tiny", "naive", "seed0");
+    const child = sweepCommand(planFile, data, out, tune).spawn();
+    while (!(await exists(join(first, "summary.md")))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await child.output();
+    const again = await runSweep(planFile, data, out, tune);
+    assert.ok(again.ok, again.text);
+    assert.match(again.text, /naive seed 0 finished before, skipped/);
+    assert.match(
+      again.text,
+      /aug seed 1 (started|resumed)/,
+      "the kill came before the sweep's end",
+    );
+    for (const run of ["naive", "aug"]) {
+      for (const seed of [0, 1]) {
+        const d = (o: string) => join(root, o, "tiny", run, `seed${seed}`);
+        assert.deepEqual(await metrics(d("b")), await metrics(d("a")), `${run} seed ${seed}`);
+        assert.equal(await exists(join(d("b"), "sweep.lock")), false, "locks released");
+      }
+    }
+    // a third pass reruns nothing
+    const third = await runSweep(planFile, data, out, tune);
+    assert.equal((third.text.match(/finished before, skipped/g) ?? []).length, 4, third.text);
+
+    // a changed plan is refused by name
+    await Deno.writeTextFile(planFile, JSON.stringify({ ...plan, seeds: [0, 1, 2] }));
+    const changed = await runSweep(planFile, data, out, tune);
+    assert.equal(changed.ok, false);
+    assert.match(
+      changed.text,
+      /made with another plan \(seeds: \[0,1\] -> \[0,1,2\]\); use another --out, or --replan/,
+    );
+    await Deno.remove(root, { recursive: true });
+  },
+});
+
+Deno.test("experiment: a run's lock keeps a second sweep out; a dead process's lock is taken over", async () => {
+  const dir = await Deno.makeTempDir();
+  const release = await takeLock(dir);
+  await assert.rejects(() => takeLock(dir), /another sweep is writing this run/);
+  await release();
+  await Deno.writeTextFile(join(dir, "sweep.lock"), `999999999@${Deno.hostname()}\n`);
+  const again = await takeLock(dir); // pid 999999999 is not running: a stale lock
+  await again();
+  assert.equal(await exists(join(dir, "sweep.lock")), false);
+  await Deno.remove(dir, { recursive: true });
+});
