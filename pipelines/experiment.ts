@@ -1,7 +1,8 @@
 /**
  * `deno task experiment PLAN [--data DIR] [--out DIR] [--replan]`: every run of an experiment
  * plan (configs/experiments/*.json) in a results tree OUT/<plan>/<run>/seed<N>/, skipping finished
- * runs and resuming interrupted ones, then OUT/<plan>/report.md (pipelines/experiment/).
+ * runs and resuming interrupted ones, then OUT/<plan>/report.md and report.html (one
+ * self-contained page with the table and the curves; pipelines/experiment/).
  *
  * options:
  *   --data DIR   the dataset folder (AV-Digits is embedded and needs none)
@@ -17,6 +18,7 @@ import { ENTRIES } from "./entries.ts";
 import { parsePlan } from "./experiment/plan.ts";
 import { sweep } from "./experiment/sweep.ts";
 import { sweepSummary } from "./experiment/summary.ts";
+import { sweepPage } from "./experiment/page.ts";
 import { writeFileAtomic } from "./io/atomic.ts";
 
 await command(import.meta.url);
@@ -56,8 +58,10 @@ const runs = await sweep({
   replan: values.replan,
   log: (l) => console.error(l),
 });
-const report = join(values.out, plan.name, "report.md");
+const report = join(values.out, plan.name, "report.md"),
+  page = join(values.out, plan.name, "report.html");
 await writeFileAtomic(report, new TextEncoder().encode(await sweepSummary(plan, runs)));
-console.log(`report: ${report}`);
+await writeFileAtomic(page, new TextEncoder().encode(await sweepPage(plan, runs)));
+console.log(`report: ${report}, ${page}`);
 await gpu.destroy();
 Deno.exit(0);

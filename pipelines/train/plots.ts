@@ -7,6 +7,8 @@
 export interface Series {
   name: string;
   points: [number, number][];
+  /** The line's colour (default: the palette by position). */
+  color?: string;
 }
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
@@ -57,7 +59,7 @@ export function lineChart(
     out.push(`<text x="${L - 6}" y="${sy(t) + 4}" text-anchor="end">${t}</text>`);
   }
   series.forEach((s, i) => {
-    const c = COLORS[i % COLORS.length];
+    const c = s.color ?? COLORS[i % COLORS.length];
     const d = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y], j) =>
       `${j ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`
     );

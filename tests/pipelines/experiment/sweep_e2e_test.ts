@@ -33,6 +33,41 @@ async function runSweep(
   return { ok: r.success, text };
 }
 
+/** The headless Chromium on PATH (Debian's chromium-headless-shell; ./mmb installs it). */
+function chromium(): string {
+  for (const name of ["chromium-headless-shell", "chromium"]) {
+    const found = new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).outputSync();
+    if (found.success) return new TextDecoder().decode(found.stdout).trim();
+  }
+  throw new Error(
+    "no headless Chromium on PATH: install chromium-headless-shell (./mmb test does as root)",
+  );
+}
+
+/** The sweep's page loads in a real browser with every table and plot and no console message. */
+async function checkPage(page: string) {
+  const r = await new Deno.Command(chromium(), {
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--enable-logging=stderr",
+      "--v=0",
+      "--dump-dom",
+      `file://${page}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dom = new TextDecoder().decode(r.stdout), log = new TextDecoder().decode(r.stderr);
+  assert.ok(r.success, log);
+  const rows = dom.split('<table id="summary">')[1]?.split("</table>")[0] ?? "";
+  assert.equal((rows.match(/<tr>/g) ?? []).length, 3, "a header and a row per run");
+  // fused, audio, visual accuracy; AUG's gap; its classifiers per modality
+  assert.equal((dom.match(/<svg /g) ?? []).length, 6, "every plot drawn");
+  const messages = log.split("\n").filter((l) => /CONSOLE|Uncaught|Failed to load/.test(l));
+  assert.deepEqual(messages, [], "the page logs nothing");
+}
+
 const metrics = async (dir: string) =>
   (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((l) => {
     const { seconds: _, ...r } = JSON.parse(l);
@@ -63,6 +98,7 @@ Deno.test({
     const report = await Deno.readTextFile(join(root, "a", "tiny", "report.md"));
     assert.match(report, /\| naive \| naive \| [\d.]+ ± [\d.]+ \|/);
     assert.match(report, /\| 65\.07 \| -?[\d.]+ \|/);
+    await checkPage(join(root, "a", "tiny", "report.html"));
 
     // killed once the first run has its checkpoint, then restarted
     const out = join(root, "b"), first = join(out, "tiny", "naive", "seed0");
