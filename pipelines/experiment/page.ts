@@ -1,12 +1,13 @@
 /**
  * A sweep's page (OUT/<plan>/report.html): one self-contained HTML file (inline SVG, inline CSS,
- * no script, nothing fetched) with the plan's table (mean and spread over seeds of the best
- * epoch's fused accuracy, macro-F1 and mAP, the last epoch's accuracy, each modality's accuracy,
- * the paper's number and the difference, parameters, wall time) and, side by side, the per-epoch
- * curves averaged over seeds: fused and per-modality test accuracy, the gap G between the first
- * two modalities' training losses where a method has per-modality losses, and the classifier
- * counts where a method grows them. Every
- * plot gives a run the same colour, in the plan's order; the page prints on A4.
+ * no script, nothing fetched) with the plan's table (summary.ts's columns: mean and spread over
+ * seeds of the best epoch's fused accuracy, macro-F1 and mAP, the last epoch's accuracy, each
+ * modality's accuracy, the fused accuracy with a modality missing, the paper's number and the
+ * difference; then parameters and wall time) and, side by side, the per-epoch curves averaged
+ * over seeds: fused and per-modality test accuracy, the gap G between the first two modalities'
+ * training losses where a method has per-modality losses, and the classifier counts where a
+ * method grows them. Every plot gives a run the same colour, in the plan's order; the page prints
+ * on A4.
  */
 import { join } from "node:path";
 import { readHistory } from "../train/record.ts";
@@ -14,7 +15,7 @@ import type { EpochRecord } from "../train/record.ts";
 import { lineChart, type Series } from "../train/plots.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { formatSeconds } from "../io/progress.ts";
-import { meanSpread } from "./summary.ts";
+import { scoreCells, scoreHeads } from "./summary.ts";
 import type { Plan, PlanRun } from "./plan.ts";
 import type { SweepRun } from "./sweep.ts";
 
@@ -69,8 +70,6 @@ async function readFolder(dir: string): Promise<Folder> {
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const best = (h: EpochRecord[]) =>
-  h.reduce((b, r) => (r.test.fused.acc >= b.test.fused.acc ? r : b));
 
 /** Per epoch, the mean over seeds of `f` (epochs every seed reached). */
 function meanCurve(hs: EpochRecord[][], f: (r: EpochRecord) => number | null): [number, number][] {
@@ -137,6 +136,8 @@ export async function sweepPage(plan: Plan, runs: SweepRun[]): Promise<string> {
       ));
     }
   }
+  const rates = first.history[0].test.missing.map((m) => m.rate);
+  const heads = ["run", "method", ...scoreHeads(rates), "parameters", "wall per run"];
   const adapters = [...new Set([...byRun.values()].flat().map((f) => f.adapter))].join("; ");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(plan.table)}</title>
@@ -148,9 +149,9 @@ seeds ${plan.seeds.join(", ")}${
   }.
 Test accuracy in %, mean ± sd over seeds; best: the best epoch's, last: the last epoch's.
 Adapter: ${esc(adapters)}.</p>
-<table id="summary"><thead><tr><th>run</th><th>method</th><th>best acc</th><th>macro-F1</th>
-<th>mAP</th><th>last acc</th><th>per-modality acc (best)</th><th>paper</th><th>diff</th>
-<th>parameters</th><th>wall per run</th></tr></thead><tbody>
+<table id="summary"><thead><tr>${
+    heads.map((h) => `<th>${esc(h)}</th>`).join("")
+  }</tr></thead><tbody>
 ${rows.join("\n")}
 </tbody></table>
 <h2>Curves (mean over seeds)</h2>
@@ -162,22 +163,11 @@ ${charts.map((c) => `<figure>${c}</figure>`).join("\n")}
 }
 
 function row(r: PlanRun, fs: Folder[], color: string): string {
-  const bests = fs.map((f) => best(f.history)),
-    lasts = fs.map((f) => f.history[f.history.length - 1]);
-  const M = bests[0].test.modalities.length;
-  const mean = bests.reduce((a, b) => a + b.test.fused.acc, 0) / bests.length;
   const wall = fs.reduce((s, f) => s + f.history.reduce((a, e) => a + e.seconds, 0), 0) / fs.length;
   const cells = [
     `<span class="swatch" style="background:${color}"></span>${esc(r.id)}`,
     esc(r.method),
-    meanSpread(bests.map((b) => b.test.fused.acc)),
-    meanSpread(bests.map((b) => b.test.fused.f1)),
-    meanSpread(bests.map((b) => b.test.fused.mAP)),
-    meanSpread(lasts.map((b) => b.test.fused.acc)),
-    Array.from({ length: M }, (_, m) => meanSpread(bests.map((b) => b.test.modalities[m].acc)))
-      .join(" / "),
-    r.paper?.toFixed(2) ?? "-",
-    r.paper === undefined ? "-" : (100 * mean - r.paper).toFixed(2),
+    ...scoreCells(r, fs.map((f) => f.history)),
     fs[0].params.toLocaleString("en-US"),
     formatSeconds(wall),
   ];
