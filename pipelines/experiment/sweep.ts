@@ -100,19 +100,16 @@ async function openTree(root: string, plan: Plan, replan: boolean): Promise<Set<
           `another --out, or --replan to continue this tree with the new plan`,
       );
     }
-    const before = new Map((JSON.parse(text) as Plan).runs.map((r) => [r.id, r]));
+    const old = JSON.parse(text) as Plan, before = new Map(old.runs.map((r) => [r.id, r]));
     for (const r of plan.runs) {
       const b = before.get(r.id);
       if (b && (b.method !== r.method || JSON.stringify(b.set) !== JSON.stringify(r.set))) {
         redo.add(r.id);
       }
     }
-    if (
-      JSON.stringify(plan.seeds) !== JSON.stringify((JSON.parse(text) as Plan).seeds) ||
-      JSON.stringify(plan.set) !== JSON.stringify((JSON.parse(text) as Plan).set)
-    ) {
-      for (const r of plan.runs) redo.add(r.id); // every run's settings changed
-    }
+    // settings every run takes changed: every run restarts (a seed added or dropped does not)
+    const shared = (p: Plan) => JSON.stringify([p.dataset, p.config, p.set]);
+    if (shared(old) !== shared(plan)) { for (const r of plan.runs) redo.add(r.id); }
   }
   await writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(plan, null, 2) + "\n"));
   return redo;

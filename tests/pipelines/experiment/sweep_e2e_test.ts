@@ -2,7 +2,8 @@
  * A tiny plan (two methods, two seeds, one epoch, width 2, a generated CREMA-D folder) swept end
  * to end by `deno task experiment`: once straight through, once killed (SIGKILL) after its first
  * run finished and restarted. The restarted sweep skips what was finished and ends with the same
- * metrics as the uninterrupted one; a changed plan is refused by name; a live lock is respected.
+ * metrics as the uninterrupted one; a changed plan is refused by name, or taken with --replan; a
+ * live lock is respected.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -135,6 +136,11 @@ Deno.test({
       changed.text,
       /made with another plan \(seeds: \[0,1\] -> \[0,1,2\]\); use another --out, or --replan/,
     );
+    // --replan takes it: a seed added trains only that seed
+    const replanned = await runSweep(planFile, data, out, tune, ["--replan"]);
+    assert.ok(replanned.ok, replanned.text);
+    assert.equal((replanned.text.match(/finished before, skipped/g) ?? []).length, 4);
+    assert.match(replanned.text, /naive seed 2 started[\s\S]*aug seed 2 started/);
     await Deno.remove(root, { recursive: true });
   },
 });
