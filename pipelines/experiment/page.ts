@@ -48,6 +48,8 @@ interface Folder {
   params: number;
   adapter: string;
   modalities: string[];
+  /** The dataset's index of each of the run's modalities (a unimodal run has one). */
+  slots: number[];
 }
 
 async function readFolder(dir: string): Promise<Folder> {
@@ -62,22 +64,26 @@ async function readFolder(dir: string): Promise<Folder> {
   const meta = JSON.parse(ckpt.metadata.mmboost ?? "{}");
   const run = JSON.parse(await Deno.readTextFile(join(dir, "run.json")).catch(() => "{}"));
   const M = history[0].test.modalities.length;
+  const unimodal = run.train?.method === "unimodal";
+  const slots = unimodal ? [run.train.unimodal.modality as number] : [...Array(M).keys()];
   const known = MODALITIES[run.dataset as string];
-  const modalities = known?.length === M
-    ? known
-    : Array.from({ length: M }, (_, m) => `modality ${m}`);
-  return { history, params, adapter: meta.adapter ?? "?", modalities };
+  const modalities = known ??
+    Array.from({ length: Math.max(...slots) + 1 }, (_, m) => `modality ${m}`);
+  return { history, params, adapter: meta.adapter ?? "?", modalities, slots };
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** Per epoch, the mean over seeds of `f` (epochs every seed reached). */
-function meanCurve(hs: EpochRecord[][], f: (r: EpochRecord) => number | null): [number, number][] {
-  const n = Math.min(...hs.map((h) => h.length));
+function meanCurve(
+  fs: Folder[],
+  f: (r: EpochRecord, run: Folder) => number | null | undefined,
+): [number, number][] {
+  const n = Math.min(...fs.map((x) => x.history.length));
   const out: [number, number][] = [];
   for (let e = 0; e < n; e++) {
-    const v = hs.map((h) => f(h[e]));
-    if (v.every((x) => x !== null && Number.isFinite(x))) {
+    const v = fs.map((x) => f(x.history[e], x));
+    if (v.every((x) => typeof x === "number" && Number.isFinite(x))) {
       out.push([e + 1, (v as number[]).reduce((a, b) => a + b, 0) / v.length]);
     }
   }
@@ -103,27 +109,37 @@ export async function sweepPage(plan: Plan, runs: SweepRun[]): Promise<string> {
   }
   const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
   const rows = plan.runs.map((r, i) => row(r, byRun.get(r.id)!, color(i)));
-  const first = byRun.get(plan.runs[0].id)![0];
-  const M = first.history[0].test.modalities.length;
-  const curves = (f: (r: EpochRecord) => number | null, only?: (fs: Folder[]) => boolean) =>
+  const pct = (x: number) => 100 * x;
+  // the run with the most modalities names them (a unimodal run has one)
+  const first = [...byRun.values()].map((fs) => fs[0])
+    .reduce((a, b) => (b.slots.length > a.slots.length ? b : a));
+  const M = first.slots.length;
+  const accOf = (m: number) => (e: EpochRecord, run: Folder) => {
+    const j = run.slots.indexOf(m); // modality m's place in this run (none: not trained)
+    return j < 0 ? null : pct(e.test.modalities[j].acc);
+  };
+  const curves = (
+    f: (r: EpochRecord, run: Folder) => number | null | undefined,
+    only?: (fs: Folder[]) => boolean,
+  ) =>
     plan.runs.flatMap((r, i): Series[] => {
       const fs = byRun.get(r.id)!;
       if (only && !only(fs)) return [];
-      return [{ name: r.id, color: color(i), points: meanCurve(fs.map((x) => x.history), f) }];
+      const points = meanCurve(fs, f);
+      return points.length ? [{ name: r.id, color: color(i), points }] : []; // none: no legend
     });
-  const pct = (x: number) => 100 * x;
   const charts = [
     lineChart("fused test accuracy (%)", "epoch", curves((e) => pct(e.test.fused.acc)), [0, 100]),
     ...Array.from({ length: M }, (_, m) =>
       lineChart(
         `${first.modalities[m]} test accuracy (%)`,
         "epoch",
-        curves((e) => pct(e.test.modalities[m].acc)),
+        curves(accOf(m)),
         [0, 100],
       )),
   ];
   const gaps = curves((e) => e.gap); // per-modality losses only (AUG, MLA): none for joint runs
-  if (gaps.some((c) => c.points.length > 0)) {
+  if (gaps.length > 0) {
     charts.push(lineChart("gap G = L_0 - L_1 (training losses)", "epoch", gaps));
   }
   const grows = (fs: Folder[]) => fs.some((f) => f.history.some((e) => e.classifiers.length > 0));
@@ -132,7 +148,7 @@ export async function sweepPage(plan: Plan, runs: SweepRun[]): Promise<string> {
       charts.push(lineChart(
         `${first.modalities[m]} classifiers`,
         "epoch",
-        curves((e) => e.classifiers[m] ?? null, grows),
+        curves((e, run) => e.classifiers[run.slots.indexOf(m)], grows),
       ));
     }
   }
