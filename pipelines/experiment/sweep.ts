@@ -5,7 +5,8 @@
  * stopped before its first checkpoint starts afresh. The tree keeps the plan it was made with
  * (plan.json): a changed plan is refused, naming each change, unless `replan` accepts it (runs
  * whose method or overrides changed then start afresh). A lock file per run folder keeps two
- * sweeps from writing the same run; a lock whose process is gone is taken over.
+ * sweeps from writing the same run; a lock whose process is gone (on this host, where /proc lists
+ * processes) is taken over.
  */
 import { join } from "node:path";
 import type { Gpu } from "../../kernels/runtime/gpu.ts";
@@ -43,7 +44,9 @@ export async function takeLock(dir: string): Promise<() => Promise<void>> {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
       const [pid, host] = holder.split("@");
-      const gone = host === Deno.hostname() && !(await exists(`/proc/${pid}`));
+      // gone: its process is not running on this host (known where /proc lists processes)
+      const gone = host === Deno.hostname() && (await exists("/proc/self")) &&
+        !(await exists(`/proc/${pid}`));
       if (!gone || attempt > 0) {
         throw new Error(
           `${dir}: another sweep is writing this run (${path}: pid ${holder}); wait for it, ` +
