@@ -499,6 +499,26 @@ def pmr_case(name, alpha=0.6, mu=0.01, momentum=0.2, iterations=2):
                      "alpha": alpha, "mu": mu, "proto_momentum": momentum, **SGD})
 
 
+def joint_with_held(seed, held_seed, held_labels):
+    """Two encoders and the fused classifier from `seed` (float64), the fixture's batch and a
+    held-out one, and the output dict with both batches and the initial state."""
+    torch.manual_seed(seed)
+    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
+    D = 8 * WIDTH
+    fc = linear(2 * D, K)
+    for mod in enc + [fc]:
+        mod.double()
+    audio, video, labels = batch()
+    held_audio, held_video, yh = held_batch(held_seed, held_labels)
+    y = F.one_hot(labels, K).double()
+    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
+    out = {"audio": audio, "video": video, "labels": y,
+           "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
+    out.update({"init." + k: v for k, v in state(named).items()})
+    out.update(fc_blocks("init.", fc, D))
+    return enc, fc, D, audio, video, y, yh, held_audio, held_video, named, out
+
+
 def gblend_case(name, super_epochs=2, iterations=2):
     """G-Blending: per head (each modality's share x_m W_m^T + b/2 of the fused logits, then the
     fused logits) a copy of the model with a fresh SGD trains that head's CE for `super_epochs`
@@ -507,20 +527,9 @@ def gblend_case(name, super_epochs=2, iterations=2):
     G = L_V(last) - L_V(first), O = (L_V - L_T)(last) - (L_V - L_T)(first). Then two main steps on
     A with sum_m w_m CE(share_m) + w_f CE(fused)."""
     import copy
-    torch.manual_seed(8)  # 7 puts one pre-activation 9e-7 from the ReLU kink: float32 flips it
-    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
-    D = 8 * WIDTH
-    fc = linear(2 * D, K)
-    for mod in enc + [fc]:
-        mod.double()
-    audio, video, labels = batch()
-    held_audio, held_video, yh = held_batch(101, [1, 0, 2, 1])
-    y = F.one_hot(labels, K).double()
-    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
-    out = {"audio": audio, "video": video, "labels": y,
-           "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
-    out.update({"init." + k: v for k, v in state(named).items()})
-    out.update(fc_blocks("init.", fc, D))
+    # seed 7 puts one pre-activation 9e-7 from the ReLU kink: float32 flips it
+    enc, fc, D, audio, video, y, yh, held_audio, held_video, named, out = joint_with_held(
+        8, 101, [1, 0, 2, 1])
     out["init.gblend.weights"] = torch.full((3,), 1 / 3).double()
 
     def heads(e, f, a_in, v_in):
@@ -576,21 +585,9 @@ def lfm_case(name, a1=0.3, lr_alpha=0.01, iterations=2):
     0.5 (KL(m||p) + KL(m||q)) of the two modalities' shares of the fused logits, as F.kl_div
     computes it; one pair) and v = grad CE, by double backward; clamp to [0.05, 0.95],
     a0 = 1 - a1. Then two steps on batch A with 2 (a0 CE + a1 A)."""
-    torch.manual_seed(9)
-    enc = [ResNet18(1, WIDTH), ResNet18(3, WIDTH)]
-    D = 8 * WIDTH
-    fc = linear(2 * D, K)
-    for mod in enc + [fc]:
-        mod.double()
+    enc, fc, D, audio, video, y, yh, held_audio, held_video, named, out = joint_with_held(
+        9, 102, [2, 0, 1, 1])
     params = [p for mod in enc + [fc] for p in mod.parameters()]
-    audio, video, labels = batch()
-    held_audio, held_video, yh = held_batch(102, [2, 0, 1, 1])
-    y = F.one_hot(labels, K).double()
-    named = [("enc0.", enc[0]), ("enc1.", enc[1])]
-    out = {"audio": audio, "video": video, "labels": y,
-           "held_audio": held_audio, "held_video": held_video, "held_labels": yh}
-    out.update({"init." + k: v for k, v in state(named).items()})
-    out.update(fc_blocks("init.", fc, D))
     alpha = [1 - a1, a1]
     out["init.lfm.alpha"] = torch.tensor(alpha).double()
     out["init.lfm.coefficients"] = torch.tensor([2 * alpha[0], 2 * alpha[1], alpha[0], alpha[1]]).double()
