@@ -123,7 +123,7 @@ export {
   saveCheckpoint,
 } from "./pipelines/train/checkpoint.ts";
 export { type EpochRecord, readHistory } from "./pipelines/train/record.ts";
-export { reportRuns } from "./pipelines/report.ts";
+export { reportRuns } from "./pipelines/experiment/runs_table.ts";
 
 // data
 export type { SplitData } from "./pipelines/data/split.ts";

@@ -17,6 +17,7 @@ import type { EpochRecord } from "../pipelines/train/record.ts";
 import { command } from "../pipelines/command.ts";
 import { methodFor } from "../pipelines/train/methods/registry.ts";
 import { provenance } from "./provenance.ts";
+import { METHOD_LABELS } from "./tables.ts";
 
 await command(import.meta.url);
 
@@ -34,19 +35,9 @@ const config = new URL("../configs/av_digits.json", import.meta.url).pathname;
 const gpu = await openGpu(envDevice(false));
 const tail = (h: EpochRecord[], f: (r: EpochRecord) => number) =>
   h.slice(-3).reduce((s, r) => s + f(r), 0) / Math.min(3, h.length);
-const LABELS: Record<string, string> = {
-  unimodal: "audio alone",
-  naive: "naive joint",
-  aug: "AUG",
-  "ogm-ge": "OGM-GE",
-  mmpareto: "MMPareto",
-  mla: "MLA",
-  reconboost: "ReconBoost",
-  pmr: "PMR",
-  gblend: "G-Blending",
-  lfm: "LFM",
-};
-const runs = values.methods.split(",").map((m) => [LABELS[methodFor(m).name] ?? m, m] as const);
+const runs = values.methods.split(",").map((m) =>
+  [METHOD_LABELS[methodFor(m).name] ?? m, m] as const
+);
 const results: Record<
   string,
   { seed: number; fused: number; audio: number; visual: number; best: number; cls: string }[]

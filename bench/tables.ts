@@ -45,7 +45,21 @@ export interface StepResults extends Provenance {
   } | null;
 }
 
-/** The AV-Digits experiment's file (bench/av_digits_seeds.ts --json). */
+/** Each method's name in the AV-Digits table (by registry name; a unimodal run is audio alone). */
+export const METHOD_LABELS: Record<string, string> = {
+  unimodal: "audio alone",
+  naive: "naive joint",
+  aug: "AUG",
+  "ogm-ge": "OGM-GE",
+  mmpareto: "MMPareto",
+  mla: "MLA",
+  reconboost: "ReconBoost",
+  pmr: "PMR",
+  gblend: "G-Blending",
+  lfm: "LFM",
+};
+
+/** The AV-Digits experiment's file (bench/av_digits_seeds.ts or bench/experiment_table.ts --json). */
 export interface AvDigitsResults extends Provenance {
   config: string;
   methods: Record<string, {

@@ -1,71 +1,43 @@
 /**
- * `deno task report RUN_DIR...`: one Markdown table of finished runs (method, dataset, best-epoch
- * accuracy / macro-F1 / mAP, per-modality accuracy, last-epoch accuracy, classifiers, wall time,
- * adapter) with the paper's accuracy for the same dataset and method where it reports one.
+ * `deno task report DIR...`: the report of finished runs.
+ *   - a results tree (OUT/<plan>, holding plan.json), or a results root holding trees: each
+ *     tree's report.md and report.html are written anew from the runs finished so far (a table
+ *     with runs still missing says it is partial, and names them);
+ *   - run folders: one Markdown table of them on stdout (method, dataset, best-epoch accuracy,
+ *     macro-F1 and mAP, per-modality accuracy, last-epoch accuracy, classifiers, wall time,
+ *     adapter, the paper's accuracy where it reports one).
  */
 import { join } from "node:path";
-import { readSafetensorsMetadata } from "./io/safetensors.ts";
-import { readHistory } from "./train/record.ts";
-import { formatSeconds } from "./io/progress.ts";
 import { command } from "./command.ts";
+import { exists } from "./io/files.ts";
+import { reportRuns } from "./experiment/runs_table.ts";
+import { writeTreeReport } from "./experiment/tree_report.ts";
 
-/** The AUG paper's Table 1 accuracies this project holds (shared/spec: method.md, methods.md). */
-const PAPER: Record<string, Record<string, number>> = {
-  "crema-d": { naive: 65.07, mla: 79.43, lfm: 83.62, aug: 85.15 },
-  "kinetics-sounds": { naive: 64.55, lfm: 72.53, aug: 72.63 },
-  nvgesture: { naive: 82.37, lfm: 84.36, aug: 85.01 },
-};
-
-const pct = (x: number) => (100 * x).toFixed(2);
-
-/** The table for the given run folders. */
-export async function reportRuns(dirs: string[]): Promise<string> {
-  const head =
-    "| run | dataset | method | seed | best epoch | acc | macro-F1 | mAP | per-modality acc | last acc | classifiers | wall | adapter | paper acc |";
-  const rows = [head, "|" + "---|".repeat(14)];
-  for (const dir of dirs) {
-    const run = JSON.parse(
-      await Deno.readTextFile(join(dir, "run.json")).catch(() =>
-        Deno.readTextFile(join(dir, "config.json")).then((t) => `{"train": ${t}}`)
-      ),
-    );
-    const cfg = run.train;
-    const h = await readHistory(join(dir, "metrics.jsonl"));
-    if (h.length === 0) throw new Error(`${dir}: no epochs in metrics.jsonl (not a run folder?)`);
-    const best = h.reduce((b, r) => (r.test.fused.acc >= b.test.fused.acc ? r : b));
-    const last = h[h.length - 1];
-    const meta = await readSafetensorsMetadata(join(dir, "last.safetensors")).catch(
-      () => ({} as Record<string, string>),
-    );
-    const adapter = meta.mmboost ? JSON.parse(meta.mmboost).adapter : "?";
-    const dataset = run.dataset ?? "?";
-    const paper = PAPER[dataset]?.[cfg.method];
-    rows.push(
-      `| ${
-        [
-          dir,
-          dataset,
-          cfg.method,
-          cfg.seed,
-          best.epoch + 1,
-          pct(best.test.fused.acc),
-          pct(best.test.fused.f1),
-          pct(best.test.fused.mAP),
-          best.test.modalities.map((m) => pct(m.acc)).join(" / "),
-          pct(last.test.fused.acc),
-          last.classifiers.join("/") || "-",
-          formatSeconds(h.reduce((s, r) => s + r.seconds, 0)),
-          adapter,
-          paper?.toFixed(2) ?? "-",
-        ].join(" | ")
-      } |`,
-    );
+await command(import.meta.url);
+if (Deno.args.length === 0) throw new Error("no run folders given (--help for the usage)");
+const trees: string[] = [], runs: string[] = [];
+for (const dir of Deno.args) {
+  if (await exists(join(dir, "plan.json"))) {
+    trees.push(dir);
+    continue;
   }
-  return rows.join("\n");
+  const inside: string[] = [];
+  const info = await Deno.stat(dir).catch(() => null);
+  if (!info?.isDirectory) throw new Error(`${dir}: no such folder`);
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory && (await exists(join(dir, e.name, "plan.json")))) {
+      inside.push(join(dir, e.name));
+    }
+  }
+  if (inside.length) trees.push(...inside.sort());
+  else runs.push(dir);
 }
-
-if (import.meta.main) {
-  await command(import.meta.url);
-  if (Deno.args.length === 0) throw new Error("no run folders given (--help for the usage)");
-  console.log(await reportRuns(Deno.args));
+for (const tree of trees) {
+  const r = await writeTreeReport(tree);
+  const partial = r.finished < r.total ? " (partial)" : "";
+  console.log(
+    `${tree}: ${r.finished}/${r.total} runs finished${partial}: ${r.markdown}` +
+      (r.page ? `, ${r.page}` : ""),
+  );
 }
+if (runs.length) console.log(await reportRuns(runs));

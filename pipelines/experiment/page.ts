@@ -15,9 +15,9 @@ import type { EpochRecord } from "../train/record.ts";
 import { lineChart, type Series } from "../train/plots.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { formatSeconds } from "../io/progress.ts";
-import { scoreCells, scoreHeads } from "./summary.ts";
+import { partialNote, scoreCells, scoreHeads } from "./summary.ts";
 import type { Plan, PlanRun } from "./plan.ts";
-import type { SweepRun } from "./sweep.ts";
+import type { SweepTask } from "./tree.ts";
 
 /** Distinct colours, one per run in the plan's order (then repeated). */
 export const RUN_COLORS = [
@@ -74,11 +74,12 @@ async function readFolder(dir: string): Promise<Folder> {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Per epoch, the mean over seeds of `f` (epochs every seed reached). */
+/** Per epoch, the mean over seeds of `f` (epochs every seed reached; none without seeds). */
 function meanCurve(
   fs: Folder[],
   f: (r: EpochRecord, run: Folder) => number | null | undefined,
 ): [number, number][] {
+  if (fs.length === 0) return [];
   const n = Math.min(...fs.map((x) => x.history.length));
   const out: [number, number][] = [];
   for (let e = 0; e < n; e++) {
@@ -97,21 +98,29 @@ td:first-child,td:nth-child(2){text-align:left}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}
 .plots{display:flex;flex-wrap:wrap;gap:8px}.plots svg{border:1px solid #ddd}
 figure{margin:0;break-inside:avoid}p.note{font-size:13px;color:#444}
+p.partial{font-weight:bold;color:#8a4b00}
 @media print{body{margin:0;max-width:none}.plots svg{width:48%;height:auto}
 @page{size:A4;margin:12mm}}`;
 
-/** The page for a finished sweep. */
-export async function sweepPage(plan: Plan, runs: SweepRun[]): Promise<string> {
+/** The page of a sweep: `runs` the finished runs x seeds (one at least), `missing` the others. */
+export async function sweepPage(
+  plan: Plan,
+  runs: SweepTask[],
+  missing: SweepTask[] = [],
+): Promise<string> {
   const byRun = new Map<string, Folder[]>();
   for (const r of plan.runs) {
     const dirs = runs.filter((x) => x.run.id === r.id).map((x) => x.dir);
     byRun.set(r.id, await Promise.all(dirs.map(readFolder)));
   }
   const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
-  const rows = plan.runs.map((r, i) => row(r, byRun.get(r.id)!, color(i)));
+  const done = [...byRun.values()].filter((fs) => fs.length > 0);
+  if (done.length === 0) throw new Error(`${plan.name}: no run has finished yet`);
+  const rates = done[0][0].history[0].test.missing.map((m) => m.rate);
+  const rows = plan.runs.map((r, i) => row(r, byRun.get(r.id)!, color(i), rates));
   const pct = (x: number) => 100 * x;
   // the run with the most modalities names them (a unimodal run has one)
-  const first = [...byRun.values()].map((fs) => fs[0])
+  const first = done.map((fs) => fs[0])
     .reduce((a, b) => (b.slots.length > a.slots.length ? b : a));
   const M = first.slots.length;
   const accOf = (m: number) => (e: EpochRecord, run: Folder) => {
@@ -152,7 +161,7 @@ export async function sweepPage(plan: Plan, runs: SweepRun[]): Promise<string> {
       ));
     }
   }
-  const rates = first.history[0].test.missing.map((m) => m.rate);
+  const partial = partialNote(plan, missing);
   const heads = ["run", "method", ...scoreHeads(rates), "parameters", "wall per run"];
   const adapters = [...new Set([...byRun.values()].flat().map((f) => f.adapter))].join("; ");
   return `<!doctype html>
@@ -164,7 +173,7 @@ seeds ${plan.seeds.join(", ")}${
     plan.set.length ? `, ${plan.set.map((s) => `<code>${esc(s)}</code>`).join(" ")}` : ""
   }.
 Test accuracy in %, mean ± sd over seeds; best: the best epoch's, last: the last epoch's.
-Adapter: ${esc(adapters)}.</p>
+Adapter: ${esc(adapters)}.</p>${partial ? `\n<p class="partial">${esc(partial)}</p>` : ""}
 <table id="summary"><thead><tr>${
     heads.map((h) => `<th>${esc(h)}</th>`).join("")
   }</tr></thead><tbody>
@@ -178,14 +187,14 @@ ${charts.map((c) => `<figure>${c}</figure>`).join("\n")}
 `;
 }
 
-function row(r: PlanRun, fs: Folder[], color: string): string {
+function row(r: PlanRun, fs: Folder[], color: string, rates: number[]): string {
   const wall = fs.reduce((s, f) => s + f.history.reduce((a, e) => a + e.seconds, 0), 0) / fs.length;
   const cells = [
     `<span class="swatch" style="background:${color}"></span>${esc(r.id)}`,
     esc(r.method),
-    ...scoreCells(r, fs.map((f) => f.history)),
-    fs[0].params.toLocaleString("en-US"),
-    formatSeconds(wall),
+    ...scoreCells(r, fs.map((f) => f.history), rates),
+    fs.length ? fs[0].params.toLocaleString("en-US") : "-",
+    fs.length ? formatSeconds(wall) : "-",
   ];
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
 }

@@ -5,11 +5,11 @@
  * at the best epoch, beside the paper's number and the difference; then the per-folder table of `deno task report`.
  */
 import { readHistory } from "../train/record.ts";
-import { reportRuns } from "../report.ts";
+import { reportRuns } from "./runs_table.ts";
 import type { EpochRecord } from "../train/record.ts";
 import { join } from "node:path";
 import type { Plan, PlanRun } from "./plan.ts";
-import type { SweepRun } from "./sweep.ts";
+import type { SweepTask } from "./tree.ts";
 
 /** "mean ± sd" in % of values in [0, 1] (sd over seeds, n - 1; none for one seed). */
 export function meanSpread(xs: number[]): string {
@@ -38,7 +38,8 @@ export function scoreHeads(rates: number[]): string[] {
 }
 
 /** One plan run's cells under `scoreHeads`, from its seeds' histories. */
-export function scoreCells(r: PlanRun, hs: EpochRecord[][]): string[] {
+export function scoreCells(r: PlanRun, hs: EpochRecord[][], rates: number[]): string[] {
+  if (hs.length === 0) return [...scoreHeads(rates).slice(0, -2).map(() => "-"), paperCell(r), "-"];
   const bests = hs.map(bestEpoch), lasts = hs.map((h) => h[h.length - 1]);
   const M = bests[0].test.modalities.length;
   const mean = bests.reduce((a, b) => a + b.test.fused.acc, 0) / bests.length;
@@ -50,13 +51,15 @@ export function scoreCells(r: PlanRun, hs: EpochRecord[][]): string[] {
     Array.from({ length: M }, (_, m) => meanSpread(bests.map((b) => b.test.modalities[m].acc)))
       .join(" / "),
     ...bests[0].test.missing.map((_, i) => meanSpread(bests.map((b) => b.test.missing[i].acc))),
-    r.paper?.toFixed(2) ?? "-",
+    paperCell(r),
     r.paper === undefined ? "-" : (100 * mean - r.paper).toFixed(2),
   ];
 }
 
-/** The seeds' histories of each plan run, in the plan's order. */
-export async function histories(plan: Plan, runs: SweepRun[]): Promise<EpochRecord[][][]> {
+const paperCell = (r: PlanRun) => r.paper?.toFixed(2) ?? "-";
+
+/** The seeds' histories of each plan run, in the plan's order (finished runs only). */
+export async function histories(plan: Plan, runs: SweepTask[]): Promise<EpochRecord[][][]> {
   return await Promise.all(plan.runs.map((r) =>
     Promise.all(
       runs.filter((x) => x.run.id === r.id).map((x) => readHistory(join(x.dir, "metrics.jsonl"))),
@@ -64,21 +67,49 @@ export async function histories(plan: Plan, runs: SweepRun[]): Promise<EpochReco
   ));
 }
 
-/** The summary of a finished sweep. */
-export async function sweepSummary(plan: Plan, runs: SweepRun[]): Promise<string> {
-  const hs = await histories(plan, runs);
-  const heads = ["run", "method", ...scoreHeads(hs[0][0][0].test.missing.map((m) => m.rate))];
+/**
+ * "" when nothing is missing; else the sentence that says the table is partial and what it lacks
+ * (the runs x seeds not finished, by run).
+ */
+export function partialNote(plan: Plan, missing: SweepTask[]): string {
+  if (missing.length === 0) return "";
+  const total = plan.runs.length * plan.seeds.length;
+  const lacks = plan.runs.flatMap((r) => {
+    const seeds = missing.filter((t) => t.run.id === r.id).map((t) => t.seed);
+    return seeds.length ? [`${r.id} seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}`] : [];
+  });
+  return `Partial: ${total - missing.length} of ${total} runs finished (not yet: ` +
+    `${lacks.join("; ")}); a row averages the seeds finished.`;
+}
+
+/** The missing-modality rates the finished runs evaluated (none before any finished). */
+export const missingRates = (hs: EpochRecord[][][]) =>
+  hs.flat()[0]?.[0]?.test.missing.map((m) => m.rate) ?? [];
+
+/** The summary of a sweep: `runs` the finished runs x seeds, `missing` the others. */
+export async function sweepSummary(
+  plan: Plan,
+  runs: SweepTask[],
+  missing: SweepTask[] = [],
+): Promise<string> {
+  const hs = await histories(plan, runs), rates = missingRates(hs);
+  const heads = ["run", "method", ...scoreHeads(rates)];
+  const partial = partialNote(plan, missing);
   const lines = [
     `# ${plan.table}`,
     "",
     `Plan \`${plan.name}\`: ${plan.dataset}, ${plan.config}, seeds ${plan.seeds.join(", ")}` +
     (plan.set.length ? `, ${plan.set.map((s) => `\`${s}\``).join(" ")}` : "") +
     ". Test accuracy in %, mean ± sd over seeds; best: the best epoch's, last: the last epoch's.",
+    ...(partial ? ["", `**${partial}**`] : []),
     "",
     `| ${heads.join(" | ")} |`,
     `|${"---|".repeat(heads.length)}`,
-    ...plan.runs.map((r, i) => `| ${[r.id, r.method, ...scoreCells(r, hs[i])].join(" | ")} |`),
+    ...plan.runs.map((r, i) =>
+      `| ${[r.id, r.method, ...scoreCells(r, hs[i], rates)].join(" | ")} |`
+    ),
   ];
-  lines.push("", "## Runs", "", await reportRuns(runs.map((x) => x.dir)), "");
+  if (runs.length) lines.push("", "## Runs", "", await reportRuns(runs.map((x) => x.dir)));
+  lines.push("");
   return lines.join("\n");
 }

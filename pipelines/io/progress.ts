@@ -1,6 +1,7 @@
 /**
- * A progress line with rate and ETA: rewritten in place on a terminal; in a file or CI log a
- * plain line at most every 10 s (the trainer prints a summary line per epoch anyway).
+ * A progress line with rate and ETA: rewritten in place on a terminal (below a header line where
+ * one is set); in a file or CI log a plain line at most every 10 s (the trainer prints a summary
+ * line per epoch anyway).
  */
 export class Progress {
   #total: number;
@@ -9,11 +10,21 @@ export class Progress {
   #done = 0;
   #lastPrinted = performance.now();
   #tty: boolean;
+  #drawn = false;
+  #write: (text: string) => unknown;
 
-  constructor(label: string, total: number, tty = Deno.stderr.isTerminal()) {
+  /** `total` samples under `label`, written to `write` (stderr), redrawn in place when `tty`. */
+  constructor(
+    label: string,
+    total: number,
+    tty = Deno.stderr.isTerminal(),
+    write: (text: string) => unknown = (text) =>
+      Deno.stderr.writeSync(new TextEncoder().encode(text)),
+  ) {
     this.#label = label;
     this.#total = total;
     this.#tty = tty;
+    this.#write = write;
   }
 
   /** Record `n` more samples done; prints when due. Returns the line (for tests). */
@@ -26,15 +37,30 @@ export class Progress {
     const line = `${this.#label} ${this.#done}/${this.#total} (${pct}%) ${
       rate.toFixed(1)
     } samples/s ETA ${formatSeconds(eta)}`;
-    const text = new TextEncoder();
-    if (this.#tty) {
-      Deno.stderr.writeSync(text.encode(`\r${line}\x1b[K${this.#done >= this.#total ? "\n" : ""}`));
+    const end = this.#done >= this.#total;
+    if (this.#tty && header !== null) {
+      // two lines, the header above: redrawn in place; at the end only the run's line stays
+      const up = this.#drawn ? "\x1b[1A\r" : "\r";
+      this.#drawn = !end;
+      this.#write(end ? `${up}${line}\x1b[K\n\x1b[K` : `${up}${header}\x1b[K\n${line}\x1b[K`);
+    } else if (this.#tty) {
+      this.#write(`\r${line}\x1b[K${end ? "\n" : ""}`);
     } else if (performance.now() - this.#lastPrinted > 10_000 && this.#done < this.#total) {
       this.#lastPrinted = performance.now();
-      Deno.stderr.writeSync(text.encode(line + "\n"));
+      this.#write(line + "\n");
     }
     return line;
   }
+}
+
+let header: string | null = null;
+
+/**
+ * A line drawn above every progress line on a terminal (a sweep's runs done and ETA), or none;
+ * in a file or CI log it is not repeated (its owner prints it once).
+ */
+export function setProgressHeader(line: string | null): void {
+  header = line;
 }
 
 /** 75 -> "1m15s". */

@@ -25,6 +25,8 @@ export interface CheckpointMeta {
   scheduler: { lr: number; stepSize: number; gamma: number };
   /** The adapter the run trained on. */
   adapter: string;
+  /** GPU memory the run's buffer pool held at the epoch's end, in bytes (what a run needs). */
+  gpuBytes?: number;
 }
 
 /** Write model state + RNG + metadata to `path` atomically. */

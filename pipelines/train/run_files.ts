@@ -87,6 +87,7 @@ export async function persistEpoch(
     best,
     scheduler: { lr: c.optimizer.lr, stepSize: c.scheduler.stepSize, gamma: c.scheduler.gamma },
     adapter: gpu.adapterName,
+    gpuBytes: gpu.pool.bytes,
   };
   await saveCheckpoint(last, model, rng, meta);
   if (isBest) await writeFileAtomic(join(runDir, "best.safetensors"), await Deno.readFile(last));

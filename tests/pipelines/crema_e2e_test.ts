@@ -2,7 +2,7 @@ import { rejected, runEntry } from "../_helpers.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { makeCremaFixture, TINY_CREMA_ARGS } from "../_datasets.ts";
-import { reportRuns } from "../../pipelines/report.ts";
+import { reportRuns } from "../../pipelines/experiment/runs_table.ts";
 
 Deno.test({
   name: "train:crema runs one epoch on the generated CREMA-D folder, then resumes for a second",

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeCremaFixture, TINY_CREMA_ARGS } from "../../_datasets.ts";
 import { exists } from "../../../pipelines/io/files.ts";
-import { takeLock } from "../../../pipelines/experiment/sweep.ts";
+import { takeLock } from "../../../pipelines/experiment/lock.ts";
 
 const script = new URL("../../../pipelines/experiment.ts", import.meta.url).pathname;
 
@@ -46,7 +46,7 @@ function chromium(): string {
 }
 
 /** The sweep's page loads in a real browser with every table and plot and no console message. */
-async function checkPage(page: string) {
+async function checkPage(page: string, partial = false) {
   const r = await new Deno.Command(chromium(), {
     args: [
       "--no-sandbox",
@@ -63,6 +63,7 @@ async function checkPage(page: string) {
   assert.ok(r.success, log);
   const rows = dom.split('<table id="summary">')[1]?.split("</table>")[0] ?? "";
   assert.equal((rows.match(/<tr>/g) ?? []).length, 3, "a header and a row per run");
+  assert.equal(dom.includes('class="partial"'), partial, "a partial page says so");
   // fused, audio, visual accuracy; AUG's gap; its classifiers per modality
   assert.equal((dom.match(/<svg /g) ?? []).length, 6, "every plot drawn");
   const messages = log.split("\n").filter((l) => /CONSOLE|Uncaught|Failed to load/.test(l));
@@ -124,6 +125,35 @@ Deno.test({
         assert.equal(await exists(join(d("b"), "sweep.lock")), false, "locks released");
       }
     }
+    // --jobs 2: child processes, the same results
+    const jobs = await runSweep(planFile, data, join(root, "c"), tune, ["--jobs", "2"]);
+    assert.ok(jobs.ok, jobs.text);
+    assert.match(jobs.text, /\[aug seed 1\] /, "a child's lines carry its run");
+    assert.match(jobs.text, /sweep: 4\/4 done, 0 running/);
+    // --run INDEX trains that one run x seed only; the report says what is missing
+    const one = await runSweep(planFile, data, join(root, "d"), tune, ["--run", "3"]);
+    assert.ok(one.ok, one.text);
+    assert.match(one.text, /run 3: aug seed 1 started/);
+    const partial = await Deno.readTextFile(join(root, "d", "tiny", "report.md"));
+    assert.match(
+      partial,
+      /Partial: 1 of 4 runs finished \(not yet: naive seeds 0, 1; aug seed 0\)/,
+    );
+    await checkPage(join(root, "d", "tiny", "report.html"), true);
+    const list = await runSweep(planFile, data, join(root, "d"), tune, ["--list"]);
+    assert.match(list.text, /^0\tnaive\tseed 0\tabsent\t/m);
+    assert.match(list.text, /^3\taug\tseed 1\tfinished\t/m);
+    for (const run of ["naive", "aug"]) {
+      for (const seed of [0, 1]) {
+        const d = (o: string) => join(root, o, "tiny", run, `seed${seed}`);
+        assert.deepEqual(await metrics(d("c")), await metrics(d("a")), `--jobs: ${run} ${seed}`);
+      }
+    }
+    assert.deepEqual(
+      await metrics(join(root, "d", "tiny", "aug", "seed1")),
+      await metrics(join(root, "a", "tiny", "aug", "seed1")),
+    );
+
     // a third pass reruns nothing
     const third = await runSweep(planFile, data, out, tune);
     assert.equal((third.text.match(/finished before, skipped/g) ?? []).length, 4, third.text);
@@ -148,7 +178,7 @@ Deno.test({
 Deno.test("experiment: a run's lock keeps a second sweep out; a dead process's lock is taken over", async () => {
   const dir = await Deno.makeTempDir();
   const release = await takeLock(dir);
-  await assert.rejects(() => takeLock(dir), /another sweep is writing this run/);
+  await assert.rejects(() => takeLock(dir), /another writer holds sweep.lock/);
   await release();
   await Deno.writeTextFile(join(dir, "sweep.lock"), `999999999@${Deno.hostname()}\n`);
   const again = await takeLock(dir); // pid 999999999 is not running: a stale lock
