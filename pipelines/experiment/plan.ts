@@ -6,6 +6,9 @@
  *     "config": "configs/crema.json", "seeds": [0, 1, 2], "set": ["epochs=100"],
  *     "runs": [{ "id": "naive", "method": "naive", "set": [], "paper": 65.07 }, ...] }
  *
+ * A run may also give `paperMissing`: the paper's accuracies with a modality missing at test, one
+ * per rate of the config's `missingRates`, shown beside the measured ones.
+ *
  * `set` holds `key=value` overrides as the entry scripts' `--set` takes them (the plan's first,
  * then the run's). Every error names the plan file and the field.
  */
@@ -22,6 +25,8 @@ export interface PlanRun {
   set: string[];
   /** The paper's accuracy in % for this row, when it gives one. */
   paper?: number;
+  /** The paper's accuracy in % with a modality missing, per rate of `missingRates` in order. */
+  paperMissing?: number[];
 }
 
 /** A parsed plan. */
@@ -115,8 +120,10 @@ function parseRun(value: Json, where: string): PlanRun {
     value,
   );
   for (const k of Object.keys(r)) {
-    if (!["id", "method", "set", "paper"].includes(k)) {
-      throw new Error(`${where}: unknown key "${k}" (expected id, method, set, paper)`);
+    if (!["id", "method", "set", "paper", "paperMissing"].includes(k)) {
+      throw new Error(
+        `${where}: unknown key "${k}" (expected id, method, set, paper, paperMissing)`,
+      );
     }
   }
   const id = field<string>(
@@ -145,7 +152,15 @@ function parseRun(value: Json, where: string): PlanRun {
     "an accuracy in % (0 to 100)",
     r.paper,
   );
-  return { id, method, set: strings(r.set, where, "set"), paper };
+  const pct = (x: unknown) => typeof x === "number" && x >= 0 && x <= 100;
+  const paperMissing = r.paperMissing === undefined ? undefined : field<number[]>(
+    Array.isArray(r.paperMissing) && r.paperMissing.length > 0 && r.paperMissing.every(pct),
+    where,
+    "paperMissing",
+    "a list of accuracies in % (one per missing-modality rate)",
+    r.paperMissing,
+  );
+  return { id, method, set: strings(r.set, where, "set"), paper, paperMissing };
 }
 
 /** What differs between a results tree's saved plan and the given one, a line per change. */

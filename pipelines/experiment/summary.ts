@@ -50,7 +50,10 @@ export function scoreCells(r: PlanRun, hs: EpochRecord[][], rates: number[]): st
     meanSpread(lasts.map((b) => b.test.fused.acc)),
     Array.from({ length: M }, (_, m) => meanSpread(bests.map((b) => b.test.modalities[m].acc)))
       .join(" / "),
-    ...bests[0].test.missing.map((_, i) => meanSpread(bests.map((b) => b.test.missing[i].acc))),
+    ...bests[0].test.missing.map((_, i) =>
+      meanSpread(bests.map((b) => b.test.missing[i].acc)) +
+      (r.paperMissing?.[i] === undefined ? "" : ` (paper ${r.paperMissing[i].toFixed(2)})`)
+    ),
     paperCell(r),
     r.paper === undefined ? "-" : (100 * mean - r.paper).toFixed(2),
   ];

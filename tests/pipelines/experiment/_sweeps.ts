@@ -46,15 +46,8 @@ export function sweepCommand(
 }
 
 /** Run it to the end: whether it succeeded, and its output. */
-export async function runSweep(
-  plan: string,
-  data: string,
-  out: string,
-  tune: string,
-  extra: string[] = [],
-  env: Record<string, string> = {},
-) {
-  const r = await sweepCommand(plan, data, out, tune, extra, env).output();
+export async function runSweep(...args: Parameters<typeof sweepCommand>) {
+  const r = await sweepCommand(...args).output();
   const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   return { ok: r.success, text };
 }

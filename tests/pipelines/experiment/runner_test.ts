@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { moreRuns } from "../../../pipelines/experiment/jobs.ts";
 import { arrayScript, indexRanges } from "../../../pipelines/experiment/slurm.ts";
 import { slurmJob, takeLock } from "../../../pipelines/experiment/lock.ts";
-import { partialNote } from "../../../pipelines/experiment/summary.ts";
+import { partialNote, scoreCells } from "../../../pipelines/experiment/summary.ts";
+import type { EpochRecord } from "../../../pipelines/train/record.ts";
 import { planTasks } from "../../../pipelines/experiment/tree.ts";
 import type { Plan } from "../../../pipelines/experiment/plan.ts";
 
@@ -112,4 +113,25 @@ Deno.test("report: a partial table names the runs x seeds still missing", () => 
     "Partial: 3 of 6 runs finished (not yet: naive seed 1; aug seeds 0, 2); a row averages the " +
       "seeds finished.",
   );
+});
+
+Deno.test("report: the paper's missing-modality figures sit beside the measured ones", () => {
+  const s = (acc: number) => ({ acc, f1: acc, mAP: acc });
+  const epoch = (acc: number) =>
+    ({
+      test: {
+        fused: s(acc),
+        modalities: [s(acc), s(acc)],
+        missing: [{ rate: 0.2, ...s(acc - 0.1) }, { rate: 0.5, ...s(acc - 0.2) }],
+      },
+    }) as unknown as EpochRecord;
+  const run = { id: "aug", method: "aug", set: [], paper: 85.15, paperMissing: [75.4, 60.08] };
+  const cells = scoreCells(run, [[epoch(0.8)], [epoch(0.9)]], [0.2, 0.5]);
+  assert.deepEqual(cells.slice(5), [
+    "75.00 ± 7.07 (paper 75.40)",
+    "65.00 ± 7.07 (paper 60.08)",
+    "85.15",
+    "-0.15",
+  ]);
+  assert.deepEqual(scoreCells(run, [], [0.2, 0.5]).slice(-3), ["-", "85.15", "-"], "no seed yet");
 });
