@@ -1,9 +1,10 @@
 /**
  * The tiny plan (two methods, two seeds, three epochs) as a SLURM job array on a real one-node
- * cluster (tests/_slurm.ts): one task cancelled with scancel once its first checkpoint is
- * written, the array resubmitted, and the tree ends with the same metrics and table as the plan
- * run locally; the resubmitted array holds only the unfinished task, which resumes. Where SLURM
- * cannot start here (not root, no slurm-wlm), the test is skipped and says why.
+ * cluster (tests/_slurm.ts): one task requeued (scontrol requeue) and one cancelled (scancel),
+ * each once its first checkpoint is written. The requeued task resumes in the same job; the
+ * resubmitted array holds only the cancelled task, which resumes; the tree ends with the same
+ * metrics and table as the plan run locally. Where SLURM cannot start here (not root, no
+ * slurm-wlm), the test is skipped and says why.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -34,12 +35,29 @@ async function waitJob(job: string, env: Record<string, string>, seconds = 240) 
   throw new Error(`job ${job} still queued after ${seconds} s: ${await squeue(job, env)}`);
 }
 
+/** Wait until the run in `dir` has saved its first epoch. */
+async function firstEpoch(dir: string, seconds = 240) {
+  for (let t = 0; t < seconds * 20; t++) {
+    const h = await readHistory(join(dir, "metrics.jsonl")).catch(() => []);
+    if (h.length >= 1 && (await exists(join(dir, "last.safetensors")))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${dir}: no epoch saved in ${seconds} s`);
+}
+
+/** Run a SLURM client command; it must succeed. */
+async function control(env: Record<string, string>, cmd: string, ...args: string[]) {
+  const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  assert.ok(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+}
+
 /** The table rows of a report.md (the accuracies; the per-folder table below names paths). */
 const tableRows = (md: string) =>
   md.split("## Runs")[0].split("\n").filter((l) => l.startsWith("| "));
 
 Deno.test({
-  name: "slurm: a plan's job array, one task cancelled and resubmitted, equals the local sweep",
+  name:
+    "slurm: a job array with a task requeued and one cancelled and resubmitted equals the local sweep",
   ignore: why !== null,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -58,26 +76,31 @@ Deno.test({
       const script = await Deno.readTextFile(join(tree, "slurm", "array.sbatch"));
       assert.match(script, /^#SBATCH --array=0-3%1$/m);
 
-      // cancel the task of aug seed 0 (index 2) once its first epoch is saved
-      const victim = join(tree, "aug", "seed0");
-      for (let t = 0;; t++) {
-        const h = await readHistory(join(victim, "metrics.jsonl")).catch(() => []);
-        if (h.length >= 1 && (await exists(join(victim, "last.safetensors")))) break;
-        if (t > 240 * 20) throw new Error("aug seed 0 never saved an epoch");
-        await new Promise((r) => setTimeout(r, 50));
+      // requeue the task of aug seed 0 (index 2) once its first epoch is saved: it resumes in
+      // the same job; then cancel aug seed 1's (index 3) likewise
+      await firstEpoch(join(tree, "aug", "seed0"));
+      await control(slurm.env, "scontrol", "requeue", `${job}_2`);
+      // a requeued job waits two minutes before it may start again: once it is back in the
+      // queue, let it start now
+      for (let t = 0; !(await squeue(`${job}_2`, slurm.env)).includes("PENDING"); t++) {
+        if (t > 300) throw new Error(`${job}_2 never went back to the queue`);
+        await new Promise((r) => setTimeout(r, 100));
       }
-      const cancel = await new Deno.Command("scancel", { args: [`${job}_2`], env: slurm.env })
-        .output();
-      assert.ok(cancel.success);
+      await control(slurm.env, "scontrol", "update", `JobId=${job}_2`, "StartTime=now");
+      const victim = join(tree, "aug", "seed1");
+      await firstEpoch(victim);
+      await control(slurm.env, "scancel", `${job}_3`);
       await waitJob(job, slurm.env);
+      const requeued = await Deno.readTextFile(join(tree, "slurm", `${job}_2.out`));
+      assert.match(requeued, /run 2: aug seed 0 started[\s\S]*run 2: aug seed 0 resumed/, requeued);
       const cut = await readHistory(join(victim, "metrics.jsonl"));
       assert.ok(
         cut.length < 3,
-        `the cancel came after aug seed 0 had finished (${cut.length} epochs)`,
+        `the cancel came after aug seed 1 had finished (${cut.length} epochs)`,
       );
       assert.ok(await exists(join(victim, "sweep.lock")), "a cancelled task leaves its lock");
       const partial = await Deno.readTextFile(join(tree, "report.md"));
-      assert.match(partial, /Partial: 3 of 4 runs finished \(not yet: aug seed 0\)/);
+      assert.match(partial, /Partial: 3 of 4 runs finished \(not yet: aug seed 1\)/);
 
       // resubmitted: only the unfinished task, which takes over its lock and resumes
       const again = await runSweep(planFile, data, out, tune, args, slurm.env);
@@ -85,8 +108,8 @@ Deno.test({
       assert.match(again.text, /a job array of 1 of 4 runs x seeds/);
       const job2 = again.text.match(/submitted: job (\d+)/)![1];
       await waitJob(job2, slurm.env);
-      const log = await Deno.readTextFile(join(tree, "slurm", `${job2}_2.out`));
-      assert.match(log, /run 2: aug seed 0 resumed/, log);
+      const log = await Deno.readTextFile(join(tree, "slurm", `${job2}_3.out`));
+      assert.match(log, /run 3: aug seed 1 resumed/, log);
 
       for (const run of ["naive", "aug"]) {
         for (const seed of [0, 1]) {
