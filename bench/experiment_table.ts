@@ -12,7 +12,7 @@ import { command } from "../pipelines/command.ts";
 import { readHistory } from "../pipelines/train/record.ts";
 import type { EpochRecord } from "../pipelines/train/record.ts";
 import { readSafetensorsMetadata } from "../pipelines/io/safetensors.ts";
-import { planTasks, savedPlan, savedState } from "../pipelines/experiment/tree.ts";
+import { savedPlan, treeStates } from "../pipelines/experiment/tree.ts";
 import { provenance } from "./provenance.ts";
 import { type AvDigitsResults, METHOD_LABELS } from "./tables.ts";
 
@@ -27,9 +27,9 @@ if (positionals.length !== 1 || !values.json) {
 }
 const root = positionals[0], plan = await savedPlan(root);
 if (!plan) throw new Error(`${root}: not a results tree (no plan.json)`);
-const tasks = planTasks(plan, root);
+const tasks = await treeStates(plan, root);
 for (const t of tasks) {
-  const state = await savedState(t.dir);
+  const state = t.state;
   if (state !== "finished") {
     throw new Error(`${t.dir}: ${state}, not finished; finish the sweep first`);
   }

@@ -31,7 +31,7 @@ import { parsePlan, type Plan } from "./experiment/plan.ts";
 import { checkData, runTask, sweep, type SweepOptions } from "./experiment/sweep.ts";
 import { sweepJobs } from "./experiment/jobs.ts";
 import { arrayScript, submit, unfinished } from "./experiment/slurm.ts";
-import { openTree, planTasks, savedState, treeRoot } from "./experiment/tree.ts";
+import { openTree, planTasks, treeRoot, treeStates } from "./experiment/tree.ts";
 import { writeTreeReport } from "./experiment/tree_report.ts";
 import { writeFileAtomic } from "./io/atomic.ts";
 
@@ -96,8 +96,8 @@ if (values.submit && !values.slurm) throw new Error("--submit goes with --slurm"
 checkData({ entry, dataDir: values.data, plan });
 
 if (values.list) {
-  for (const t of tasks) {
-    console.log(`${t.index}\t${t.run.id}\tseed ${t.seed}\t${await savedState(t.dir)}\t${t.dir}`);
+  for (const t of await treeStates(plan, root)) {
+    console.log(`${t.index}\t${t.run.id}\tseed ${t.seed}\t${t.state}\t${t.dir}`);
   }
   Deno.exit(0);
 }

@@ -12,7 +12,7 @@ import { freemem } from "node:os";
 import { readSafetensorsMetadata } from "../io/safetensors.ts";
 import { formatSeconds } from "../io/progress.ts";
 import type { Plan } from "./plan.ts";
-import { planTasks, savedState, type SweepTask, treeRoot } from "./tree.ts";
+import { type SweepTask, treeRoot, treeStates } from "./tree.ts";
 import { join } from "node:path";
 
 /** Options of `sweepJobs`. */
@@ -90,11 +90,11 @@ async function pipeLines(
 
 /** Run every unfinished run x seed of the opened tree as child processes (see the header). */
 export async function sweepJobs(o: JobsOptions): Promise<SweepTask[]> {
-  const root = treeRoot(o.out, o.plan), tasks = planTasks(o.plan, root);
+  const tasks = await treeStates(o.plan, treeRoot(o.out, o.plan));
   const script = new URL("../experiment.ts", import.meta.url).pathname;
   const queue: SweepTask[] = [];
   for (const t of tasks) {
-    if ((await savedState(t.dir)) === "finished") {
+    if (t.state === "finished") {
       o.log(
         `sweep ${t.index + 1}/${tasks.length}: ${t.run.id} seed ${t.seed} finished before, skipped`,
       );
@@ -102,7 +102,7 @@ export async function sweepJobs(o: JobsOptions): Promise<SweepTask[]> {
   }
   const started = performance.now(), running = new Map<number, Promise<void>>();
   const failed: string[] = [];
-  let finished = 0;
+  let finished = 0, perRun: number | null = null, measure = true;
   const status = () => {
     const secs = (performance.now() - started) / 1000, left = queue.length + running.size;
     const eta = finished ? `, ETA ${formatSeconds((secs / finished) * left)}` : "";
@@ -120,6 +120,7 @@ export async function sweepJobs(o: JobsOptions): Promise<SweepTask[]> {
       child.status,
     ]).then(([, , s]) => {
       running.delete(t.index);
+      measure = true; // a run that ended saved its checkpoints: a run's size may be known now
       if (s.success) finished++;
       else failed.push(`${t.run.id} seed ${t.seed} (exit status ${s.code})`);
       o.log(status());
@@ -128,9 +129,11 @@ export async function sweepJobs(o: JobsOptions): Promise<SweepTask[]> {
     o.log(`sweep ${t.index + 1}/${tasks.length}: ${t.run.id} seed ${t.seed} started; ${status()}`);
   };
   while (queue.length || running.size) {
-    const more = queue.length
-      ? moreRuns(running.size, o.jobs, await adapterFree(o.adapter), await measuredBytes(tasks))
-      : 0;
+    let more = 0;
+    if (queue.length && running.size < o.jobs) {
+      if (measure || perRun === null) [perRun, measure] = [await measuredBytes(tasks), false];
+      more = moreRuns(running.size, o.jobs, await adapterFree(o.adapter), perRun);
+    }
     for (let i = 0; i < more && queue.length; i++) start(queue.shift()!);
     // wait for a run to end, or a second to pass (a checkpoint may have told a run's size)
     let timer: ReturnType<typeof setTimeout> | undefined;

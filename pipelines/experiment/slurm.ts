@@ -10,7 +10,7 @@
  */
 import { join, resolve } from "node:path";
 import type { Plan } from "./plan.ts";
-import { planTasks, savedState, treeRoot } from "./tree.ts";
+import { treeRoot, treeStates } from "./tree.ts";
 
 /** The directives a user may set (each optional; `extra` lines pass through as they are). */
 export interface SlurmOptions {
@@ -87,9 +87,8 @@ export function arrayScript(
 
 /** The indices of the plan's runs x seeds not finished in the tree under `out`. */
 export async function unfinished(plan: Plan, out: string): Promise<number[]> {
-  const tasks = planTasks(plan, treeRoot(out, plan));
-  const states = await Promise.all(tasks.map((t) => savedState(t.dir)));
-  return tasks.filter((_, i) => states[i] !== "finished").map((t) => t.index);
+  const tasks = await treeStates(plan, treeRoot(out, plan));
+  return tasks.filter((t) => t.state !== "finished").map((t) => t.index);
 }
 
 /** Submit `script` with sbatch; returns the array's job id. */

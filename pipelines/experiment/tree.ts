@@ -58,6 +58,16 @@ export async function savedState(dir: string): Promise<RunState> {
   return await runState(dir, typeof epochs === "number" ? epochs : Infinity);
 }
 
+/** Every run x seed of `plan` in the tree at `root`, with the state its folder is in. */
+export async function treeStates(
+  plan: Plan,
+  root: string,
+): Promise<(SweepTask & { state: RunState })[]> {
+  const tasks = planTasks(plan, root);
+  const states = await Promise.all(tasks.map((t) => savedState(t.dir)));
+  return tasks.map((t, i) => ({ ...t, state: states[i] }));
+}
+
 /** The plan saved in the tree at `root`, or null where there is none. */
 export async function savedPlan(root: string): Promise<Plan | null> {
   const text = await Deno.readTextFile(join(root, "plan.json")).catch(() => null);

@@ -11,7 +11,7 @@ import type { Plan } from "./plan.ts";
 import { takeLock } from "./lock.ts";
 import { sweepSummary } from "./summary.ts";
 import { sweepPage } from "./page.ts";
-import { planTasks, savedPlan, savedState } from "./tree.ts";
+import { savedPlan, treeStates } from "./tree.ts";
 
 /** What a report covered. */
 export interface TreeReport {
@@ -41,10 +41,9 @@ export async function writeTreeReport(root: string, plan?: Plan): Promise<TreeRe
   if (!plan) throw new Error(`${root}: not a results tree (no plan.json)`);
   const release = await waitLock(root, "report.lock", 60);
   try {
-    const tasks = planTasks(plan, root);
-    const states = await Promise.all(tasks.map((t) => savedState(t.dir)));
-    const finished = tasks.filter((_, i) => states[i] === "finished");
-    const missing = tasks.filter((_, i) => states[i] !== "finished");
+    const tasks = await treeStates(plan, root);
+    const finished = tasks.filter((t) => t.state === "finished");
+    const missing = tasks.filter((t) => t.state !== "finished");
     const markdown = join(root, "report.md"), page = join(root, "report.html");
     const bytes = (s: string) => new TextEncoder().encode(s);
     await writeFileAtomic(markdown, bytes(await sweepSummary(plan, finished, missing)));
